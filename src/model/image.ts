@@ -1,0 +1,80 @@
+// One repository's state, normalised from `describe-images` and `batch-get-image` output.
+// Times are epoch milliseconds so the engine does plain arithmetic.
+
+export type ImageStatus = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING';
+
+export interface ImageRecord {
+  imageDigest: string;
+  imageTags: string[];
+  imagePushedAt: number;
+  imageSizeInBytes?: number;
+  lastRecordedPullTime?: number;
+  imageManifestMediaType?: string;
+  artifactMediaType?: string;
+  /** From ImageDetail, or filled in from the manifest's OCI `subject`. */
+  subjectManifestDigest?: string;
+  imageStatus: ImageStatus;
+  lastArchivedAt?: number;
+  lastActivatedAt?: number;
+  registryId?: string;
+  repositoryName?: string;
+}
+
+export interface BlobRef {
+  digest: string;
+  size: number;
+  mediaType?: string;
+}
+
+export interface IndexChild {
+  digest: string;
+  mediaType?: string;
+  size?: number;
+  platform?: { os?: string; architecture?: string; variant?: string };
+}
+
+export type ManifestKind = 'image' | 'index';
+
+/** What a manifest says about the content graph. */
+export interface ManifestInfo {
+  digest: string;
+  mediaType: string;
+  kind: ManifestKind;
+  config?: BlobRef;
+  layers: BlobRef[];
+  /** Index only: the manifests it lists. */
+  children: IndexChild[];
+  /** OCI `subject`: this manifest is a referrer of that digest. */
+  subject?: string;
+  artifactType?: string;
+}
+
+export interface RegistryInfo {
+  registryId?: string;
+  region?: string;
+  blobMounting?: boolean;
+}
+
+export interface RepositoryState {
+  repositoryName: string;
+  registryId?: string;
+  images: ImageRecord[];
+  /** Keyed by manifest digest; may be empty when no batch-get-image output was given. */
+  manifests: Map<string, ManifestInfo>;
+  /** True when manifests were supplied, so absence of a child or subject is meaningful. */
+  manifestsLoaded: boolean;
+}
+
+/** Push time used for ordering and `sinceImagePushed`: a later restore counts as a push. */
+export function effectivePushTime(image: ImageRecord): number {
+  return image.lastActivatedAt !== undefined && image.lastActivatedAt > image.imagePushedAt
+    ? image.lastActivatedAt
+    : image.imagePushedAt;
+}
+
+/** Newer first; equal push times: the larger digest counts as newer (documented choice). */
+export function compareNewestFirst(a: ImageRecord, b: ImageRecord): number {
+  const d = effectivePushTime(b) - effectivePushTime(a);
+  if (d !== 0) return d;
+  return a.imageDigest < b.imageDigest ? 1 : a.imageDigest > b.imageDigest ? -1 : 0;
+}

@@ -1,0 +1,48 @@
+import type { LifecycleRule } from '../model/policy.js';
+
+// Tag selection. Each entry of tagPrefixList / tagPatternList must match at least one of the
+// image's tags (AND across entries); one tag may satisfy several entries.
+
+export type TagMatcher = (tag: string) => boolean;
+
+/** A pattern matches the whole tag; `*` matches any run of characters (including none); all else is literal and case-sensitive. */
+export function compilePattern(pattern: string): TagMatcher {
+  if (!pattern.includes('*')) return (tag) => tag === pattern;
+  const parts = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  const re = new RegExp(`^${parts.join('[\\s\\S]*')}$`);
+  return (tag) => re.test(tag);
+}
+
+export function compilePrefix(prefix: string): TagMatcher {
+  return (tag) => tag.startsWith(prefix);
+}
+
+/** The entries of a tagged rule as matchers, one per list entry. */
+export function entryMatchers(rule: LifecycleRule): TagMatcher[] {
+  const s = rule.selection;
+  if (s.tagPatternList) return s.tagPatternList.map(compilePattern);
+  if (s.tagPrefixList) return s.tagPrefixList.map(compilePrefix);
+  return [];
+}
+
+/** Whether a rule's tagStatus and lists select an image with these tags (storage class aside). */
+export function makeTagSelector(rule: LifecycleRule): (tags: readonly string[]) => boolean {
+  switch (rule.selection.tagStatus) {
+    case 'any':
+      return () => true;
+    case 'untagged':
+      return (tags) => tags.length === 0;
+    case 'tagged': {
+      const entries = entryMatchers(rule);
+      return (tags) => tags.length > 0 && entries.every((m) => tags.some(m));
+    }
+  }
+}
+
+/** For explanations: the first list entry that matches none of the tags, if any. */
+export function firstUnmatchedEntry(rule: LifecycleRule, tags: readonly string[]): string | undefined {
+  const list = rule.selection.tagPatternList ?? rule.selection.tagPrefixList ?? [];
+  const matchers = entryMatchers(rule);
+  const i = matchers.findIndex((m) => !tags.some(m));
+  return i < 0 ? undefined : list[i];
+}
