@@ -99,9 +99,10 @@ function exclusions(images: readonly ImageRecord[], relations: ContentRelations)
     }
   }
   for (const image of images) {
-    // 7. Referrers are not selected by rules (they follow their subject, below), when the subject is here.
+    // 7. Referrers are never selected by rules: they follow their subject (below). A referrer whose
+    // subject is absent (deleted, or an archived subject left out of a snapshot) stays.
     const subject = relations.subjectOf.get(image.imageDigest);
-    if (subject !== undefined && byDigest.has(subject) && !out.has(image.imageDigest)) {
+    if (subject !== undefined && !out.has(image.imageDigest)) {
       out.set(image.imageDigest, { cause: 'referrer', related: [subject] });
     }
     // 8. ACTIVATING images are not acted on.
@@ -152,7 +153,7 @@ export function evaluatePolicy(
   }
 
   const decisions: ImageDecision[] = [];
-  const followers = referrerActions(sorted, relations, acted);
+  const followers = referrerActions(sorted, relations, acted, excluded);
   for (const image of sorted) {
     const digest = image.imageDigest;
     const a = acted.get(digest);
@@ -183,11 +184,15 @@ export function evaluatePolicy(
   return { now, decisions, nextThresholdCrossingAt: Number.isFinite(nextCrossing) ? nextCrossing : undefined };
 }
 
-/** 7. Referrers follow their subject: expired with it; archived with it when still in standard storage. Transitive. */
+/**
+ * 7. Referrers follow their subject: expired with it; archived with it when still in standard storage. Transitive.
+ * Children of an active index (6) and ACTIVATING images (8) are never acted on, not even as followers.
+ */
 function referrerActions(
   images: readonly ImageRecord[],
   relations: ContentRelations,
   acted: Map<string, { action: Verdict; rulePriority: number }>,
+  excluded: Map<string, { cause: DecisionCause; related: string[] }>,
 ): Map<string, { action: Verdict; rulePriority: number; subject: string }> {
   const out = new Map<string, { action: Verdict; rulePriority: number; subject: string }>();
   if (relations.referrersOf.size === 0) return out;
@@ -198,6 +203,8 @@ function referrerActions(
     for (const referrer of relations.referrersOf.get(subject) ?? []) {
       const image = byDigest.get(referrer);
       if (!image || acted.has(referrer) || out.has(referrer)) continue;
+      const cause = excluded.get(referrer)?.cause;
+      if (cause === 'index-child' || cause === 'activating') continue;
       if (action === 'TRANSITION' && image.imageStatus !== 'ACTIVE') continue;
       out.set(referrer, { action, rulePriority, subject });
       queue.push([referrer, action, rulePriority]);

@@ -1,0 +1,114 @@
+import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { isNode, LineCounter, parseAllDocuments } from 'yaml';
+import { joinPointer } from '../../model/location.js';
+import type { UseSourceFormat } from '../../model/in-use.js';
+import { formatObjectPath, lineLocator, type UseCollector } from './common.js';
+
+// JSON and YAML documents seen the same way by the structured formats (Kubernetes, ECS, Lambda):
+// a plain value plus a way to find the line and column of any path inside it.
+
+export type PathSegment = string | number;
+
+export interface StructuredDocument {
+  file: string;
+  value: unknown;
+  /** Line and column (1-based) of the value at `path`, when the syntax tree has it. */
+  locate(path: readonly PathSegment[]): { line: number; column: number } | undefined;
+  /** Where the document starts (YAML multi-document files: for problems about a whole document). */
+  start: { line: number; column: number };
+}
+
+export function pointerOf(path: readonly PathSegment[]): string {
+  return joinPointer('', ...path);
+}
+
+/** Parses a JSON file; syntax errors become problems (and no document). Comments are tolerated. */
+export function parseJsonDocument(file: string, text: string, out: UseCollector): StructuredDocument | undefined {
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
+  const locate = lineLocator(text);
+  if (errors.length > 0 || !root) {
+    for (const e of errors.slice(0, 5)) {
+      out.problem({ file, ...locate(e.offset) }, 'json/syntax', `invalid JSON: ${printParseErrorCode(e.error)}`);
+    }
+    if (errors.length === 0) out.problem({ file, line: 1, column: 1 }, 'json/syntax', 'invalid JSON: empty document');
+    return undefined;
+  }
+  return {
+    file,
+    value: getNodeValue(root) as unknown,
+    locate: (path) => {
+      const node = findNodeAtLocation(root, [...path]);
+      return node ? locate(node.offset) : undefined;
+    },
+    start: locate(root.offset),
+  };
+}
+
+/** Parses a (multi-document) YAML file; empty documents (Helm's `# Source:` only) are skipped. */
+export function parseYamlDocuments(file: string, text: string, out: UseCollector): StructuredDocument[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const pos = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  if (!Array.isArray(docs)) return [];
+  const result: StructuredDocument[] = [];
+  let failed = false;
+  for (const doc of docs) {
+    for (const e of doc.errors) {
+      failed = true;
+      out.problem({ file, ...pos(e.pos[0]) }, 'yaml/syntax', `invalid YAML: ${e.message.split('\n')[0]}`);
+    }
+    if (doc.contents === null || doc.errors.length > 0) continue;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      // Alias bombs and similar: the parser's message is enough for the user.
+      failed = true;
+      out.problem({ file, ...pos(doc.contents.range?.[0] ?? 0) }, 'yaml/syntax', `invalid YAML: ${(e as Error).message}`);
+      continue;
+    }
+    result.push({
+      file,
+      value,
+      locate: (path) => {
+        const node = doc.getIn(path, true);
+        return isNode(node) && node.range ? pos(node.range[0]) : undefined;
+      },
+      start: pos(doc.contents.range?.[0] ?? 0),
+    });
+  }
+  // A file with a syntax error is reported, not half-read: its uses could be wrong.
+  return failed ? [] : result;
+}
+
+/**
+ * Records the reference at `path` in a structured document: origin line from the syntax tree, path
+ * `label` + `a.b[0].c`. Absent values are skipped (callers decide what is optional); non-strings are problems.
+ */
+export function addReferenceAt(
+  doc: StructuredDocument,
+  out: UseCollector,
+  format: Exclude<UseSourceFormat, 'list' | 'dockerfile' | 'recent-pull'>,
+  value: unknown,
+  path: PathSegment[],
+  label = '',
+  normalise: (raw: string) => string | undefined = (raw) => raw,
+): void {
+  if (value === undefined || value === null) return;
+  const pos = doc.locate(path);
+  const pointer = pointerOf(path);
+  if (typeof value !== 'string') {
+    out.problem({ file: doc.file, pointer, ...pos }, 'in-use/invalid-reference', 'image is not a string', {
+      found: JSON.stringify(value),
+      expected: 'an image reference string',
+    });
+    return;
+  }
+  const raw = normalise(value);
+  if (raw === undefined) return;
+  out.add(raw, 'runtime', { format, file: doc.file, ...pos, path: label + formatObjectPath(path) }, pointer);
+}

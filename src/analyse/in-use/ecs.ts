@@ -1,0 +1,25 @@
+import { forEachEntry, isRecord, type UseCollector } from './common.js';
+import { addReferenceAt, type PathSegment, type StructuredDocument } from './document.js';
+
+// ECS task definitions: `aws ecs describe-task-definition` output (`taskDefinition.containerDefinitions`)
+// or a registration JSON (`containerDefinitions` at the top, as given to register-task-definition).
+
+export function collectEcs(doc: StructuredDocument, out: UseCollector): boolean {
+  const value = doc.value;
+  if (!isRecord(value)) return false;
+  let base: PathSegment[];
+  let definitions: unknown;
+  if (isRecord(value.taskDefinition) && Array.isArray(value.taskDefinition.containerDefinitions)) {
+    base = ['taskDefinition', 'containerDefinitions'];
+    definitions = value.taskDefinition.containerDefinitions;
+  } else if (Array.isArray(value.containerDefinitions)) {
+    base = ['containerDefinitions'];
+    definitions = value.containerDefinitions;
+  } else {
+    return false;
+  }
+  forEachEntry(definitions, (container, i) => {
+    addReferenceAt(doc, out, 'ecs', container.image, [...base, i, 'image']);
+  });
+  return true;
+}

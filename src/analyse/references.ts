@@ -1,0 +1,188 @@
+import { compareNewestFirst, type ImageRecord, type ManifestInfo } from '../model/image.js';
+import type { ImageReference } from '../model/in-use.js';
+
+// Image references: `[registry/]repository[:tag][@sha256:digest]`, following the distribution
+// reference grammar (github.com/distribution/reference), and their resolution to one image of a
+// repository snapshot.
+
+// Distribution grammar pieces. Repository path components are lowercase only.
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const HOST = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** The distribution grammar caps the name (registry + repository) at 255 characters. */
+const NAME_MAX_LENGTH = 255;
+
+// ECR private registry hosts: IPv4 (with FIPS), dual-stack (with FIPS), China partition.
+const REGION = '([a-z]{2}(?:-[a-z]+)+-\\d{1,2})';
+const ECR_HOSTS = [
+  new RegExp(`^(\\d{12})\\.dkr\\.ecr(?:-fips)?\\.${REGION}\\.amazonaws\\.com(?:\\.cn)?$`),
+  new RegExp(`^(\\d{12})\\.dkr-ecr(?:-fips)?\\.${REGION}\\.on\\.aws$`),
+];
+
+/** Hosts that mean Docker Hub when written out; shorthand (no host) means Docker Hub too. */
+const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** `registryId` and `region` of a private ECR registry host (port ignored), or undefined. */
+export function parseEcrHost(host: string): { registryId: string; region: string } | undefined {
+  const bare = host.toLowerCase().replace(/:[0-9]+$/, '');
+  for (const re of ECR_HOSTS) {
+    const m = re.exec(bare);
+    if (m) return { registryId: m[1]!, region: m[2]! };
+  }
+  return undefined;
+}
+
+/** Whether the first path component names a registry host (distribution's splitDockerDomain rule). */
+function isRegistryComponent(component: string): boolean {
+  return component.includes('.') || component.includes(':') || component === 'localhost';
+}
+
+/**
+ * Parses one image reference. Surrounding whitespace is ignored (and not kept in `raw`); anything
+ * else that breaks the grammar (uppercase repository, bad tag or digest, inner spaces) yields undefined.
+ * Neither tag nor digest: `tag` stays undefined; resolution treats it as `latest` (what a pull does).
+ * Docker Hub repository names are kept as written (`nginx`, not `library/nginx`): they never resolve.
+ */
+export function parseImageReference(input: string): ImageReference | undefined {
+  const raw = input.trim();
+  if (raw === '' || /\s/.test(raw)) return undefined;
+
+  const at = raw.indexOf('@');
+  let nameAndTag = raw;
+  let digest: string | undefined;
+  if (at !== -1) {
+    digest = raw.slice(at + 1);
+    nameAndTag = raw.slice(0, at);
+    if (!DIGEST.test(digest)) return undefined;
+  }
+
+  // A tag colon comes after the last slash; a colon before it is a registry port.
+  let name = nameAndTag;
+  let tag: string | undefined;
+  const colon = nameAndTag.lastIndexOf(':');
+  if (colon > nameAndTag.lastIndexOf('/')) {
+    tag = nameAndTag.slice(colon + 1);
+    name = nameAndTag.slice(0, colon);
+    if (!TAG.test(tag)) return undefined;
+  }
+  if (name === '' || name.length > NAME_MAX_LENGTH) return undefined;
+
+  let registryHost: string | undefined;
+  let repositoryName = name;
+  const slash = name.indexOf('/');
+  if (slash !== -1 && isRegistryComponent(name.slice(0, slash))) {
+    registryHost = name.slice(0, slash);
+    repositoryName = name.slice(slash + 1);
+    if (!HOST.test(registryHost)) return undefined;
+  }
+  if (!repositoryName.split('/').every((c) => PATH_COMPONENT.test(c))) return undefined;
+
+  const ecr = registryHost === undefined ? undefined : parseEcrHost(registryHost);
+  const ref: ImageReference = { raw, isEcr: ecr !== undefined, repositoryName };
+  if (registryHost !== undefined) ref.registryHost = registryHost;
+  if (ecr) {
+    ref.registryId = ecr.registryId;
+    ref.region = ecr.region;
+  }
+  if (tag !== undefined) ref.tag = tag;
+  if (digest !== undefined) ref.digest = digest;
+  return ref;
+}
+
+/** Docker Hub, written out or as shorthand. */
+export function isDockerHubReference(ref: ImageReference): boolean {
+  return ref.registryHost === undefined || DOCKER_HUB_HOSTS.has(ref.registryHost.toLowerCase());
+}
+
+export type ResolvedReference =
+  | {
+      status: 'resolved';
+      repositoryName: string;
+      imageDigest: string;
+      by: 'digest' | 'tag';
+      /** Set when the digest is a child manifest of this index and not an image record itself. */
+      viaIndex?: string;
+    }
+  | { status: 'other-registry' }
+  | { status: 'unresolved'; repositoryName?: string; why: string };
+
+export interface ResolverTarget {
+  registryId?: string;
+  region?: string;
+  /** `manifests` (optional) lets a digest resolve to a child of an index present in the repository. */
+  repositories: Map<string, { images: ImageRecord[]; manifests?: Map<string, ManifestInfo> }>;
+}
+
+/** The tag a reference without tag or digest means. */
+export const DEFAULT_TAG = 'latest';
+
+interface RepositoryLookup {
+  digests: Set<string>;
+  tags: Map<string, string>;
+  /** child manifest digest -> index digest (the smallest, when several indexes list it). */
+  indexOf: Map<string, string>;
+}
+
+function buildLookup(repo: { images: ImageRecord[]; manifests?: Map<string, ManifestInfo> }): RepositoryLookup {
+  const digests = new Set<string>();
+  const tags = new Map<string, string>();
+  const indexOf = new Map<string, string>();
+  // Newest first, so an inconsistent snapshot with a tag on two images resolves to the newest.
+  for (const image of [...repo.images].sort(compareNewestFirst)) {
+    digests.add(image.imageDigest);
+    for (const tag of image.imageTags) if (!tags.has(tag)) tags.set(tag, image.imageDigest);
+    const manifest = repo.manifests?.get(image.imageDigest);
+    if (manifest?.kind !== 'index') continue;
+    for (const child of manifest.children) {
+      const current = indexOf.get(child.digest);
+      if (current === undefined || image.imageDigest < current) indexOf.set(child.digest, image.imageDigest);
+    }
+  }
+  return { digests, tags, indexOf };
+}
+
+/**
+ * Builds lookup maps once and returns a resolver. A reference resolves when it is ECR, its registry
+ * matches the target (checked only for what both sides know), the repository exists, and its digest
+ * (which wins over a tag) or tag (`latest` when neither is given) names an image.
+ */
+export function createResolver(target: ResolverTarget): (ref: ImageReference) => ResolvedReference {
+  const lookups = new Map<string, RepositoryLookup>();
+  for (const [name, repo] of target.repositories) lookups.set(name, buildLookup(repo));
+
+  return (ref) => {
+    if (!ref.isEcr) return { status: 'other-registry' };
+    if (target.registryId !== undefined && ref.registryId !== undefined && ref.registryId !== target.registryId) {
+      return { status: 'other-registry' };
+    }
+    if (target.region !== undefined && ref.region !== undefined && ref.region !== target.region) {
+      return { status: 'other-registry' };
+    }
+    const repositoryName = ref.repositoryName;
+    const lookup = lookups.get(repositoryName);
+    if (!lookup) return { status: 'unresolved', repositoryName, why: `repository "${repositoryName}" is not in the snapshot` };
+
+    if (ref.digest !== undefined) {
+      if (lookup.digests.has(ref.digest)) {
+        return { status: 'resolved', repositoryName, imageDigest: ref.digest, by: 'digest' };
+      }
+      const index = lookup.indexOf.get(ref.digest);
+      if (index !== undefined) {
+        return { status: 'resolved', repositoryName, imageDigest: ref.digest, by: 'digest', viaIndex: index };
+      }
+      return { status: 'unresolved', repositoryName, why: `no image or index child has digest ${ref.digest}` };
+    }
+    const tag = ref.tag ?? DEFAULT_TAG;
+    const digest = lookup.tags.get(tag);
+    if (digest !== undefined) return { status: 'resolved', repositoryName, imageDigest: digest, by: 'tag' };
+    const implied = ref.tag === undefined ? ' (no tag or digest given, which means latest)' : '';
+    return { status: 'unresolved', repositoryName, why: `no image is tagged "${tag}"${implied}` };
+  };
+}
+
+/** One-off resolution; use createResolver for many references. */
+export function resolveReference(ref: ImageReference, target: ResolverTarget): ResolvedReference {
+  return createResolver(target)(ref);
+}

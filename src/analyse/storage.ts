@@ -1,0 +1,351 @@
+import type { BlobRef } from '../model/image.js';
+import { DAY_MS } from '../simulate/evaluate.js';
+import { expiredDay, inactiveDay, isoDate, type FateAction, type ImageFate } from './fate.js';
+import { blobsForManifests, cmp, type BlobScope, type ContentGraph, type RegistryBlobIndex } from './graph.js';
+
+// Storage is counted per blob, never by summing imageSizeInBytes: a blob is freed when no remaining
+// manifest in its scope references it, and moved to archive when every remaining reference is archived.
+// Per blob we compute two days from the image fates (max over the images that hold it), so every
+// figure for every day is one pass over the blobs.
+
+/** How many holders a shared blob names; the rest are counted (a base layer may be shared by thousands). */
+export const MAX_HOLDERS_LISTED = 10;
+
+export interface StorageFigures {
+  bytesFreed: number;
+  blobsFreed: number;
+  /** Blobs that were referenced from standard storage at the start and are now referenced only by archived images. */
+  bytesMovedToArchive: number;
+  blobsMovedToArchive: number;
+}
+
+export interface StorageOnDay extends StorageFigures {
+  day: number;
+  date: string;
+}
+
+export interface BlobHolder {
+  imageDigest: string;
+  imageTags: string[];
+  /** The holder has a runtime or build use. */
+  inUse: boolean;
+}
+
+export interface SharedBlob extends BlobRef {
+  /** Images of this repository that still hold it (up to MAX_HOLDERS_LISTED, in-use ones first). */
+  heldBy: BlobHolder[];
+  /** Total number of images of this repository that still hold it. */
+  heldByCount: number;
+  /** Registry-wide blob scope: references from other repositories' manifests. */
+  heldElsewhere?: number;
+}
+
+export interface BlobSplit {
+  /** Gone (freed, or moved to archive for a transition): no remaining holder. */
+  exclusive: BlobRef[];
+  exclusiveBytes: number;
+  /** Retained because other images hold them. */
+  shared: SharedBlob[];
+  sharedBytes: number;
+}
+
+export interface ImageStorageImpact extends BlobSplit {
+  imageDigest: string;
+  imageTags: string[];
+  /** EXPIRE when the image is deleted within the horizon (even if archived first), else TRANSITION. */
+  action: FateAction['action'];
+  day: number;
+  date: string;
+  rulePriority: number;
+  /** False when the image's manifest was not supplied: its blobs are unknown and not listed. */
+  manifestKnown: boolean;
+}
+
+export interface StorageSummary {
+  blobScope: BlobScope;
+  /** After the run at `now` (day 0). */
+  now: StorageFigures;
+  /** After the last day of the horizon. */
+  horizon: StorageFigures;
+  /** Cumulative figures on each day the policy acts, in day order. */
+  byDay: StorageOnDay[];
+  /** True when some images have no manifest: their blobs are not counted, so the figures are a lower bound. */
+  incomplete: boolean;
+  imagesWithoutManifest: number;
+  /** Every image the policy acts on within the horizon, by day then digest. */
+  images: ImageStorageImpact[];
+}
+
+/** Per blob: when the last reference goes, and when the last standard-storage reference goes. */
+export interface BlobTiming {
+  size: number;
+  holders: number;
+  activeHolders: number;
+  /** Last holder deleted (Infinity: some holder survives, here or in another repository). */
+  goneDay: number;
+  /** Last holder archived or deleted (-Infinity: no holder was in standard storage at the start). */
+  inactiveDay: number;
+}
+
+export interface StorageContext {
+  graph: ContentGraph;
+  fates: Map<string, ImageFate>;
+  /** Images with a runtime or build use (holders are marked). */
+  inUse: ReadonlySet<string>;
+  /** Registry-wide blob scope (blob mounting on): references from all repositories. */
+  blobIndex?: RegistryBlobIndex;
+}
+
+/** Timings of the blobs of this repository, ignoring other repositories (the registry accumulator combines them). */
+export function localBlobTimings(graph: ContentGraph, fates: Map<string, ImageFate>): Map<string, BlobTiming> {
+  const out = new Map<string, BlobTiming>();
+  for (const [digest, holders] of graph.blobHolders) {
+    let goneDay = -Infinity;
+    let lastInactive = -Infinity;
+    let activeHolders = 0;
+    for (const h of holders) {
+      const fate = fates.get(h);
+      const image = graph.images.get(h);
+      goneDay = Math.max(goneDay, expiredDay(fate));
+      const inactive = inactiveDay(fate, image);
+      if (inactive > -Infinity) activeHolders++;
+      lastInactive = Math.max(lastInactive, inactive);
+    }
+    out.set(digest, { size: graph.blobSizes.get(digest) ?? 0, holders: holders.length, activeHolders, goneDay, inactiveDay: lastInactive });
+  }
+  return out;
+}
+
+/** Applies other repositories' references (blob mounting): a blob they hold is never freed here. */
+function withExternalReferences(t: BlobTiming, digest: string, index: RegistryBlobIndex | undefined): BlobTiming & { external: number } {
+  if (!index) return { ...t, external: 0 };
+  const external = Math.max(0, (index.refs.get(digest) ?? 0) - t.holders);
+  const externalActive = Math.max(0, (index.activeRefs.get(digest) ?? 0) - t.activeHolders);
+  return {
+    ...t,
+    external,
+    goneDay: external > 0 ? Infinity : t.goneDay,
+    inactiveDay: externalActive > 0 ? Infinity : t.inactiveDay,
+  };
+}
+
+export interface TimedBlob {
+  size: number;
+  goneDay: number;
+  inactiveDay: number;
+  /** Referenced from standard storage at the start (only such blobs can move to archive). */
+  wasActive: boolean;
+}
+
+/** Changes of the figures by day: each blob adds its size once when freed, and while moved to archive. */
+export type StorageDeltas = Map<number, StorageFigures>;
+
+function bump(deltas: StorageDeltas, day: number, key: 'freed' | 'moved', size: number, sign: number): void {
+  let f = deltas.get(day);
+  if (!f) deltas.set(day, (f = zeroFigures()));
+  if (key === 'freed') {
+    f.bytesFreed += sign * size;
+    f.blobsFreed += sign;
+  } else {
+    f.bytesMovedToArchive += sign * size;
+    f.blobsMovedToArchive += sign;
+  }
+}
+
+export function addBlobDeltas(deltas: StorageDeltas, t: TimedBlob): void {
+  if (Number.isFinite(t.goneDay)) bump(deltas, t.goneDay, 'freed', t.size, 1);
+  // Moved when the last standard-storage reference goes while an archived one remains (until freed).
+  if (t.wasActive && Number.isFinite(t.inactiveDay) && t.inactiveDay < t.goneDay) {
+    bump(deltas, t.inactiveDay, 'moved', t.size, 1);
+    if (Number.isFinite(t.goneDay)) bump(deltas, t.goneDay, 'moved', t.size, -1);
+  }
+}
+
+/** Cumulative figures on each of the given days (sorted ascending). */
+export function cumulativeFigures(deltas: StorageDeltas, days: readonly number[]): StorageFigures[] {
+  const keys = [...deltas.keys()].sort((a, b) => a - b);
+  const out: StorageFigures[] = [];
+  let f = zeroFigures();
+  let k = 0;
+  for (const day of days) {
+    while (k < keys.length && keys[k]! <= day) f = addFigures(f, deltas.get(keys[k++]!)!);
+    out.push(f);
+  }
+  return out;
+}
+
+function addActionDays(set: Set<number>, fates: Map<string, ImageFate>): void {
+  for (const f of fates.values()) {
+    if (f.archived) set.add(f.archived.day);
+    if (f.expired) set.add(f.expired.day);
+  }
+}
+
+/** Figures now (day 0), at the horizon's end and on each action day, from cumulative deltas. */
+function summarise(deltas: StorageDeltas, actionDaySet: Set<number>, now: number, days: number): Pick<StorageSummary, 'now' | 'horizon' | 'byDay'> {
+  const actionDays = [...actionDaySet].sort((a, b) => a - b);
+  const all = [...new Set([0, ...actionDays, days])].sort((a, b) => a - b);
+  const figures = cumulativeFigures(deltas, all);
+  const at = (d: number) => figures[all.indexOf(d)]!;
+  return { now: at(0), horizon: at(days), byDay: actionDays.map((d) => ({ day: d, date: isoDate(now + d * DAY_MS), ...at(d) })) };
+}
+
+/** Splits blobs at `day` into those with no remaining holder and those others still hold. */
+export function splitBlobsAt(
+  context: StorageContext,
+  timings: Map<string, BlobTiming>,
+  blobs: readonly BlobRef[],
+  day: number,
+  mode: 'deleted' | 'archived',
+): BlobSplit {
+  const { graph, fates, inUse, blobIndex } = context;
+  const split: BlobSplit = { exclusive: [], exclusiveBytes: 0, shared: [], sharedBytes: 0 };
+  for (const blob of blobs) {
+    const local = timings.get(blob.digest);
+    if (!local) continue;
+    const t = withExternalReferences(local, blob.digest, blobIndex);
+    const goneBy = mode === 'deleted' ? t.goneDay : t.inactiveDay;
+    if (goneBy <= day) {
+      split.exclusive.push(blob);
+      split.exclusiveBytes += blob.size;
+      continue;
+    }
+    // Still held after `day`: by images not yet deleted (or, for archive, still in standard storage).
+    const remaining = (graph.blobHolders.get(blob.digest) ?? []).filter((h) => {
+      const fate = fates.get(h);
+      return (mode === 'deleted' ? expiredDay(fate) : inactiveDay(fate, graph.images.get(h))) > day;
+    });
+    const holders = remaining
+      .map((h) => ({ imageDigest: h, imageTags: graph.images.get(h)?.imageTags ?? [], inUse: inUse.has(h) }))
+      .sort((a, b) => Number(b.inUse) - Number(a.inUse) || cmp(a.imageDigest, b.imageDigest));
+    const shared: SharedBlob = { ...blob, heldBy: holders.slice(0, MAX_HOLDERS_LISTED), heldByCount: holders.length };
+    if (blobIndex) shared.heldElsewhere = t.external;
+    split.shared.push(shared);
+    split.sharedBytes += blob.size;
+  }
+  return split;
+}
+
+export function computeStorage(
+  context: StorageContext,
+  days: number,
+  now: number,
+  timings: Map<string, BlobTiming> = localBlobTimings(context.graph, context.fates),
+): StorageSummary {
+  const { graph, fates, blobIndex } = context;
+  const scoped = [...timings].map(([digest, t]) => {
+    const s = withExternalReferences(t, digest, blobIndex);
+    return { size: s.size, goneDay: s.goneDay, inactiveDay: s.inactiveDay, wasActive: t.activeHolders > 0 || (blobIndex?.activeRefs.get(digest) ?? 0) > t.activeHolders };
+  });
+  const deltas: StorageDeltas = new Map();
+  for (const t of scoped) addBlobDeltas(deltas, t);
+  const actionDays = new Set<number>();
+  addActionDays(actionDays, fates);
+
+  const images: ImageStorageImpact[] = [];
+  for (const fate of fates.values()) {
+    const a = fate.expired ?? fate.archived;
+    if (!a) continue;
+    const manifestKnown = graph.manifests.has(fate.imageDigest);
+    const blobs = blobsForManifests(graph, [fate.imageDigest]);
+    const split = splitBlobsAt(context, timings, blobs, a.day, a.action === 'EXPIRE' ? 'deleted' : 'archived');
+    images.push({ imageDigest: fate.imageDigest, imageTags: fate.imageTags, action: a.action, day: a.day, date: a.date, rulePriority: a.rulePriority, manifestKnown, ...split });
+  }
+  images.sort((x, y) => x.day - y.day || cmp(x.imageDigest, y.imageDigest));
+
+  return {
+    blobScope: blobIndex ? 'registry' : 'repository',
+    ...summarise(deltas, actionDays, now, days),
+    incomplete: graph.imagesWithoutManifest.length > 0,
+    imagesWithoutManifest: graph.imagesWithoutManifest.length,
+    images,
+  };
+}
+
+export function addFigures(a: StorageFigures, b: StorageFigures): StorageFigures {
+  return {
+    bytesFreed: a.bytesFreed + b.bytesFreed,
+    blobsFreed: a.blobsFreed + b.blobsFreed,
+    bytesMovedToArchive: a.bytesMovedToArchive + b.bytesMovedToArchive,
+    blobsMovedToArchive: a.blobsMovedToArchive + b.blobsMovedToArchive,
+  };
+}
+
+export function zeroFigures(): StorageFigures {
+  return { bytesFreed: 0, blobsFreed: 0, bytesMovedToArchive: 0, blobsMovedToArchive: 0 };
+}
+
+export interface RegistryStorageTotals {
+  blobScope: BlobScope;
+  now: StorageFigures;
+  horizon: StorageFigures;
+  byDay: StorageOnDay[];
+  incomplete: boolean;
+  imagesWithoutManifest: number;
+}
+
+export interface RegistryStorageAccumulator {
+  /** Adds one analysed repository (call once per repository). */
+  add(graph: ContentGraph, fates: Map<string, ImageFate>): void;
+  totals(now: number, days: number): RegistryStorageTotals;
+}
+
+/**
+ * Registry totals, repository by repository. Per-repository scope: blobs of different repositories are
+ * distinct, so their changes simply add up. Registry scope (blob mounting): a blob is freed on the
+ * last day any repository drops it, and only if every reference in the index goes; the accumulator
+ * keeps four numbers per blob some repository drops, not per-image lists.
+ */
+export function createRegistryStorageAccumulator(blobIndex?: RegistryBlobIndex): RegistryStorageAccumulator {
+  const deltas: StorageDeltas = new Map();
+  const actionDays = new Set<number>();
+  const dropped = new Map<string, { goneRefs: number; goneDay: number; inactiveRefs: number; inactiveDay: number }>();
+  let imagesWithoutManifest = 0;
+  return {
+    add(graph, fates) {
+      addActionDays(actionDays, fates);
+      if (!blobIndex) imagesWithoutManifest += graph.imagesWithoutManifest.length;
+      for (const [digest, t] of localBlobTimings(graph, fates)) {
+        if (!blobIndex) {
+          addBlobDeltas(deltas, { size: t.size, goneDay: t.goneDay, inactiveDay: t.inactiveDay, wasActive: t.activeHolders > 0 });
+          continue;
+        }
+        const goneHere = Number.isFinite(t.goneDay);
+        const inactiveHere = Number.isFinite(t.inactiveDay);
+        if (!goneHere && !inactiveHere) continue;
+        const d = dropped.get(digest) ?? { goneRefs: 0, goneDay: -Infinity, inactiveRefs: 0, inactiveDay: -Infinity };
+        if (goneHere) {
+          d.goneRefs += t.holders;
+          d.goneDay = Math.max(d.goneDay, t.goneDay);
+        }
+        if (inactiveHere) {
+          d.inactiveRefs += t.activeHolders;
+          d.inactiveDay = Math.max(d.inactiveDay, t.inactiveDay);
+        }
+        dropped.set(digest, d);
+      }
+    },
+    totals(now, days) {
+      if (blobIndex) {
+        imagesWithoutManifest = blobIndex.imagesWithoutManifest;
+        for (const [digest, d] of dropped) {
+          const refs = blobIndex.refs.get(digest) ?? 0;
+          const activeRefs = blobIndex.activeRefs.get(digest) ?? 0;
+          addBlobDeltas(deltas, {
+            size: blobIndex.sizes.get(digest) ?? 0,
+            goneDay: d.goneRefs >= refs ? d.goneDay : Infinity,
+            inactiveDay: d.inactiveRefs >= activeRefs ? d.inactiveDay : Infinity,
+            wasActive: activeRefs > 0,
+          });
+        }
+        dropped.clear();
+      }
+      return {
+        blobScope: blobIndex ? 'registry' : 'repository',
+        ...summarise(deltas, actionDays, now, days),
+        incomplete: imagesWithoutManifest > 0,
+        imagesWithoutManifest,
+      };
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { ECRClient, type ECRClientConfig } from '@aws-sdk/client-ecr';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+
+// Builds the ECR client from the SDK's standard configuration. Everything the SDK already
+// resolves by itself (credential chain, AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL and
+// AWS_ENDPOINT_URL_ECR, shared config files) is left to it; explicit options only override.
+// No logger is passed: the SDK's default logger is silent, so credentials, tokens and
+// signed requests never reach our output.
+
+export interface AwsClientOptions {
+  /** Overrides AWS_REGION / the profile's region. */
+  region?: string;
+  /** Named profile (like `--profile`); otherwise AWS_PROFILE / `default`. */
+  profile?: string;
+  /** Explicit endpoint; otherwise the SDK honours AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL. */
+  endpointUrl?: string;
+  /** Role to assume (STS AssumeRole) with the base credentials before calling ECR. */
+  roleArn?: string;
+  /** Session name for `roleArn`; default `ecr-lifeguard`. */
+  roleSessionName?: string;
+  /** Attempts per API call including the first (SDK retries); default 5. */
+  maxAttempts?: number;
+  /**
+   * Replaces the adaptive retry strategy (tests use one with millisecond backoff). When
+   * absent the client uses `retryMode: 'adaptive'`.
+   */
+  retryStrategy?: ECRClientConfig['retryStrategy'];
+  /** Per-request timeout; a timed-out request counts as a transient failure. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Static credentials or a provider; otherwise the SDK's default chain. */
+  credentials?: ECRClientConfig['credentials'];
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export function createEcrClient(options: AwsClientOptions = {}): ECRClient {
+  const config: ECRClientConfig = {
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      connectionTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    },
+  };
+  if (options.retryStrategy !== undefined) config.retryStrategy = options.retryStrategy;
+  else config.retryMode = 'adaptive';
+  if (options.region !== undefined) config.region = options.region;
+  if (options.profile !== undefined) config.profile = options.profile;
+  if (options.endpointUrl !== undefined) config.endpoint = options.endpointUrl;
+  if (options.roleArn !== undefined) {
+    config.credentials = fromTemporaryCredentials({
+      params: { RoleArn: options.roleArn, RoleSessionName: options.roleSessionName ?? 'ecr-lifeguard' },
+      ...(options.credentials !== undefined ? { masterCredentials: options.credentials as never } : {}),
+      clientConfig: {
+        ...(options.region !== undefined ? { region: options.region } : {}),
+        ...(options.profile !== undefined ? { profile: options.profile } : {}),
+      },
+    });
+  } else if (options.credentials !== undefined) {
+    config.credentials = options.credentials;
+  }
+  return new ECRClient(config);
+}
+
+/** The region the client will call, as resolved by the SDK (option, env or profile). */
+export async function resolveClientRegion(client: ECRClient): Promise<string> {
+  const region = client.config.region;
+  return typeof region === 'function' ? await region() : region;
+}

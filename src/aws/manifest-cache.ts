@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
+
+// Manifests are content-addressed, so a digest names its bytes forever: cache them on disk
+// and trust an entry only after re-hashing it (a corrupt or truncated entry is a miss).
+
+const DIGEST = /^(sha256|sha512):([a-f0-9]+)$/;
+const HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
+
+export function defaultManifestCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(base, 'ecr-lifeguard', 'manifests');
+}
+
+function parseDigest(digest: string): { algorithm: string; hex: string } | undefined {
+  const m = DIGEST.exec(digest);
+  if (m === null || m[2]!.length !== HEX_LENGTH[m[1]!]) return undefined;
+  return { algorithm: m[1]!, hex: m[2]! };
+}
+
+/** True when `bytes` hash to `digest` (sha256 or sha512, the algorithms OCI allows). */
+export function digestMatches(digest: string, bytes: string | Uint8Array): boolean {
+  const parsed = parseDigest(digest);
+  if (parsed === undefined) return false;
+  return createHash(parsed.algorithm).update(bytes).digest('hex') === parsed.hex;
+}
+
+export class ManifestCache {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  private pathOf(digest: string): string | undefined {
+    const parsed = parseDigest(digest);
+    // The digest comes from the network: only a well-formed one may become a path.
+    return parsed === undefined ? undefined : join(this.dir, parsed.algorithm, parsed.hex);
+  }
+
+  /** The cached manifest text, or undefined when absent, unreadable or not matching the digest. */
+  async get(digest: string): Promise<string | undefined> {
+    const path = this.pathOf(digest);
+    if (path === undefined) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch {
+      return undefined;
+    }
+    return digestMatches(digest, bytes) ? bytes.toString('utf8') : undefined;
+  }
+
+  /** Stores the manifest only when it really hashes to the digest; returns whether it did. */
+  async put(digest: string, manifest: string): Promise<boolean> {
+    const path = this.pathOf(digest);
+    const bytes = Buffer.from(manifest, 'utf8');
+    if (path === undefined || !digestMatches(digest, bytes)) return false;
+    try {
+      await writeFileAtomic(path, bytes);
+      return true;
+    } catch {
+      // A cache that cannot be written only costs API calls next time.
+      return false;
+    }
+  }
+}

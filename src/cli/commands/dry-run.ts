@@ -1,0 +1,56 @@
+import { writeFile } from 'node:fs/promises';
+import { UsageError } from '../../model/errors.js';
+import { failsOn, type FailOn } from '../../model/finding.js';
+import { formatProblem } from '../../model/errors.js';
+import { explainImage, findImage } from '../../simulate/explain.js';
+import { formatExplanation } from '../../report/explain-text.js';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
+import { EXIT } from '../exit.js';
+import { loadInputs, requireStateSource, type StateOptions } from '../inputs.js';
+import { useColour, type CliIO } from '../io.js';
+import { parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
+import { analyseInputs, type AnalysisOptions } from '../analysis.js';
+
+// `ecr-lifeguard dry-run`: what the policy does now and over --days, and why, for each image.
+
+export interface DryRunArgs extends StateOptions, AnalysisOptions {
+  now?: string;
+  days?: number;
+  format?: string;
+  explain?: string;
+  failOn?: string;
+  output?: string;
+}
+
+export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
+  requireStateSource(args, 'dry-run');
+  const now = parseNow(args.now, io.clock);
+  const days = parseDays(args.days);
+  const format = parseChoice<ReportFormat>('--format', args.format, ['table', 'json'], io.stdoutIsTTY ? 'table' : 'json');
+  const failOn: FailOn = parseFailOn(args.failOn);
+  const inputs = await loadInputs(args, now);
+  for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
+
+  const analysis = await analyseInputs(inputs, { ...args, now, days });
+
+  if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
+
+  const report = analysis.report;
+  const text = renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' });
+  if (args.output !== undefined) await writeFile(args.output, text);
+  else io.stdout(text);
+  if (report.repositories.some((r) => !r.complete)) return EXIT.incomplete;
+  return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
+}
+
+function explain(query: string, analysis: Awaited<ReturnType<typeof analyseInputs>>, now: number, io: CliIO): number {
+  const matches = analysis.repositories.flatMap((r) => findImage(r.input.state.images, query).map((image) => ({ r, image })));
+  if (matches.length === 0) throw new UsageError(`--explain: no image has the tag or digest "${query}" (give a tag, or a digest or its first 12 hex characters)`);
+  for (const { r, image } of matches) {
+    const e = explainImage(r.input.policy?.policy ?? { rules: [] }, r.input.state.images, r.relations, now, image.imageDigest)!;
+    io.stdout(formatExplanation(r.input.repositoryName, e, useColour(io), r.explainExtra(image.imageDigest)));
+  }
+  return EXIT.ok;
+}
+
+export { REPORT_FORMATS };

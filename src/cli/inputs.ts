@@ -1,0 +1,85 @@
+import { basename } from 'node:path';
+import { InputError, UsageError, type InputProblem } from '../model/errors.js';
+import type { RegistryInfo, RepositoryState } from '../model/image.js';
+import { checkTimesAgainstNow, loadImagesFile, loadManifestsFile } from '../load/detect.js';
+import { loadPolicyFile, type LoadedPolicy } from '../load/policy.js';
+import { loadSnapshot } from '../load/snapshot.js';
+
+// Loads what every state-based command needs: repositories with their state and policy,
+// from a snapshot directory or from single AWS CLI output files.
+
+export interface RepositoryInput {
+  repositoryName: string;
+  registryId?: string;
+  region?: string;
+  state: RepositoryState;
+  policy?: LoadedPolicy;
+  policyStatus: 'present' | 'none' | 'unknown';
+  complete: boolean;
+  incompleteReason?: string;
+  notes: string[];
+}
+
+export interface StateOptions {
+  snapshot?: string;
+  policy?: string;
+  images?: string;
+  manifests?: string;
+}
+
+export interface LoadedInputs {
+  registry: RegistryInfo;
+  repositories: RepositoryInput[];
+  warnings: InputProblem[];
+}
+
+export function requireStateSource(o: StateOptions, command: string): void {
+  if (o.snapshot !== undefined && o.images !== undefined) throw new UsageError(`${command}: give either --snapshot DIR or --images FILE, not both`);
+  if (o.snapshot === undefined && o.images === undefined) throw new UsageError(`${command}: give --snapshot DIR, or --policy FILE with --images FILE [--manifests FILE]`);
+  if (o.snapshot === undefined && o.policy === undefined) throw new UsageError(`${command}: --images needs --policy FILE (the lifecycle policy to simulate)`);
+  if (o.manifests !== undefined && o.images === undefined) throw new UsageError(`${command}: --manifests goes with --images`);
+}
+
+export async function loadInputs(o: StateOptions, now: number): Promise<LoadedInputs> {
+  const override = o.policy !== undefined ? await loadPolicyFile(o.policy) : undefined;
+  const warnings: InputProblem[] = [...(override?.warnings ?? [])];
+  let registry: RegistryInfo = {};
+  let repositories: RepositoryInput[];
+  if (o.snapshot !== undefined) {
+    const snapshot = await loadSnapshot(o.snapshot);
+    registry = snapshot.registry;
+    repositories = snapshot.repositories.map((r) => {
+      const policy = override ?? r.policy;
+      const notes: string[] = [];
+      if (r.manifestFailures.length > 0) notes.push(`${r.manifestFailures.length} manifests could not be fetched (batch-get-image failures)`);
+      if (override && r.policyStatus === 'present') notes.push(`simulating --policy ${override.file} instead of the repository's own policy`);
+      warnings.push(...(r.policy?.warnings ?? []));
+      return {
+        repositoryName: r.repositoryName, registryId: r.state.registryId ?? registry.registryId, region: registry.region,
+        state: r.state, policy, policyStatus: policy ? 'present' : r.policyStatus,
+        complete: r.complete, incompleteReason: r.incompleteReason, notes,
+      };
+    });
+  } else {
+    const images = await loadImagesFile(o.images!);
+    const manifests = o.manifests !== undefined ? await loadManifestsFile(o.manifests) : undefined;
+    const state: RepositoryState = {
+      repositoryName: images[0]?.repositoryName ?? override?.repositoryName ?? basename(o.images!).replace(/\.json$/, ''),
+      registryId: images[0]?.registryId ?? override?.registryId,
+      images,
+      manifests: manifests?.manifests ?? new Map(),
+      manifestsLoaded: manifests !== undefined,
+    };
+    if (manifests) {
+      for (const image of images) image.subjectManifestDigest ??= manifests.manifests.get(image.imageDigest)?.subject;
+    }
+    const notes = manifests?.failures.length ? [`${manifests.failures.length} manifests could not be fetched (batch-get-image failures)`] : [];
+    repositories = [{
+      repositoryName: state.repositoryName, registryId: state.registryId, state, policy: override, policyStatus: 'present',
+      complete: true, notes,
+    }];
+  }
+  const problems = repositories.flatMap((r) => checkTimesAgainstNow(r.state.images, now, o.snapshot ? `${o.snapshot}/${r.repositoryName}/describe-images.json` : o.images!));
+  if (problems.length > 0) throw new InputError(problems);
+  return { registry, repositories, warnings };
+}

@@ -1,0 +1,54 @@
+import { UsageError } from '../model/errors.js';
+import type { FailOn } from '../model/finding.js';
+
+// Parsing of the options every command shares, with usage errors (exit 2) that say what is expected.
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export function parseNow(value: string | undefined, clock: () => number): number {
+  if (value === undefined) return clock();
+  if (!ISO_8601.test(value)) throw new UsageError(`--now must be an ISO-8601 date or time such as 2026-11-22 or 2026-11-22T09:30:00Z; found "${value}"`);
+  // A date without a zone is read as UTC so output does not depend on the machine's time zone.
+  const withZone = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : value.includes('T') ? `${value}Z` : `${value}T00:00:00Z`;
+  const t = Date.parse(withZone);
+  if (Number.isNaN(t)) throw new UsageError(`--now is not a valid date: "${value}"`);
+  return t;
+}
+
+export const MAX_DAYS = 3650;
+
+export function parseDays(value: unknown): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_DAYS) throw new UsageError(`--days must be a whole number from 0 to ${MAX_DAYS}; found "${String(value)}"`);
+  return n;
+}
+
+export const FAIL_ON_CHOICES = ['error', 'warning', 'info', 'never'] as const;
+
+export function parseFailOn(value: unknown): FailOn {
+  const v = value === undefined ? 'error' : String(value);
+  if (!(FAIL_ON_CHOICES as readonly string[]).includes(v)) throw new UsageError(`--fail-on must be one of ${FAIL_ON_CHOICES.join(', ')}; found "${v}"`);
+  return v as FailOn;
+}
+
+export function parseChoice<T extends string>(flag: string, value: unknown, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  const v = String(value);
+  if (!(choices as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${choices.join(', ')}; found "${v}"`);
+  return v as T;
+}
+
+/** Repeatable flags arrive as a string or an array; normalise to an array. */
+export function asList(value: unknown): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

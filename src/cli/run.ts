@@ -1,0 +1,86 @@
+import yargs, { type Argv } from 'yargs';
+import { UsageError } from '../model/errors.js';
+import { EXIT, reportError } from './exit.js';
+import type { CliIO } from './io.js';
+import { VERSION } from './version.js';
+
+// The command line: yargs describes the commands; each handler is imported only when it runs,
+// so `lint` of one file never loads the AWS SDK.
+
+type Handler = (args: Record<string, unknown>, io: CliIO) => Promise<number>;
+
+const stateOptions = (y: Argv) =>
+  y
+    .option('snapshot', { type: 'string', describe: 'Snapshot directory: one folder per repository (see README)' })
+    .option('policy', { type: 'string', describe: 'Lifecycle policy JSON, or get-lifecycle-policy output' })
+    .option('images', { type: 'string', describe: 'describe-images output (use --filter imageStatus=ANY)' })
+    .option('manifests', { type: 'string', describe: 'batch-get-image output (index children, referrers, layers)' });
+
+const analysisOptions = (y: Argv) =>
+  y
+    .option('now', { type: 'string', describe: 'Evaluate at this ISO-8601 time (default: the current time)' })
+    .option('days', { type: 'number', describe: 'Horizon: run the policy once a day for this many days', default: undefined })
+    .option('in-use', { type: 'string', array: true, describe: 'What is in use: image lists, kubectl JSON, Kubernetes YAML, ECS, Lambda, Dockerfiles; a directory is read recursively' })
+    .option('recent-pull-days', { type: 'number', describe: 'Images pulled within this many days count as probably in use', default: undefined })
+    .option('blob-mounting', { type: 'boolean', describe: 'Layers are shared across the registry (overrides registry.json)' })
+    .option('fail-on', { type: 'string', choices: ['error', 'warning', 'info', 'never'], describe: 'Exit 1 when a finding at or above this severity exists (default: error)' })
+    .option('output', { type: 'string', describe: 'Write the report to this file instead of standard output' });
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const debug = argv.includes('--debug');
+  let handler: { run: Handler; args: Record<string, unknown> } | undefined;
+  let usageError: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('ecr-lifeguard')
+    .usage('$0 <command> [options]\n\nMake Amazon ECR lifecycle policies safe: simulate them exactly, offline, and see what they would break.')
+    .command(
+      'dry-run',
+      'Simulate a lifecycle policy: what expires or is archived now and over --days, and why',
+      (y) => analysisOptions(stateOptions(y))
+        .option('format', { type: 'string', choices: ['table', 'json'], describe: 'Output format (default: table on a terminal, json otherwise)' })
+        .option('explain', { type: 'string', describe: 'Print the decision trace of one image (tag or digest)' }),
+      (args) => {
+        handler = {
+          args,
+          run: async (a, io2) => (await import('./commands/dry-run.js')).runDryRun(camel(a), io2),
+        };
+      },
+    )
+    .option('debug', { type: 'boolean', describe: 'Show stack traces of unexpected errors' })
+    .demandCommand(1, 'Give a command: dry-run')
+    .strict()
+    .version(VERSION)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      usageError = msg ?? err?.message ?? 'invalid usage';
+    })
+    .exitProcess(false);
+
+  let helpOutput = '';
+  try {
+    await parser.parseAsync(argv, {}, (_err, _argv, output) => {
+      helpOutput = output;
+    });
+  } catch (error) {
+    usageError ??= error instanceof Error ? error.message : String(error);
+  }
+  if (usageError !== undefined) return reportError(new UsageError(usageError), io, debug);
+  if (!handler) {
+    // --help or --version: yargs produced the text.
+    if (helpOutput) io.stdout(helpOutput.endsWith('\n') ? helpOutput : `${helpOutput}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await handler.run(handler.args, io);
+  } catch (error) {
+    return reportError(error, io, debug);
+  }
+}
+
+/** yargs gives both kebab and camel keys; commands read camelCase. */
+function camel<T>(args: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) if (!k.includes('-') && k !== '$0' && k !== '_') out[k] = v;
+  return out as T;
+}

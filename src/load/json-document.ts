@@ -1,0 +1,269 @@
+import { readFile, stat } from 'node:fs/promises';
+import jsonc from 'jsonc-parser';
+import { InputError, type InputProblem } from '../model/errors.js';
+import type { SourceLocation } from '../model/location.js';
+
+// Strict JSON with positions: every loader reports problems at the line and column of the value.
+
+export type JsonNode = jsonc.Node;
+
+export interface LineColumn {
+  line: number;
+  column: number;
+}
+
+export interface JsonDocument {
+  file: string;
+  text: string;
+  value: unknown;
+  /** 1-based line/column of the value at that RFC 6901 pointer; undefined when absent. */
+  locate(pointer: string): LineColumn | undefined;
+  /** The jsonc-parser node tree (offsets into `text`), for loaders that look inside strings. */
+  tree?: JsonNode;
+}
+
+/** Offset (0-based, UTF-16 units) -> 1-based line/column; builds the line index once per text. */
+export function makeOffsetLocator(text: string): (offset: number) => LineColumn {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // \r\n counts as one break; a lone \r is a break too (as editors show it).
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  return (offset) => {
+    const o = Math.max(0, Math.min(offset, text.length));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: o - starts[lo]! + 1 };
+  };
+}
+
+/** One-off conversion; use makeOffsetLocator for many offsets in the same text. */
+export function offsetToLineColumn(text: string, offset: number): LineColumn {
+  return makeOffsetLocator(text)(offset);
+}
+
+/** RFC 6901 pointer -> tokens. `''` is the whole document. */
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** The node a pointer designates in a jsonc-parser tree. */
+export function findNodeAtPointer(root: JsonNode | undefined, pointer: string): JsonNode | undefined {
+  let node = root;
+  for (const token of parsePointer(pointer)) {
+    if (!node) return undefined;
+    if (node.type === 'object') {
+      // Last occurrence wins, as in JSON.parse (duplicates are rejected anyway).
+      const prop = node.children?.filter((p) => p.children?.[0]?.value === token).pop();
+      node = prop?.children?.[1];
+    } else if (node.type === 'array') {
+      if (!/^(0|[1-9]\d*)$/.test(token)) return undefined;
+      node = node.children?.[Number(token)];
+    } else {
+      return undefined;
+    }
+  }
+  return node;
+}
+
+/** A syntax problem before it is located: offsets are in the parsed text. */
+export interface RawJsonProblem {
+  offset: number;
+  code: string;
+  message: string;
+  found?: string;
+  expected?: string;
+}
+
+export interface ParsedJson {
+  tree?: JsonNode;
+  value?: unknown;
+  /** At most one syntax problem (later ones are usually consequences of the first), plus duplicate keys. */
+  problems: RawJsonProblem[];
+}
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: "expected ':'",
+  CommaExpected: "expected ',' or the end of the object/array",
+  CloseBraceExpected: "expected '}'",
+  CloseBracketExpected: "expected ']'",
+  EndOfFileExpected: 'unexpected content after the JSON value',
+  InvalidCommentToken: 'comments are not allowed in JSON',
+  UnexpectedEndOfComment: 'comments are not allowed in JSON',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'incomplete number',
+  InvalidUnicode: 'invalid \\u escape',
+  InvalidEscapeCharacter: 'invalid escape sequence',
+  InvalidCharacter: 'control character not allowed in a string (escape it)',
+};
+
+function snippet(text: string, offset: number): string {
+  const s = text.slice(offset, offset + 20).split(/\r?\n/)[0] ?? '';
+  return s === '' ? 'end of input' : JSON.stringify(s);
+}
+
+/** Strict JSON parse (no comments, no trailing commas, no duplicate keys) keeping the node tree. */
+export function parseJsonText(text: string): ParsedJson {
+  if (text.trim() === '') return { problems: [{ offset: 0, code: 'json/empty', message: 'the file is empty', expected: 'a JSON document' }] };
+  const errors: jsonc.ParseError[] = [];
+  const tree = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first) return { tree, problems: [describeSyntaxError(text, tree, first)] };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    // jsonc-parser accepted something JSON.parse does not: keep the engine's word for it.
+    return { tree, problems: [{ offset: 0, code: 'json/syntax', message: `invalid JSON: ${(e as Error).message}` }] };
+  }
+  return { tree, value, problems: duplicateKeys(tree) };
+}
+
+function describeSyntaxError(text: string, tree: JsonNode | undefined, err: jsonc.ParseError): RawJsonProblem {
+  const name = jsonc.printParseErrorCode(err.error);
+  const atEnd = text.slice(err.offset).trim() === '';
+  if (atEnd && name !== 'InvalidCommentToken') {
+    return { offset: err.offset, code: 'json/truncated', message: `the JSON ends early (truncated file?): ${SYNTAX_MESSAGES[name] ?? name}`, found: 'end of input' };
+  }
+  if (tree && err.offset >= tree.offset + tree.length && (name === 'EndOfFileExpected' || name === 'InvalidSymbol')) {
+    return { offset: err.offset, code: 'json/trailing-content', message: 'unexpected content after the JSON value', found: snippet(text, err.offset), expected: 'end of file' };
+  }
+  if ((name === 'PropertyNameExpected' || name === 'ValueExpected') && /^\s*[}\]]/.test(text.slice(err.offset)) && /,\s*$/.test(text.slice(0, err.offset))) {
+    return { offset: text.lastIndexOf(',', err.offset), code: 'json/syntax', message: 'trailing comma is not allowed in JSON', found: "','" };
+  }
+  return { offset: err.offset, code: 'json/syntax', message: `invalid JSON: ${SYNTAX_MESSAGES[name] ?? name}`, found: snippet(text, err.offset) };
+}
+
+// Duplicate keys make a document ambiguous (which value counts?), so they are rejected.
+function duplicateKeys(root: JsonNode | undefined): RawJsonProblem[] {
+  const out: RawJsonProblem[] = [];
+  const walk = (node: JsonNode): void => {
+    if (node.type === 'object') {
+      const seen = new Set<string>();
+      for (const prop of node.children ?? []) {
+        const key = prop.children?.[0];
+        if (key && seen.has(key.value)) {
+          out.push({ offset: key.offset, code: 'json/duplicate-key', message: `duplicate property '${key.value}' (ambiguous: which value counts?)`, expected: 'each property once per object' });
+        }
+        if (key) seen.add(key.value);
+      }
+    }
+    for (const child of node.children ?? []) walk(child);
+  };
+  if (root) walk(root);
+  return out;
+}
+
+/** Start (and end) of the value at a pointer, converted through `toLineColumn`. */
+export function locateInTree(
+  tree: JsonNode | undefined,
+  pointer: string,
+  toLineColumn: (offset: number) => LineColumn,
+): Pick<SourceLocation, 'line' | 'column' | 'endLine' | 'endColumn'> | undefined {
+  const node = findNodeAtPointer(tree, pointer);
+  if (!node) return undefined;
+  const start = toLineColumn(node.offset);
+  const end = toLineColumn(node.offset + node.length);
+  return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+}
+
+export function parseJsonDocument(text: string, file: string): JsonDocument {
+  const parsed = parseJsonText(text);
+  const toLineColumn = makeOffsetLocator(text);
+  if (parsed.problems.length > 0) {
+    throw new InputError(
+      parsed.problems.map((p): InputProblem => ({ location: { file, ...toLineColumn(p.offset) }, code: p.code, message: p.message, found: p.found, expected: p.expected })),
+    );
+  }
+  const tree = parsed.tree;
+  return {
+    file,
+    text,
+    value: parsed.value,
+    tree,
+    locate(pointer) {
+      const node = findNodeAtPointer(tree, pointer);
+      return node ? toLineColumn(node.offset) : undefined;
+    },
+  };
+}
+
+/** A located problem in a JsonDocument; falls back to the nearest located ancestor. */
+export function problemAt(doc: JsonDocument, pointer: string, code: string, message: string, extra: { found?: string; expected?: string } = {}): InputProblem {
+  return { location: locationIn(doc, pointer), code, message, ...definedOnly(extra) };
+}
+
+export function locationIn(doc: JsonDocument, pointer: string): SourceLocation {
+  let p = pointer;
+  let lc = doc.locate(p);
+  while (!lc && p !== '') {
+    p = p.slice(0, p.lastIndexOf('/'));
+    lc = doc.locate(p);
+  }
+  return { file: doc.file, pointer, ...(lc ?? {}) };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export async function readJsonDocument(path: string): Promise<JsonDocument> {
+  return parseJsonDocument(await readTextFile(path), path);
+}
+
+/** Reads a UTF-8 text file; a missing file, a directory or a permission error is an InputError. */
+export async function readTextFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw new InputError([unreadable(path, 'it is a directory', 'a JSON file')]);
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new InputError([unreadable(path, `cannot read the file: ${why}`, undefined)]);
+  }
+  // A UTF-8 byte-order mark (PowerShell redirection writes one) is not part of the JSON.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function unreadable(file: string, message: string, expected: string | undefined): InputProblem {
+  return { location: { file }, code: 'file/unreadable', message, ...(expected ? { expected } : {}) };
+}
+
+/**
+ * Maps an offset in the decoded content of a JSON string literal to the offset of the character
+ * (or escape sequence) that produced it in the outer text. `literalOffset` is the offset of the
+ * opening quote, `raw` the outer text.
+ */
+export function stringContentOffsetMap(raw: string, literalOffset: number): (decodedOffset: number) => number {
+  const map: number[] = [];
+  let i = literalOffset + 1;
+  while (i < raw.length && raw[i] !== '"') {
+    if (raw[i] === '\\') {
+      const esc = raw[i + 1];
+      map.push(i); // every escape decodes to one UTF-16 unit (\uD83D\uDE00 is two escapes)
+      i += esc === 'u' ? 6 : 2;
+    } else {
+      map.push(i);
+      i += 1;
+    }
+  }
+  const end = i; // the closing quote
+  return (decoded) => (decoded < 0 ? literalOffset : decoded < map.length ? map[decoded]! : end);
+}

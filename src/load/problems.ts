@@ -1,0 +1,59 @@
+import { InputError, type InputProblem } from '../model/errors.js';
+import type { SourceLocation } from '../model/location.js';
+
+// Problems are reported sorted: by file, position, then pointer (array indices numerically).
+
+function comparePointers(a: string, b: string): number {
+  const ta = a.split('/');
+  const tb = b.split('/');
+  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
+    const x = ta[i]!;
+    const y = tb[i]!;
+    if (x === y) continue;
+    const nx = /^\d+$/.test(x) ? Number(x) : NaN;
+    const ny = /^\d+$/.test(y) ? Number(y) : NaN;
+    if (!Number.isNaN(nx) && !Number.isNaN(ny)) return nx - ny;
+    return x < y ? -1 : 1;
+  }
+  return ta.length - tb.length;
+}
+
+function locationKey(l: SourceLocation): [string, number, number, string, string] {
+  return [l.file, l.line ?? 0, l.column ?? 0, l.pointer ?? '', l.innerPointer ?? ''];
+}
+
+export function compareProblems(a: InputProblem, b: InputProblem): number {
+  const [fa, la, ca, pa, ia] = locationKey(a.location);
+  const [fb, lb, cb, pb, ib] = locationKey(b.location);
+  return (
+    (fa < fb ? -1 : fa > fb ? 1 : 0) ||
+    la - lb ||
+    ca - cb ||
+    comparePointers(pa, pb) ||
+    comparePointers(ia, ib) ||
+    (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
+    (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)
+  );
+}
+
+export function sortProblems(problems: InputProblem[]): InputProblem[] {
+  return problems.sort(compareProblems);
+}
+
+/** Throws one InputError with every problem, sorted; does nothing when there are none. */
+export function throwIfProblems(problems: InputProblem[]): void {
+  if (problems.length > 0) throw new InputError(sortProblems([...problems]));
+}
+
+/** Runs a loader step, turning its InputError into collected problems. */
+export async function collectProblems<T>(problems: InputProblem[], step: () => Promise<T> | T): Promise<T | undefined> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof InputError) {
+      problems.push(...e.problems);
+      return undefined;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { InputProblem } from '../model/errors.js';
+import { escapePointerToken, type SourceLocation } from '../model/location.js';
+import { parsePointer, locationIn, type JsonDocument } from './json-document.js';
+
+// One Ajv instance; each schema is read and compiled on first use so start-up stays fast.
+
+export type SchemaName =
+  | 'lifecycle-policy'
+  | 'get-lifecycle-policy'
+  | 'describe-images'
+  | 'batch-get-image'
+  | 'snapshot-repository'
+  | 'registry';
+
+export const SCHEMA_NAMES: readonly SchemaName[] = [
+  'batch-get-image',
+  'describe-images',
+  'get-lifecycle-policy',
+  'lifecycle-policy',
+  'registry',
+  'snapshot-repository',
+];
+
+// src/load and dist/load are both two levels below the package root, where schemas/ lives.
+const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
+
+export function schemaId(name: SchemaName): string {
+  return `https://ecr-lifeguard.dev/schemas/${name}.schema.json`;
+}
+
+let ajv: Ajv2020 | undefined;
+const validators = new Map<SchemaName, ValidateFunction>();
+
+/** The schema document itself (e.g. for `--print-schema` or editors). */
+export function loadSchema(name: SchemaName): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
+}
+
+function validatorFor(name: SchemaName): ValidateFunction {
+  let v = validators.get(name);
+  if (!v) {
+    // verbose: errors carry their subschema, whose title/description/properties word the messages.
+    ajv ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    v = ajv.compile(loadSchema(name));
+    validators.set(name, v);
+  }
+  return v;
+}
+
+/** Raw Ajv errors (empty when valid). */
+export function schemaErrors(name: SchemaName, value: unknown): ErrorObject[] {
+  const validate = validatorFor(name);
+  return validate(value) ? [] : [...(validate.errors ?? [])];
+}
+
+export interface SchemaProblemOptions {
+  /** Problem codes are `<codePrefix>/<kind>`; default `schema`. */
+  codePrefix?: string;
+  /** Prepended to every message, e.g. `ECR will reject this policy: `. */
+  messagePrefix?: string;
+  /**
+   * Drop errors raised inside `allOf` conditionals (field combinations) because the caller
+   * reports those itself with more specific messages.
+   */
+  omitCombinations?: boolean;
+}
+
+/** Schema errors as located problems; `locate` turns an instance pointer into a location. */
+export function schemaProblems(
+  name: SchemaName,
+  value: unknown,
+  locate: (pointer: string) => SourceLocation,
+  options: SchemaProblemOptions = {},
+): InputProblem[] {
+  const { codePrefix = 'schema', messagePrefix = '', omitCombinations = false } = options;
+  let errors = schemaErrors(name, value).filter((e) => e.keyword !== 'if');
+  if (omitCombinations) errors = errors.filter((e) => !/\/allOf\/\d+\//.test(e.schemaPath));
+  // A wrong type makes every other complaint about the same value noise.
+  const typeErrorAt = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  errors = errors.filter((e) => e.keyword === 'type' || !typeErrorAt.has(e.instancePath));
+  const seen = new Set<string>();
+  const out: InputProblem[] = [];
+  for (const e of errors) {
+    const d = describeError(e);
+    const key = `${d.pointer}\u0000${d.kind}\u0000${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({
+      location: locate(d.pointer),
+      code: `${codePrefix}/${d.kind}`,
+      message: messagePrefix + d.message,
+      ...(d.found !== undefined ? { found: d.found } : {}),
+      ...(d.expected !== undefined ? { expected: d.expected } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * Validates the value at `pointerPrefix` (default: the whole document) against a schema;
+ * problem pointers are pointers in the document.
+ */
+export function validateAgainstSchema(
+  schemaName: SchemaName,
+  doc: JsonDocument,
+  pointerPrefix = '',
+  options: SchemaProblemOptions = {},
+): InputProblem[] {
+  const value = valueAtPointer(doc.value, pointerPrefix);
+  return schemaProblems(schemaName, value, (p) => locationIn(doc, pointerPrefix + p), options);
+}
+
+export function valueAtPointer(root: unknown, pointer: string): unknown {
+  let v = root;
+  for (const token of parsePointer(pointer)) {
+    if (Array.isArray(v)) v = v[Number(token)];
+    else if (v !== null && typeof v === 'object') v = (v as Record<string, unknown>)[token];
+    else return undefined;
+  }
+  return v;
+}
+
+/** Short rendering of a found value for messages. */
+export function renderValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return v.length === 0 ? 'an empty list' : `a list of ${v.length}`;
+  if (v !== null && typeof v === 'object') return 'an object';
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+export function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+const article = (t: string): string => (t === 'array' || t === 'integer' || t === 'object' ? `an ${t}` : `a ${t}`);
+
+interface Described {
+  pointer: string;
+  kind: string;
+  message: string;
+  found?: string;
+  expected?: string;
+}
+
+function lastName(pointer: string): string {
+  const tokens = parsePointer(pointer);
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    if (!/^\d+$/.test(tokens[i]!)) return i === tokens.length - 1 ? tokens[i]! : `${tokens[i]} entry`;
+  }
+  return 'value';
+}
+
+function describeError(e: ErrorObject): Described {
+  const at = e.instancePath;
+  const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
+  const name = lastName(at);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const prop = String(e.params.additionalProperty);
+      const allowed = Object.keys((parent.properties as Record<string, unknown> | undefined) ?? {}).sort();
+      return {
+        pointer: `${at}/${escapePointerToken(prop)}`,
+        kind: 'unknown-property',
+        message: `unknown property '${prop}'; allowed: ${allowed.join(', ')}`,
+      };
+    }
+    case 'false schema': {
+      // A property forbidden by a combination: `"x": false` in a conditional.
+      return { pointer: at, kind: 'not-allowed', message: `'${name}' is not allowed here`, found: renderValue(e.data) };
+    }
+    case 'required': {
+      const prop = String(e.params.missingProperty);
+      return { pointer: at, kind: 'missing-property', message: `missing required property '${prop}'` };
+    }
+    case 'type': {
+      const expected = ([] as string[]).concat(e.params.type as string | string[]).map(article).join(' or ');
+      if (e.data === null) return { pointer: at, kind: 'null-value', message: `null is not accepted for '${name}'`, expected };
+      return { pointer: at, kind: 'wrong-type', message: `'${name}' must be ${expected}`, found: `${typeName(e.data)} ${renderValue(e.data)}`, expected };
+    }
+    case 'enum':
+    case 'const': {
+      const allowed = e.keyword === 'enum' ? (e.params.allowedValues as unknown[]) : [e.params.allowedValue];
+      return {
+        pointer: at,
+        kind: 'not-allowed-value',
+        message: `'${name}' must be ${allowed.length === 1 ? '' : 'one of '}${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
+        found: renderValue(e.data),
+      };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const op = { minimum: '>=', maximum: '<=', exclusiveMinimum: '>', exclusiveMaximum: '<' }[e.keyword];
+      const t = parent.type === 'integer' ? 'integer' : 'number';
+      return { pointer: at, kind: 'out-of-range', message: `'${name}' out of range: expected ${t} ${op} ${String(e.params.limit)}, found ${renderValue(e.data)}`, found: renderValue(e.data), expected: `${t} ${op} ${String(e.params.limit)}` };
+    }
+    case 'minItems':
+    case 'maxItems': {
+      const n = Array.isArray(e.data) ? e.data.length : 0;
+      const limit = Number(e.params.limit);
+      const bounds = [parent.minItems, parent.maxItems];
+      const range = bounds[0] !== undefined && bounds[1] !== undefined ? `${bounds[0]} to ${bounds[1]}` : e.keyword === 'minItems' ? `at least ${limit}` : `at most ${limit}`;
+      return { pointer: at, kind: e.keyword === 'minItems' ? 'too-few-items' : 'too-many-items', message: `'${name}' must have ${range} entries, found ${n}`, found: String(n), expected: `${range} entries` };
+    }
+    case 'minLength':
+      return {
+        pointer: at,
+        kind: 'empty-string',
+        message: Number(e.params.limit) === 1 ? `'${name}' must not be an empty string` : `'${name}' must have at least ${String(e.params.limit)} characters`,
+        found: renderValue(e.data),
+      };
+    case 'maxLength':
+      return { pointer: at, kind: 'too-long', message: `'${name}' must have at most ${String(e.params.limit)} characters`, found: `${String((e.data as string).length)} characters` };
+    case 'pattern': {
+      const def = /\/\$defs\/([\w-]+)\/pattern$/.exec(e.schemaPath)?.[1];
+      const title = typeof parent.title === 'string' ? parent.title : name;
+      return {
+        pointer: at,
+        kind: `bad-${def ?? kebab(name)}`,
+        message: `malformed ${title}`,
+        found: renderValue(e.data),
+        expected: typeof parent.description === 'string' ? parent.description : `a string matching ${String(e.params.pattern)}`,
+      };
+    }
+    case 'oneOf':
+    case 'anyOf':
+    case 'not':
+    default: {
+      const desc = typeof parent.description === 'string' ? parent.description : e.message ?? 'invalid value';
+      return { pointer: at, kind: 'invalid', message: desc };
+    }
+  }
+}
+
+function kebab(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/\s+/g, '-').toLowerCase();
+}

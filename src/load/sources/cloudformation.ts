@@ -1,0 +1,188 @@
+import { MappedTextBuilder, type MappedText } from './positions.js';
+import { child, stringOf, type TreeNode } from './tree.js';
+import type { DraftsResult, PolicySourceFormat } from './types.js';
+
+// CloudFormation and CDK templates: ECR repositories' and repository creation templates'
+// lifecycle policies, resolved statically where the template alone determines the text.
+
+/** A template: a `Resources` mapping whose entries have a `Type`, or a format version. */
+export function isCloudFormationTemplate(root: TreeNode): boolean {
+  const resources = child(root, 'Resources');
+  if (child(root, 'AWSTemplateFormatVersion') !== undefined && resources !== undefined) return true;
+  return resources?.kind === 'map' && resources.entries.some(([, r]) => /::/.test(stringOf(child(r, 'Type')) ?? ''));
+}
+
+function cdkPath(resource: TreeNode): string | undefined {
+  return stringOf(child(child(resource, 'Metadata'), 'aws:cdk:path'));
+}
+
+export function hasCdkMetadata(root: TreeNode): boolean {
+  return (child(root, 'Resources')?.entries ?? []).some(([, r]) => cdkPath(r) !== undefined);
+}
+
+interface Intrinsic {
+  name: string;
+  /** As written: `!Sub` or `Fn::Sub`, for messages. */
+  spelling: string;
+  arg: TreeNode;
+}
+
+function intrinsicOf(node: TreeNode): Intrinsic | undefined {
+  if (node.kind !== 'map' || node.entries.length !== 1) return undefined;
+  const [name, arg] = node.entries[0]!;
+  if (name !== 'Ref' && name !== 'Condition' && !name.startsWith('Fn::')) return undefined;
+  return { name, spelling: node.shortForm ?? name, arg };
+}
+
+type Resolution =
+  | { text: MappedText; origin: TreeNode; fromParameterDefault: boolean }
+  | { reason: string; notText?: string };
+
+function describe(node: TreeNode): string {
+  if (node.kind === 'map') return 'an object';
+  if (node.kind === 'seq') return 'a list';
+  return node.value === null ? 'null' : `a ${typeof node.value}`;
+}
+
+// Why an intrinsic has no static value, for the ones whose reason can be said precisely.
+const DEPLOY_TIME: Record<string, string> = {
+  'Fn::If': 'chooses a value by a condition evaluated at deploy time',
+  'Fn::ImportValue': "reads another stack's export at deploy time",
+  'Fn::GetAtt': 'reads an attribute of a resource that exists only after deployment',
+  'Fn::FindInMap': 'looks up a mapping by keys known at deploy time',
+  'Fn::Select': 'selects from a list known at deploy time',
+  'Fn::Transform': 'is expanded by a macro at deploy time',
+};
+
+class Resolver {
+  constructor(private readonly template: TreeNode) {}
+
+  resolve(node: TreeNode, depth = 0): Resolution {
+    if (depth > 20) return { reason: 'intrinsic functions are nested too deeply to resolve' };
+    if (node.kind === 'scalar' && typeof node.value === 'string') {
+      return { text: node.mapped!(), origin: node, fromParameterDefault: false };
+    }
+    const fn = intrinsicOf(node);
+    if (fn === undefined) return { reason: `found ${describe(node)} where a string is expected`, notText: describe(node) };
+    switch (fn.name) {
+      case 'Ref':
+        return this.ref(fn, depth);
+      case 'Fn::Sub':
+        return this.sub(node, fn, depth);
+      case 'Fn::Join':
+        return this.join(node, fn, depth);
+      default:
+        return { reason: `${fn.spelling} ${DEPLOY_TIME[fn.name] ?? 'is evaluated by CloudFormation at deploy time'}` };
+    }
+  }
+
+  private ref(fn: Intrinsic, depth: number): Resolution {
+    const target = stringOf(fn.arg) ?? '';
+    const parameter = child(child(this.template, 'Parameters'), target);
+    if (parameter !== undefined) {
+      const def = child(parameter, 'Default');
+      if (def === undefined) return { reason: `${fn.spelling} ${target} names a parameter without a Default, known only at deploy time` };
+      const r = this.resolve(def, depth + 1);
+      return 'text' in r ? { ...r, fromParameterDefault: true } : r;
+    }
+    if (target.startsWith('AWS::')) return { reason: `${fn.spelling} ${target} is a pseudo parameter, known only at deploy time` };
+    return { reason: `${fn.spelling} ${target} refers to a resource, known only at deploy time` };
+  }
+
+  private sub(node: TreeNode, fn: Intrinsic, depth: number): Resolution {
+    const [body, vars] = fn.arg.kind === 'seq' ? fn.arg.items : [fn.arg, undefined];
+    if (body === undefined || stringOf(body) === undefined) return { reason: `${fn.spelling} has no template string` };
+    const src = body.mapped!();
+    const out = new MappedTextBuilder(src.offsets[0]!);
+    const unknown: string[] = [];
+    let fromParameterDefault = false;
+    let at = 0;
+    for (const m of src.text.matchAll(/\$\{([^}]*)\}/g)) {
+      const i = m.index;
+      const inner = m[1]!;
+      if (inner.startsWith('!')) {
+        // `${!Literal}` is written out as `${Literal}`: drop the `!`.
+        out.append(src, at, i + 2);
+        at = i + 3;
+        continue;
+      }
+      const value = child(vars, inner.trim());
+      const r = value === undefined ? undefined : this.resolve(value, depth + 1);
+      if (r === undefined || !('text' in r)) {
+        unknown.push(`\${${inner}}`);
+        continue;
+      }
+      out.append(src, at, i);
+      out.append(r.text);
+      fromParameterDefault ||= r.fromParameterDefault;
+      at = i + m[0].length;
+    }
+    if (unknown.length > 0) return { reason: `${fn.spelling} substitutes ${unknown.join(', ')}, known only at deploy time` };
+    out.append(src, at);
+    return { text: out.finish(), origin: node, fromParameterDefault };
+  }
+
+  private join(node: TreeNode, fn: Intrinsic, depth: number): Resolution {
+    const [delimiter, list] = fn.arg.items;
+    if (fn.arg.kind !== 'seq' || delimiter === undefined || list === undefined || stringOf(delimiter) === undefined) {
+      return { reason: `${fn.spelling} needs a delimiter and a list` };
+    }
+    if (list.kind !== 'seq') {
+      const inner = intrinsicOf(list);
+      return { reason: `${fn.spelling} joins a list given by ${inner?.spelling ?? describe(list)}, known only at deploy time` };
+    }
+    const sep = delimiter.mapped!();
+    const out = new MappedTextBuilder(list.start);
+    let fromParameterDefault = false;
+    for (const [i, item] of list.items.entries()) {
+      const r = this.resolve(item, depth + 1);
+      if (!('text' in r)) return { reason: r.reason };
+      if (i > 0) out.append(sep);
+      out.append(r.text);
+      fromParameterDefault ||= r.fromParameterDefault;
+    }
+    return { text: out.finish(), origin: node, fromParameterDefault };
+  }
+}
+
+export function cloudFormationDrafts(root: TreeNode, format: PolicySourceFormat): DraftsResult {
+  const result: DraftsResult = { drafts: [], problems: [] };
+  const resolver = new Resolver(root);
+  for (const [logicalId, resource] of child(root, 'Resources')?.entries ?? []) {
+    const type = stringOf(child(resource, 'Type'));
+    const props = child(resource, 'Properties');
+    let policy: TreeNode | undefined;
+    let repositoryName: string | undefined;
+    let repositoryPrefix: string | undefined;
+    if (type === 'AWS::ECR::Repository') {
+      const lifecyclePolicy = child(props, 'LifecyclePolicy');
+      // `LifecyclePolicy: !If [...]` is itself the unresolvable value.
+      policy = lifecyclePolicy && intrinsicOf(lifecyclePolicy) ? lifecyclePolicy : child(lifecyclePolicy, 'LifecyclePolicyText');
+      // A name given by an intrinsic is left unknown rather than guessed.
+      repositoryName = stringOf(child(props, 'RepositoryName'));
+    } else if (type === 'AWS::ECR::RepositoryCreationTemplate') {
+      policy = child(props, 'LifecyclePolicy');
+      repositoryPrefix = stringOf(child(props, 'Prefix'));
+    }
+    if (policy === undefined) continue;
+    const name = cdkPath(resource) ?? logicalId;
+    const r = resolver.resolve(policy);
+    if ('text' in r) {
+      result.drafts.push({
+        format, name, at: r.origin, text: r.text, repositoryName, repositoryPrefix,
+        ...(r.fromParameterDefault ? { resolvedFrom: 'parameter-default' as const } : {}),
+      });
+    } else if (r.notText !== undefined) {
+      result.problems.push({
+        at: policy,
+        code: 'source/policy-not-string',
+        message: `${name}: the lifecycle policy must be its JSON text as a string`,
+        found: r.notText,
+        expected: 'a string (or an intrinsic function that yields one)',
+      });
+    } else {
+      result.drafts.push({ format, name, at: policy, unresolvedReason: r.reason, repositoryName, repositoryPrefix });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,211 @@
+import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import { Alias, isAlias, isMap, isScalar, isSeq, parseAllDocuments, YAMLMap, YAMLSeq, type Document, type Node as YamlNode, type Tags } from 'yaml';
+import type { InputProblem } from '../../model/errors.js';
+import { joinPointer } from '../../model/location.js';
+import {
+  alignUnits,
+  jsonStringUnits,
+  LineIndex,
+  yamlBlockScalarUnits,
+  yamlFlowScalarUnits,
+  type MappedText,
+  type SourceUnit,
+  type YamlScalarStyle,
+} from './positions.js';
+
+// One read-only tree over JSON (jsonc-parser) and YAML (eemeli/yaml) documents, with file
+// offsets and JSON pointers, so every format is recognised and walked by one piece of code.
+
+export interface TreeNode {
+  kind: 'map' | 'seq' | 'scalar';
+  /** Scalar value (string, number, boolean, null); undefined for collections. */
+  value: unknown;
+  /** Map entries in file order. */
+  entries: Array<[string, TreeNode]>;
+  items: TreeNode[];
+  /** File offsets of the value (a YAML tag excluded). */
+  start: number;
+  end: number;
+  /** JSON pointer in the file; for YAML the equivalent path. */
+  pointer: string;
+  /** For a YAML short-form intrinsic turned into its long form (`!Sub x` -> `{"Fn::Sub": x}`): the spelling in the file. */
+  shortForm?: string;
+  /** A string's decoded text with the file offset of each character. */
+  mapped?: () => MappedText;
+}
+
+export interface ParsedFile {
+  roots: TreeNode[];
+  lines: LineIndex;
+  problems: InputProblem[];
+}
+
+export function child(node: TreeNode | undefined, key: string): TreeNode | undefined {
+  if (node?.kind !== 'map') return undefined;
+  for (const [k, v] of node.entries) if (k === key) return v;
+  return undefined;
+}
+
+export function stringOf(node: TreeNode | undefined): string | undefined {
+  return node?.kind === 'scalar' && typeof node.value === 'string' ? node.value : undefined;
+}
+
+/** Every offset of a string that could not be aligned maps to the value's start: never a wrong place. */
+function collapsed(text: string, start: number): MappedText {
+  return { text, offsets: new Array<number>(text.length + 1).fill(start) };
+}
+
+function lazyMapped(text: string, start: number, end: number, units: () => SourceUnit[]): () => MappedText {
+  let cached: MappedText | undefined;
+  return () => (cached ??= alignUnits(text, units(), end) ?? collapsed(text, start));
+}
+
+function scalarNode(value: unknown, start: number, end: number, pointer: string): TreeNode {
+  return { kind: 'scalar', value, entries: [], items: [], start, end, pointer };
+}
+
+function problemAt(file: string, lines: LineIndex, offset: number, code: string, message: string): InputProblem {
+  return { location: { file, ...lines.position(offset) }, code, message };
+}
+
+// ---------------------------------------------------------------- JSON
+
+function fromJson(src: string, node: JsonNode, pointer: string): TreeNode {
+  const start = node.offset;
+  const end = node.offset + node.length;
+  switch (node.type) {
+    case 'object': {
+      const entries: Array<[string, TreeNode]> = [];
+      for (const prop of node.children ?? []) {
+        const [k, v] = prop.children ?? [];
+        if (k === undefined || v === undefined) continue;
+        const key = String(k.value);
+        entries.push([key, fromJson(src, v, joinPointer(pointer, key))]);
+      }
+      return { kind: 'map', value: undefined, entries, items: [], start, end, pointer };
+    }
+    case 'array':
+      return {
+        kind: 'seq',
+        value: undefined,
+        entries: [],
+        items: (node.children ?? []).map((c, i) => fromJson(src, c, joinPointer(pointer, i))),
+        start,
+        end,
+        pointer,
+      };
+    case 'string': {
+      const n = scalarNode(node.value, start, end, pointer);
+      n.mapped = lazyMapped(String(node.value), start, end - 1, () => jsonStringUnits(src, start, end));
+      return n;
+    }
+    default:
+      return scalarNode(node.value, start, end, pointer);
+  }
+}
+
+export function parseJsonFile(file: string, text: string): ParsedFile {
+  const lines = new LineIndex(text);
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const problems = errors.map((e) =>
+    problemAt(file, lines, e.offset, 'json/syntax', `invalid JSON: ${printParseErrorCode(e.error)}`),
+  );
+  return { roots: root && problems.length === 0 ? [fromJson(text, root, '')] : [], lines, problems };
+}
+
+// ---------------------------------------------------------------- YAML
+
+/** CloudFormation short-form intrinsics and the long form each stands for. */
+const SHORT_FORMS = [
+  'Sub', 'Ref', 'Join', 'GetAtt', 'If', 'Select', 'FindInMap', 'ImportValue', 'Base64', 'Split', 'Equals',
+  'Not', 'And', 'Or', 'Condition', 'GetAZs', 'Cidr', 'Transform', 'Length', 'ToJsonString',
+];
+
+function longForm(name: string): string {
+  return name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
+}
+
+// Each tag on a scalar, a sequence and a mapping: CloudFormation accepts all three shapes for
+// some intrinsics (`!GetAtt A.b` and `!GetAtt [A, b]`), and the tree keeps the node either way.
+const CFN_TAGS: Tags = SHORT_FORMS.flatMap((name) => [
+  { tag: `!${name}`, resolve: (s: string) => s },
+  { tag: `!${name}`, collection: 'seq' as const, nodeClass: YAMLSeq },
+  { tag: `!${name}`, collection: 'map' as const, nodeClass: YAMLMap },
+]);
+
+interface BlockScalarToken {
+  type: 'block-scalar';
+  indent: number;
+  props: Array<{ type: string; offset: number; source: string }>;
+  source: string;
+}
+
+function yamlScalarUnits(src: string, node: YamlNode & { type?: string; srcToken?: unknown }, start: number, end: number): SourceUnit[] {
+  const style = (node.type ?? 'PLAIN') as YamlScalarStyle;
+  if (style !== 'BLOCK_LITERAL' && style !== 'BLOCK_FOLDED') return yamlFlowScalarUnits(src, style, start, end);
+  const tok = node.srcToken as BlockScalarToken | undefined;
+  const header = tok?.props.find((p) => p.type === 'block-scalar-header');
+  const last = tok?.props[tok.props.length - 1];
+  const bodyStart = last ? last.offset + last.source.length : src.indexOf('\n', start) + 1;
+  const explicit = header ? /[1-9]/.exec(header.source) : null;
+  // An explicit indentation indicator is relative to the parent node's indentation.
+  const indent = explicit && tok ? Math.max(tok.indent, 0) + Number(explicit[0]) : undefined;
+  return yamlBlockScalarUnits(src, bodyStart, end, indent);
+}
+
+function fromYaml(src: string, doc: Document, node: unknown, pointer: string, active: Set<unknown>): TreeNode {
+  if (isAlias(node)) {
+    const target = (node as Alias).resolve(doc);
+    if (target === undefined || active.has(target)) {
+      const [s, e] = (node as Alias).range ?? [0, 0];
+      return scalarNode(null, s, e, pointer);
+    }
+    active.add(target);
+    const t = fromYaml(src, doc, target, pointer, active);
+    active.delete(target);
+    return t;
+  }
+  const n = node as YamlNode & { tag?: string; range?: [number, number, number] };
+  const [start, end] = n.range ?? [0, 0];
+  let tree: TreeNode;
+  if (isMap(n)) {
+    const entries: Array<[string, TreeNode]> = [];
+    for (const pair of n.items) {
+      const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      entries.push([key, fromYaml(src, doc, pair.value, joinPointer(pointer, key), active)]);
+    }
+    tree = { kind: 'map', value: undefined, entries, items: [], start, end, pointer };
+  } else if (isSeq(n)) {
+    const items = n.items.map((it, i) => fromYaml(src, doc, it, joinPointer(pointer, i), active));
+    tree = { kind: 'seq', value: undefined, entries: [], items, start, end, pointer };
+  } else if (isScalar(n)) {
+    tree = scalarNode(n.value, start, end, pointer);
+    if (typeof n.value === 'string') {
+      const text = n.value;
+      tree.mapped = lazyMapped(text, start, end, () => yamlScalarUnits(src, n, start, end));
+    }
+  } else {
+    // An empty value (`Key:`) has no node at all.
+    tree = scalarNode(null, start, end, pointer);
+  }
+  const name = n.tag?.startsWith('!') ? n.tag.slice(1) : undefined;
+  if (name !== undefined && SHORT_FORMS.includes(name)) {
+    return { kind: 'map', value: undefined, entries: [[longForm(name), tree]], items: [], start, end, pointer, shortForm: `!${name}` };
+  }
+  return tree;
+}
+
+export function parseYamlFile(file: string, text: string): ParsedFile {
+  const lines = new LineIndex(text);
+  const docs = parseAllDocuments(text, { customTags: CFN_TAGS, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [];
+  const problems: InputProblem[] = [];
+  for (const doc of list) {
+    for (const e of doc.errors) {
+      problems.push(problemAt(file, lines, e.pos[0], 'yaml/syntax', `invalid YAML: ${e.message}`));
+    }
+  }
+  const roots = problems.length > 0 ? [] : list.map((doc) => fromYaml(text, doc, doc.contents, '', new Set()));
+  return { roots, lines, problems };
+}

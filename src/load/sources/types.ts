@@ -1,0 +1,51 @@
+import type { InputProblem } from '../../model/errors.js';
+import type { SourceLocation } from '../../model/location.js';
+import type { MappedText } from './positions.js';
+import type { TreeNode } from './tree.js';
+
+export type PolicySourceFormat = 'policy-json' | 'get-lifecycle-policy' | 'terraform-plan' | 'cloudformation' | 'cdk';
+
+export interface PolicySource {
+  file: string;
+  format: PolicySourceFormat;
+  /** What the policy is called in its file: 'aws_ecr_lifecycle_policy.api', 'module.ecr.aws_ecr_lifecycle_policy.this["api"]', a CloudFormation logical id (or its `aws:cdk:path`), or the file name. */
+  name: string;
+  repositoryName?: string;
+  /** Repository creation templates (CloudFormation, Terraform): the prefix of the repositories the policy is applied to. */
+  repositoryPrefix?: string;
+  /** The policy JSON text; undefined when it cannot be resolved statically. */
+  policyText?: string;
+  unresolvedReason?: string;
+  /** Set when the text is (partly) a CloudFormation Parameter's `Default`, which a deployment may override. */
+  resolvedFrom?: 'parameter-default';
+  /** Where the policy value is in the file (line/column of the string or mapping). */
+  location: SourceLocation;
+  /** JSON pointer of the policy value in the file (for YAML: the equivalent path as a pointer). */
+  pointerPrefix: string;
+  /** Maps a character offset inside policyText to the 1-based line/column in the file. */
+  mapOffset(offset: number): { line: number; column: number };
+}
+
+export interface PolicySourcesResult {
+  sources: PolicySource[];
+  problems: InputProblem[];
+}
+
+/** What a format extractor finds, before it is placed in its file. */
+export interface SourceDraft {
+  format: PolicySourceFormat;
+  name: string;
+  /** The node the policy text is (or would be) in. */
+  at: TreeNode;
+  text?: MappedText;
+  unresolvedReason?: string;
+  repositoryName?: string;
+  repositoryPrefix?: string;
+  resolvedFrom?: 'parameter-default';
+}
+
+export interface DraftsResult {
+  drafts: SourceDraft[];
+  /** Problems located by a tree node: the caller adds file and line/column. */
+  problems: Array<{ at: TreeNode; code: string; message: string; found?: string; expected?: string }>;
+}

@@ -1,0 +1,152 @@
+import type { Finding } from '../model/finding.js';
+import type { ImageRecord } from '../model/image.js';
+import { short, type ImageDecision, type Verdict } from '../simulate/evaluate.js';
+import type { HorizonResult, TimelineEntry } from '../simulate/horizon.js';
+
+// The report document every command emits as JSON (schemas/report.schema.json) and every
+// other format renders. Built once from analysis results; formatters never recompute anything.
+
+export const TOOL_NAME = 'ecr-lifeguard';
+
+export interface PreviewResult {
+  imageDigest: string;
+  imageTags: string[];
+  imagePushedAt: string;
+  action: { type: 'EXPIRE' | 'TRANSITION'; targetStorageClass?: 'ARCHIVE' };
+  appliedRulePriority: number;
+  storageClass: 'STANDARD' | 'ARCHIVE';
+}
+
+export interface PreviewSummary {
+  expiringImageTotalCount: number;
+  transitioningImageTotalCounts?: Array<{ targetStorageClass: 'ARCHIVE'; imageTotalCount: number }>;
+}
+
+export interface ReportImage {
+  imageDigest: string;
+  imageTags: string[];
+  imagePushedAt: string;
+  imageStatus: ImageRecord['imageStatus'];
+  action: Verdict;
+  appliedRulePriority?: number;
+  protectingRulePriority?: number;
+  cause: ImageDecision['cause'];
+  reason: string;
+  relatedDigests?: string[];
+  /** First action over the horizon (with --days), when there is one. */
+  fate?: { action: Exclude<Verdict, 'KEEP'>; date: string; day: number; appliedRulePriority: number };
+  /** In-use origins, rendered `file:line` or `file#path`. */
+  inUse?: string[];
+}
+
+export interface ReportTimelineEntry {
+  date: string;
+  day: number;
+  imageDigest: string;
+  imageTags: string[];
+  action: Exclude<Verdict, 'KEEP'>;
+  appliedRulePriority: number;
+  cause: TimelineEntry['cause'];
+}
+
+export interface ReportRepository {
+  repositoryName: string;
+  registryId?: string;
+  region?: string;
+  policyStatus: 'present' | 'none' | 'unknown';
+  complete: boolean;
+  incompleteReason?: string;
+  previewResults: PreviewResult[];
+  summary: PreviewSummary;
+  images: ReportImage[];
+  timeline: ReportTimelineEntry[];
+  /** Storage effects (bytes freed, archived), when manifests allow computing them. */
+  storage?: Record<string, unknown>;
+  /** Notes about the data, e.g. index manifests missing. */
+  notes: string[];
+}
+
+export interface Report {
+  tool: { name: string; version: string };
+  now: string;
+  days: number;
+  repositories: ReportRepository[];
+  findings: Finding[];
+  storage?: Record<string, unknown>;
+  /** Repositories that could not be read (audit); never silently dropped. */
+  unreadableRepositories?: Array<{ repositoryName: string; registryId?: string; region?: string; reason: string }>;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** AWS's preview lists only the images rules act on directly; referrers that follow their subject are in `images`. */
+export function previewOf(decisions: readonly ImageDecision[]): { previewResults: PreviewResult[]; summary: PreviewSummary } {
+  const previewResults: PreviewResult[] = [];
+  let expiring = 0;
+  let transitioning = 0;
+  for (const d of decisions) {
+    if (d.action === 'KEEP' || d.cause !== 'rule') continue;
+    previewResults.push({
+      imageDigest: d.image.imageDigest,
+      imageTags: [...d.image.imageTags].sort(),
+      imagePushedAt: iso(d.image.imagePushedAt),
+      action: d.action === 'EXPIRE' ? { type: 'EXPIRE' } : { type: 'TRANSITION', targetStorageClass: 'ARCHIVE' },
+      appliedRulePriority: d.appliedRulePriority!,
+      storageClass: d.image.imageStatus === 'ARCHIVED' ? 'ARCHIVE' : 'STANDARD',
+    });
+    if (d.action === 'EXPIRE') expiring++;
+    else transitioning++;
+  }
+  const summary: PreviewSummary = { expiringImageTotalCount: expiring };
+  if (transitioning > 0) summary.transitioningImageTotalCounts = [{ targetStorageClass: 'ARCHIVE', imageTotalCount: transitioning }];
+  return { previewResults, summary };
+}
+
+export function timelineOf(horizon: HorizonResult): ReportTimelineEntry[] {
+  return horizon.timeline.map((t) => ({
+    date: iso(t.at), day: t.day, imageDigest: t.imageDigest, imageTags: [...t.imageTags].sort(),
+    action: t.action, appliedRulePriority: t.appliedRulePriority, cause: t.cause,
+  }));
+}
+
+/** First action of each image over the horizon. */
+export function fatesOf(horizon: HorizonResult): Map<string, ReportImage['fate']> {
+  const fates = new Map<string, ReportImage['fate']>();
+  for (const t of horizon.timeline) {
+    if (!fates.has(t.imageDigest)) fates.set(t.imageDigest, { action: t.action, date: iso(t.at), day: t.day, appliedRulePriority: t.appliedRulePriority });
+  }
+  return fates;
+}
+
+export function reportImages(horizon: HorizonResult, inUse?: Map<string, string[]>): ReportImage[] {
+  const fates = fatesOf(horizon);
+  return horizon.first.decisions.map((d) => {
+    const img: ReportImage = {
+      imageDigest: d.image.imageDigest,
+      imageTags: [...d.image.imageTags].sort(),
+      imagePushedAt: iso(d.image.imagePushedAt),
+      imageStatus: d.image.imageStatus,
+      action: d.action,
+      cause: d.cause,
+      reason: d.reason,
+    };
+    if (d.appliedRulePriority !== undefined) img.appliedRulePriority = d.appliedRulePriority;
+    if (d.protectingRulePriority !== undefined) img.protectingRulePriority = d.protectingRulePriority;
+    if (d.relatedDigests?.length) img.relatedDigests = d.relatedDigests;
+    const fate = fates.get(d.image.imageDigest);
+    if (fate) img.fate = fate;
+    const uses = inUse?.get(d.image.imageDigest);
+    if (uses?.length) img.inUse = uses;
+    return img;
+  });
+}
+
+export function displayTags(tags: readonly string[], max = 3): string {
+  if (tags.length === 0) return '<untagged>';
+  const sorted = [...tags].sort();
+  return sorted.length <= max ? sorted.join(', ') : `${sorted.slice(0, max).join(', ')} +${sorted.length - max}`;
+}
+
+export { short };

@@ -1,0 +1,90 @@
+import Table from 'cli-table3';
+import { SEVERITY_RANK, type Finding } from '../model/finding.js';
+import { formatLocation } from '../model/location.js';
+import { palette, type Palette } from './colour.js';
+import type { FormatContext } from './formatter.js';
+import { displayTags, short, type Report, type ReportImage, type ReportRepository } from './model.js';
+import { formatBytes, storageLines } from './storage-text.js';
+
+// The human report: per repository, every image with its verdict and why; then findings and storage.
+
+export function formatTable(report: Report, context: FormatContext): string {
+  const p = palette(context.colour);
+  const out: string[] = [];
+  out.push(p.bold(`ecr-lifeguard ${context.command} at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''}`));
+  for (const repo of report.repositories) out.push('', ...repositorySection(repo, report.days, p));
+  if (report.unreadableRepositories?.length) {
+    out.push('', p.red(p.bold(`${report.unreadableRepositories.length} repositories could not be read completely (results are incomplete):`)));
+    for (const u of report.unreadableRepositories) out.push(`  ${u.repositoryName}: ${u.reason}`);
+  }
+  out.push('', ...findingsSection(report.findings, p));
+  if (report.storage) out.push('', p.bold('Storage (registry)'), ...storageLines(report.storage).map((l) => `  ${l}`));
+  return out.join('\n') + '\n';
+}
+
+function repositorySection(repo: ReportRepository, days: number, p: Palette): string[] {
+  const counts = countVerdicts(repo.images);
+  const lines: string[] = [];
+  const policy = repo.policyStatus === 'present' ? '' : repo.policyStatus === 'none' ? ' (no lifecycle policy)' : ' (lifecycle policy unknown)';
+  lines.push(p.bold(`Repository ${repo.repositoryName}${policy}`) + ` — ${repo.images.length} images: ` +
+    `${p.red(`${counts.EXPIRE} EXPIRE`)}, ${p.yellow(`${counts.TRANSITION} TRANSITION`)}, ${p.green(`${counts.KEEP} KEEP`)} now` +
+    (days > 0 ? `; ${repo.timeline.filter((t) => t.day > 0).length} more actions within ${days} days` : ''));
+  if (!repo.complete) lines.push(p.red(`  INCOMPLETE: ${repo.incompleteReason ?? 'could not be read completely'}; verdicts below are not complete`));
+  for (const note of repo.notes) lines.push(p.yellow(`  note: ${note}`));
+  if (repo.images.length === 0) return [...lines, '  (no images)'];
+  const head = ['Image', 'Tags', 'Pushed', 'Verdict', 'Rule', 'Why'];
+  if (days > 0) head.splice(5, 0, `Within ${days}d`);
+  const table = new Table({ head: head.map((h) => p.bold(h)), style: { head: [], border: [] }, wordWrap: true, colWidths: days > 0 ? [22, 26, 12, 12, 8, 20, 48] : [22, 30, 12, 12, 8, 56] });
+  for (const img of repo.images) {
+    const row = [
+      short(img.imageDigest),
+      displayTags(img.imageTags),
+      img.imagePushedAt.slice(0, 10),
+      verdictCell(img, p),
+      ruleCell(img),
+      img.reason + (img.inUse?.length ? ` [in use: ${img.inUse.length}]` : ''),
+    ];
+    if (days > 0) row.splice(5, 0, img.fate && img.fate.day > 0 ? `${img.fate.action} ${img.fate.date.slice(0, 10)} (r${img.fate.appliedRulePriority})` : '');
+    table.push(row);
+  }
+  lines.push(table.toString());
+  if (repo.storage) lines.push(...storageLines(repo.storage).map((l) => `  ${l}`));
+  return lines;
+}
+
+function verdictCell(img: ReportImage, p: Palette): string {
+  const label = img.imageStatus === 'ARCHIVED' && img.action === 'KEEP' ? 'KEEP (archived)' : img.action;
+  return img.action === 'EXPIRE' ? p.red(label) : img.action === 'TRANSITION' ? p.yellow(label) : p.green(label);
+}
+
+function ruleCell(img: ReportImage): string {
+  if (img.appliedRulePriority !== undefined) return `acts ${img.appliedRulePriority}`;
+  if (img.protectingRulePriority !== undefined) return `kept ${img.protectingRulePriority}`;
+  return '-';
+}
+
+function countVerdicts(images: readonly ReportImage[]): Record<'EXPIRE' | 'TRANSITION' | 'KEEP', number> {
+  const c = { EXPIRE: 0, TRANSITION: 0, KEEP: 0 };
+  for (const i of images) c[i.action]++;
+  return c;
+}
+
+export function findingsSection(findings: readonly Finding[], p: Palette): string[] {
+  if (findings.length === 0) return [p.green('No findings.')];
+  const bySeverity = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) bySeverity[f.severity]++;
+  const lines = [p.bold(`Findings: ${bySeverity.error} errors, ${bySeverity.warning} warnings, ${bySeverity.info} info`)];
+  for (const f of findings) {
+    const sev = f.severity === 'error' ? p.red('error  ') : f.severity === 'warning' ? p.yellow('warning') : p.cyan('info   ');
+    const where = f.location ? formatLocation(f.location) : [f.repositoryName, f.image ? `${short(f.image.imageDigest)} (${displayTags(f.image.imageTags)})` : undefined].filter(Boolean).join(' ');
+    lines.push(`  ${sev} ${p.dim(f.id)} ${where ? `${where}: ` : ''}${f.message}${f.date ? p.dim(` [${f.date.slice(0, 10)}]`) : ''}`);
+    for (const o of f.origins ?? []) lines.push(p.dim(`           used at ${o.file}${o.line !== undefined ? `:${o.line}` : ''}${o.path ? ` (${o.path})` : ''}`));
+  }
+  return lines;
+}
+
+export function severityAtLeast(f: Finding, min: Finding['severity']): boolean {
+  return SEVERITY_RANK[f.severity] >= SEVERITY_RANK[min];
+}
+
+export { formatBytes };
