@@ -21,9 +21,6 @@ const ECR_HOSTS = [
   new RegExp(`^(\\d{12})\\.dkr-ecr(?:-fips)?\\.${REGION}\\.on\\.aws$`),
 ];
 
-/** Hosts that mean Docker Hub when written out; shorthand (no host) means Docker Hub too. */
-const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-
 /** `registryId` and `region` of a private ECR registry host (port ignored), or undefined. */
 export function parseEcrHost(host: string): { registryId: string; region: string } | undefined {
   const bare = host.toLowerCase().replace(/:[0-9]+$/, '');
@@ -89,11 +86,6 @@ export function parseImageReference(input: string): ImageReference | undefined {
   if (tag !== undefined) ref.tag = tag;
   if (digest !== undefined) ref.digest = digest;
   return ref;
-}
-
-/** Docker Hub, written out or as shorthand. */
-export function isDockerHubReference(ref: ImageReference): boolean {
-  return ref.registryHost === undefined || DOCKER_HUB_HOSTS.has(ref.registryHost.toLowerCase());
 }
 
 export type ResolvedReference =

@@ -34,6 +34,7 @@ const DESCRIBE_IMAGES_PAGE = 1000;
 const BATCH_GET_IMAGE_MAX = 100;
 const DESCRIBE_REPOSITORIES_NAMES_MAX = 100;
 const DESCRIBE_REPOSITORIES_PAGE = 1000;
+const CACHE_IO_CONCURRENCY = 32;
 
 /** Every Docker and OCI manifest and index type, so ECR never converts or refuses one. */
 export const ACCEPTED_MANIFEST_MEDIA_TYPES = [
@@ -354,11 +355,12 @@ async function readManifests(
   };
   const images: ManifestEntry[] = [];
   const missing: string[] = [];
-  for (const digest of digests) {
-    const cached = await ctx.cache.get(digest);
-    if (cached !== undefined) images.push(entry(digest, cached));
+  const cached = await mapLimit(digests, CACHE_IO_CONCURRENCY, (digest) => ctx.cache.get(digest));
+  digests.forEach((digest, i) => {
+    const manifest = cached[i];
+    if (manifest !== undefined) images.push(entry(digest, manifest));
     else missing.push(digest);
-  }
+  });
   const fromCache = images.length;
   const batches: string[][] = [];
   for (let i = 0; i < missing.length; i += BATCH_GET_IMAGE_MAX) batches.push(missing.slice(i, i + BATCH_GET_IMAGE_MAX));
@@ -378,13 +380,10 @@ async function readManifests(
           }),
         ),
       );
-      for (const image of out.images ?? []) {
-        const digest = image.imageId?.imageDigest;
-        if (digest === undefined || image.imageManifest === undefined) continue;
-        images.push(entry(digest, image.imageManifest, image.imageManifestMediaType));
-        fetched += 1;
-        await ctx.cache.put(digest, image.imageManifest);
-      }
+      const got = (out.images ?? []).filter((i) => i.imageId?.imageDigest !== undefined && i.imageManifest !== undefined);
+      for (const image of got) images.push(entry(image.imageId!.imageDigest!, image.imageManifest!, image.imageManifestMediaType));
+      fetched += got.length;
+      await mapLimit(got, CACHE_IO_CONCURRENCY, (image) => ctx.cache.put(image.imageId!.imageDigest!, image.imageManifest!));
       for (const failure of out.failures ?? []) failures.push(toCliJson(failure) as JsonObject);
     } catch (err) {
       error ??= describeAwsError('BatchGetImage', err);

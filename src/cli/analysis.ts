@@ -1,5 +1,6 @@
 import type { Finding } from '../model/finding.js';
 import { compareFindings } from '../model/finding.js';
+import type { LifecyclePolicy } from '../model/policy.js';
 import { buildRelations, type ContentRelations } from '../simulate/relations.js';
 import { simulateHorizon, type HorizonResult } from '../simulate/horizon.js';
 import { previewOf, reportImages, timelineOf, TOOL_NAME, iso, type Report, type ReportRepository } from '../report/model.js';
@@ -14,11 +15,18 @@ export interface AnalysisOptions {
   blobMounting?: boolean;
 }
 
+export interface AnalysisContext {
+  now: number;
+  days: number;
+}
+
 export interface AnalysedInput {
   input: RepositoryInput;
+  policy: LifecyclePolicy;
   relations: ContentRelations;
   horizon: HorizonResult;
   findings: Finding[];
+  report: ReportRepository;
   /** Extra lines for --explain (in-use origins, layer sharing). */
   explainExtra(imageDigest: string): string[];
 }
@@ -28,23 +36,32 @@ export interface Analysis {
   report: Report;
 }
 
-export async function analyseInputs(inputs: LoadedInputs, o: AnalysisOptions & { now: number; days: number }): Promise<Analysis> {
-  const repositories: AnalysedInput[] = inputs.repositories.map((input) => {
-    const relations = buildRelations(input.state);
-    const horizon = simulateHorizon(input.policy?.policy ?? { rules: [] }, input.state.images, relations, o.now, o.days);
-    return { input, relations, horizon, findings: [], explainExtra: () => [] };
-  });
-  const report: Report = {
+export async function analyseInputs(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext): Promise<Analysis> {
+  const repositories = inputs.repositories.map((input) => analyseRepositoryInput(input, input.policy?.policy, o));
+  return { repositories, report: assembleReport(repositories, o) };
+}
+
+/** One repository under a given policy (the interactive editor calls this after every edit). */
+export function analyseRepositoryInput(input: RepositoryInput, policy: LifecyclePolicy | undefined, o: AnalysisContext): AnalysedInput {
+  const effective = policy ?? { rules: [] };
+  const relations = buildRelations(input.state);
+  const horizon = simulateHorizon(effective, input.state.images, relations, o.now, o.days);
+  const findings: Finding[] = [];
+  const analysed = { input, policy: effective, relations, horizon, findings, explainExtra: () => [] as string[] };
+  return { ...analysed, report: repositoryReport(analysed) };
+}
+
+export function assembleReport(repositories: readonly AnalysedInput[], o: AnalysisContext): Report {
+  return {
     tool: { name: TOOL_NAME, version: VERSION },
     now: iso(o.now),
     days: o.days,
-    repositories: repositories.map(repositoryReport),
+    repositories: repositories.map((r) => r.report),
     findings: repositories.flatMap((r) => r.findings).sort(compareFindings),
   };
-  return { repositories, report };
 }
 
-function repositoryReport(r: AnalysedInput): ReportRepository {
+function repositoryReport(r: Omit<AnalysedInput, 'report'>): ReportRepository {
   const { previewResults, summary } = previewOf(r.horizon.first.decisions);
   const notes = [...r.input.notes];
   if (r.relations.indexesWithoutManifest.length > 0) {
@@ -60,7 +77,7 @@ function repositoryReport(r: AnalysedInput): ReportRepository {
     previewResults,
     summary,
     images: reportImages(r.horizon),
-    timeline: timelineOf(r.horizon),
+    timeline: r.horizon.timeline.length && r.horizon.evaluatedDays.length ? timelineOf(r.horizon) : [],
     notes,
   };
 }

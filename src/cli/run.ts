@@ -38,11 +38,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       'Simulate a lifecycle policy: what expires or is archived now and over --days, and why',
       (y) => analysisOptions(stateOptions(y))
         .option('format', { type: 'string', choices: ['table', 'json'], describe: 'Output format (default: table on a terminal, json otherwise)' })
-        .option('explain', { type: 'string', describe: 'Print the decision trace of one image (tag or digest)' }),
+        .option('explain', { type: 'string', describe: 'Print the decision trace of one image (tag or digest)' })
+        .option('interactive', { type: 'boolean', describe: 'Explore and tune the policy in a session (scriptable through standard input)' }),
       (args) => {
         handler = {
           args,
-          run: async (a, io2) => (await import('./commands/dry-run.js')).runDryRun(camel(a), io2),
+          run: async (a, io2) =>
+            a.interactive
+              ? (await import('./commands/interactive.js')).runInteractive(camel(a), io2)
+              : (await import('./commands/dry-run.js')).runDryRun(camel(a), io2),
         };
       },
     )

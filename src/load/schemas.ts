@@ -42,8 +42,14 @@ function validatorFor(name: SchemaName): ValidateFunction {
   let v = validators.get(name);
   if (!v) {
     // verbose: errors carry their subschema, whose title/description/properties word the messages.
-    ajv ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    v = ajv.compile(loadSchema(name));
+    // strictTypes/strictRequired off: conditionals (`if: {required: [...]}`) need not repeat `type` and `properties`.
+    ajv ??= new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true, verbose: true });
+    try {
+      v = ajv.compile(loadSchema(name));
+    } catch (e) {
+      ajv.removeSchema(schemaId(name)); // so the real error repeats instead of "already exists"
+      throw e;
+    }
     validators.set(name, v);
   }
   return v;
@@ -186,6 +192,7 @@ function describeError(e: ErrorObject): Described {
     case 'enum':
     case 'const': {
       const allowed = e.keyword === 'enum' ? (e.params.allowedValues as unknown[]) : [e.params.allowedValue];
+      if (e.data === null) return { pointer: at, kind: 'null-value', message: `null is not accepted for '${name}'`, expected: allowed.map((a) => JSON.stringify(a)).join(' or ') };
       return {
         pointer: at,
         kind: 'not-allowed-value',

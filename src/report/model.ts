@@ -1,4 +1,5 @@
 import type { Finding } from '../model/finding.js';
+import type { SourceLocation } from '../model/location.js';
 import type { ImageRecord } from '../model/image.js';
 import { short, type ImageDecision, type Verdict } from '../simulate/evaluate.js';
 import type { HorizonResult, TimelineEntry } from '../simulate/horizon.js';
@@ -66,12 +67,47 @@ export interface ReportRepository {
   notes: string[];
 }
 
+/** Lint: a policy found in a file. */
+export interface ReportPolicy {
+  file: string;
+  /** What the policy is called in its file (Terraform address, CloudFormation logical id, file name). */
+  name: string;
+  format: string;
+  repositoryName?: string;
+  ruleCount: number;
+  /** False when ECR would reject it, or it could not be resolved statically. */
+  valid: boolean;
+  unresolvedReason?: string;
+  location: SourceLocation;
+}
+
+export interface FateChange {
+  repositoryName: string;
+  imageDigest: string;
+  imageTags: string[];
+  inUse: boolean;
+  before: { action: Verdict; date?: string; appliedRulePriority?: number };
+  after: { action: Verdict; date?: string; appliedRulePriority?: number };
+}
+
+/** Lint --base: what a policy change does, against the same state. */
+export interface ReportDiff {
+  base: string;
+  ruleChanges: Array<{ change: 'added' | 'removed' | 'changed'; rulePriority: number; summary: string }>;
+  fateChanges: FateChange[];
+  introducedFindings: Finding[];
+  fixedFindings: Finding[];
+}
+
 export interface Report {
   tool: { name: string; version: string };
   now: string;
   days: number;
   repositories: ReportRepository[];
   findings: Finding[];
+  /** Lint: every policy checked. */
+  policies?: ReportPolicy[];
+  diff?: ReportDiff;
   storage?: Record<string, unknown>;
   /** Repositories that could not be read (audit); never silently dropped. */
   unreadableRepositories?: Array<{ repositoryName: string; registryId?: string; region?: string; reason: string }>;

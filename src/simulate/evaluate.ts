@@ -203,8 +203,7 @@ function referrerActions(
     for (const referrer of relations.referrersOf.get(subject) ?? []) {
       const image = byDigest.get(referrer);
       if (!image || acted.has(referrer) || out.has(referrer)) continue;
-      const cause = excluded.get(referrer)?.cause;
-      if (cause === 'index-child' || cause === 'activating') continue;
+      if (image.imageStatus === 'ACTIVATING' || excluded.get(referrer)?.cause === 'index-child') continue;
       if (action === 'TRANSITION' && image.imageStatus !== 'ACTIVE') continue;
       out.set(referrer, { action, rulePriority, subject });
       queue.push([referrer, action, rulePriority]);

@@ -28,10 +28,10 @@ export function parseJsonDocument(file: string, text: string, out: UseCollector)
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
   const locate = lineLocator(text);
   if (errors.length > 0 || !root) {
-    for (const e of errors.slice(0, 5)) {
-      out.problem({ file, ...locate(e.offset) }, 'json/syntax', `invalid JSON: ${printParseErrorCode(e.error)}`);
-    }
-    if (errors.length === 0) out.problem({ file, line: 1, column: 1 }, 'json/syntax', 'invalid JSON: empty document');
+    // Only the first error: the ones after it are usually its echoes.
+    const first = errors[0];
+    if (first) out.problem({ file, ...locate(first.offset) }, 'json/syntax', `invalid JSON: ${printParseErrorCode(first.error)}`);
+    else out.problem({ file, line: 1, column: 1 }, 'json/syntax', 'invalid JSON: empty document');
     return undefined;
   }
   return {
@@ -57,7 +57,8 @@ export function parseYamlDocuments(file: string, text: string, out: UseCollector
   const result: StructuredDocument[] = [];
   let failed = false;
   for (const doc of docs) {
-    for (const e of doc.errors) {
+    // The first error of each document: later ones are usually its echoes.
+    for (const e of doc.errors.slice(0, 1)) {
       failed = true;
       out.problem({ file, ...pos(e.pos[0]) }, 'yaml/syntax', `invalid YAML: ${e.message.split('\n')[0]}`);
     }
@@ -71,6 +72,8 @@ export function parseYamlDocuments(file: string, text: string, out: UseCollector
       out.problem({ file, ...pos(doc.contents.range?.[0] ?? 0) }, 'yaml/syntax', `invalid YAML: ${(e as Error).message}`);
       continue;
     }
+    // Comment-only documents (a Helm template that rendered nothing) are empty, not unrecognised.
+    if (value === null || value === undefined) continue;
     result.push({
       file,
       value,

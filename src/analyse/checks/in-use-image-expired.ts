@@ -1,0 +1,83 @@
+import { compareNewestFirst } from '../../model/image.js';
+import { cmp } from '../graph.js';
+import {
+  findingImage, firstPullEvent, imageLabel, originsOf, pullBlobsAt, pullEventEvidence, usesOfKinds, whatFails, type ImageUses,
+} from './common.js';
+import { docsLink, type FindingDraft, type RepositoryCheck, type RepositoryCheckContext } from './types.js';
+
+const id = 'in-use-image-expired';
+
+export const inUseImageExpired: RepositoryCheck = {
+  scope: 'repository',
+  meta: {
+    id,
+    defaultSeverity: 'error',
+    description: 'An image that a workload runs would be deleted, or a manifest its pull needs (an index child) would be.',
+    help:
+      'The policy deletes an image that a running or declared workload references, so the next pull (scale-out, node ' +
+      'replacement, rollback) fails. For a multi-architecture index, deleting one child manifest breaks pulls on that ' +
+      'platform even though the index remains. Protect the image with a higher-priority rule that selects its tags, ' +
+      'keep more images in the count rule, or tag digest-pinned images so an untagged rule no longer selects them.',
+    docs: docsLink(id),
+  },
+  run(context) {
+    const out: FindingDraft[] = [];
+    for (const entry of usesOfKinds(context, ['runtime'])) {
+      const event = firstPullEvent(context, entry.imageDigest, ['deleted'], entry.viaIndex);
+      if (!event) continue;
+      const blobs = pullBlobsAt(context, entry.imageDigest, event.day);
+      const evidence: Record<string, unknown> = {
+        ...pullEventEvidence(entry, event),
+        missingBlobs: blobs.exclusive.map((b) => ({ digest: b.digest, size: b.size })),
+        missingBytes: blobs.exclusiveBytes,
+        retainedBlobs: blobs.shared,
+        retainedBytes: blobs.sharedBytes,
+      };
+      if (!context.graph.manifests.has(entry.imageDigest)) evidence.blobsUnknown = 'the manifest was not supplied (batch-get-image), so its layers are unknown';
+      const pin = digestPinEvidence(context, entry);
+      if (pin) evidence.digestPin = pin;
+      out.push({
+        message: `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, 'deleted')} on ${event.date} by rule ${event.rulePriority}`,
+        repositoryName: context.repositoryName,
+        image: findingImage(context, entry.imageDigest),
+        rulePriority: event.rulePriority,
+        date: event.date,
+        origins: originsOf(entry.uses),
+        evidence,
+      });
+    }
+    return out;
+  },
+};
+
+/**
+ * Why a digest-pinned image may have become deletable. describe-images keeps no tag history, so a
+ * moved tag cannot be proven; what can be said: the image is untagged (only untagged or `any` rules
+ * select it), and which tags other uses of this repository follow (the likely former tags).
+ */
+function digestPinEvidence(context: RepositoryCheckContext, entry: ImageUses): Record<string, unknown> | undefined {
+  const pinned = entry.uses.some((u) => u.resolved.status === 'resolved' && u.resolved.by === 'digest');
+  const tags = context.graph.images.get(entry.imageDigest)?.imageTags ?? [];
+  if (!pinned || tags.length > 0) return undefined;
+  const tagsUsedElsewhere = new Map<string, string>();
+  for (const u of context.uses) {
+    const r = u.resolved;
+    if (r.status !== 'resolved' || r.by !== 'tag' || r.imageDigest === entry.imageDigest) continue;
+    tagsUsedElsewhere.set(u.use.reference.tag ?? 'latest', r.imageDigest);
+  }
+  const self = context.graph.images.get(entry.imageDigest);
+  const newer = (d: string) => {
+    const other = context.graph.images.get(d);
+    return self !== undefined && other !== undefined && compareNewestFirst(other, self) < 0;
+  };
+  return {
+    imageTagged: false,
+    explanation:
+      'The image is pinned by digest and has no tag, so only rules selecting untagged images (or any) protect or remove it. ' +
+      'describe-images keeps no tag history: whether a tag was moved from this image to a newer one cannot be known from the snapshot.',
+    tagsUsedElsewhere: [...tagsUsedElsewhere]
+      // A tag another workload follows, now on a newer image, is the likely former tag of this one.
+      .map(([tag, imageDigest]) => ({ tag, imageDigest, onNewerImage: newer(imageDigest) }))
+      .sort((a, b) => cmp(a.tag, b.tag)),
+  };
+}

@@ -1,0 +1,18 @@
+import { baseImageExpired } from './base-image-expired.js';
+import { inUseImageArchived } from './in-use-image-archived.js';
+import { inUseImageExpired } from './in-use-image-expired.js';
+import { inUseSignatureRemoved } from './in-use-signature-removed.js';
+import { recentlyPulledImageExpired } from './recently-pulled-image-expired.js';
+import type { RepositoryCheck } from './types.js';
+import { unresolvedInUseReference } from './unresolved-in-use-reference.js';
+
+// The registry of checks: one entry per finding kind.
+
+export const repositoryChecks: RepositoryCheck[] = [
+  inUseImageExpired,
+  inUseImageArchived,
+  inUseSignatureRemoved,
+  baseImageExpired,
+  recentlyPulledImageExpired,
+  unresolvedInUseReference,
+];

@@ -1,0 +1,25 @@
+import { writeFile } from 'node:fs/promises';
+import { formatProblem } from '../../model/errors.js';
+import { EXIT } from '../exit.js';
+import { loadInputs, requireStateSource } from '../inputs.js';
+import { useColour, type CliIO } from '../io.js';
+import { parseDays, parseNow } from '../options.js';
+import { runRepl } from '../interactive/repl.js';
+import { Session } from '../interactive/session.js';
+import type { DryRunArgs } from './dry-run.js';
+
+// `ecr-lifeguard dry-run --interactive`: explore and tune a policy against real repositories.
+
+export async function runInteractive(args: DryRunArgs, io: CliIO): Promise<number> {
+  requireStateSource(args, 'dry-run --interactive');
+  const now = parseNow(args.now, io.clock);
+  const days = parseDays(args.days);
+  const inputs = await loadInputs(args, now);
+  for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
+  const session = new Session(inputs.repositories, { now, days }, {
+    colour: useColour(io) && Boolean(process.stdin.isTTY),
+    writeFile: (path, text) => writeFile(path, text),
+  });
+  await runRepl(session, { input: process.stdin, output: process.stdout, env: io.env });
+  return EXIT.ok;
+}

@@ -1,0 +1,375 @@
+import { formatProblem } from '../../model/errors.js';
+import { compareFindings, type Finding } from '../../model/finding.js';
+import type { LifecyclePolicy, LifecycleRule } from '../../model/policy.js';
+import { validatePolicyObject } from '../../load/policy.js';
+import { explainImage, findImage } from '../../simulate/explain.js';
+import { DAY_MS } from '../../simulate/evaluate.js';
+import { formatExplanation } from '../../report/explain-text.js';
+import { palette } from '../../report/colour.js';
+import { displayTags, short, type ReportImage } from '../../report/model.js';
+import { findingsSection, formatTable } from '../../report/table.js';
+import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisContext } from '../analysis.js';
+import type { RepositoryInput } from '../inputs.js';
+import { isoTime } from '../options.js';
+
+// An interactive session over loaded repositories: pure command interpretation (line in, text out),
+// so scripted sessions and the terminal REPL share every behaviour.
+
+export interface SessionIO {
+  colour: boolean;
+  /** Writes a saved policy; the session itself does no I/O. */
+  writeFile(path: string, text: string): Promise<void>;
+}
+
+export interface CommandResult {
+  output: string;
+  quit?: boolean;
+}
+
+interface PolicyHistory {
+  /** Every version, the first being the repository's own policy; the last is current. */
+  versions: Array<LifecyclePolicy | undefined>;
+  /** Index in `versions` last saved (or the original). */
+  savedVersion: number;
+}
+
+export const COMMANDS: Record<string, { usage: string; help: string }> = {
+  help: { usage: 'help [command]', help: 'List commands, or explain one.' },
+  repos: { usage: 'repos', help: 'List repositories with their risk (findings, actions).' },
+  use: { usage: 'use <repository>', help: 'Switch to another repository.' },
+  show: { usage: 'show [all|expired|transitioned|kept|in-use]', help: 'The verdict table of the current repository.' },
+  at: { usage: 'at <ISO date | +30d | -7d | now>', help: 'Evaluate at another time (the clock the policy runs at).' },
+  days: { usage: 'days <N>', help: 'Set the horizon: run the policy once a day for N days.' },
+  timeline: { usage: 'timeline', help: 'Every action over the horizon, by date.' },
+  explain: { usage: 'explain <tag | digest>', help: 'The decision trace of one image, its in-use origins and layer sharing.' },
+  findings: { usage: 'findings', help: 'The findings of the current repository.' },
+  policy: { usage: 'policy', help: 'Show the current (edited) policy.' },
+  set: { usage: 'set <rulePriority> count <N>', help: "Change a rule's countNumber (an image count or a number of days)." },
+  add: { usage: 'add <rule JSON>', help: 'Add a rule, e.g. add {"rulePriority":9,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}' },
+  remove: { usage: 'remove <rulePriority>', help: 'Remove a rule.' },
+  move: { usage: 'move <rulePriority> <newRulePriority>', help: 'Reorder: give a rule another rulePriority.' },
+  diff: { usage: 'diff', help: 'Images that change fate and findings that appear or disappear, against the original policy.' },
+  undo: { usage: 'undo', help: 'Undo the last edit.' },
+  save: { usage: 'save <file>', help: 'Save the current policy as policy JSON.' },
+  quit: { usage: 'quit', help: 'Leave (warns once about unsaved edits; Ctrl-D works too).' },
+};
+
+export class Session {
+  private current = 0;
+  private ctx: AnalysisContext;
+  private readonly histories = new Map<string, PolicyHistory>();
+  private readonly cache = new Map<string, AnalysedInput>();
+  private quitWarned = false;
+
+  constructor(
+    private readonly repositories: RepositoryInput[],
+    ctx: AnalysisContext,
+    private readonly io: SessionIO,
+  ) {
+    this.ctx = { ...ctx };
+    for (const r of repositories) this.histories.set(r.repositoryName, { versions: [r.policy?.policy], savedVersion: 0 });
+  }
+
+  get repositoryNames(): string[] {
+    return this.repositories.map((r) => r.repositoryName);
+  }
+
+  get currentRepository(): RepositoryInput {
+    return this.repositories[this.current]!;
+  }
+
+  /** Tags and digests of the current repository, for completion. */
+  imageWords(): string[] {
+    const words = new Set<string>();
+    for (const image of this.currentRepository.state.images) {
+      for (const t of image.imageTags) words.add(t);
+      words.add(image.imageDigest);
+    }
+    return [...words].sort();
+  }
+
+  rulePriorities(): string[] {
+    return (this.currentPolicy()?.rules ?? []).map((r) => String(r.rulePriority)).sort((a, b) => Number(a) - Number(b));
+  }
+
+  hasUnsavedEdits(): boolean {
+    return [...this.histories.values()].some((h) => h.versions.length - 1 !== h.savedVersion);
+  }
+
+  prompt(): string {
+    const edited = this.history().versions.length > 1 ? '*' : '';
+    return `${this.currentRepository.repositoryName}${edited} @ ${isoTime(this.ctx.now).slice(0, 10)}> `;
+  }
+
+  async execute(line: string): Promise<CommandResult> {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return { output: '' };
+    const [name = '', ...args] = trimmed.split(/\s+/);
+    const rest = trimmed.slice(name.length).trim();
+    if (name !== 'quit' && name !== 'exit') this.quitWarned = false;
+    try {
+      switch (name) {
+        case 'help': return { output: this.help(args[0]) };
+        case 'repos': return { output: this.repos() };
+        case 'use': return { output: this.use(rest) };
+        case 'show': return { output: this.show(args[0] ?? 'all') };
+        case 'at': return { output: this.at(rest) };
+        case 'days': return { output: this.setDays(rest) };
+        case 'timeline': return { output: this.timeline() };
+        case 'explain': return { output: this.explain(rest) };
+        case 'findings': return { output: findingsSection(this.analysed().findings, palette(this.io.colour)).join('\n') + '\n' };
+        case 'policy': return { output: JSON.stringify(this.currentPolicy() ?? { rules: [] }, null, 2) + '\n' };
+        case 'set': return { output: this.set(args) };
+        case 'add': return { output: this.add(rest) };
+        case 'remove': return { output: this.remove(args) };
+        case 'move': return { output: this.move(args) };
+        case 'diff': return { output: this.diff(this.history().versions[0]) };
+        case 'undo': return { output: this.undo() };
+        case 'save': return { output: await this.save(rest) };
+        case 'quit':
+        case 'exit':
+        case 'q':
+          return this.quit();
+        default:
+          return { output: `unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')} (help <command> for details)\n` };
+      }
+    } catch (error) {
+      if (error instanceof SessionUsage) return { output: `usage: ${error.message}\n` };
+      throw error;
+    }
+  }
+
+  /** Ctrl-D: like quit, but a second Ctrl-D is not required when there are no edits. */
+  quit(): CommandResult {
+    if (this.hasUnsavedEdits() && !this.quitWarned) {
+      this.quitWarned = true;
+      return { output: 'You have unsaved policy edits (save <file> keeps them). Quit again to discard them.\n' };
+    }
+    return { output: '', quit: true };
+  }
+
+  private help(command?: string): string {
+    if (command !== undefined) {
+      const c = COMMANDS[command];
+      return c ? `${c.usage}\n  ${c.help}\n` : `unknown command "${command}"\n`;
+    }
+    return Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(46)} ${c.help}`).join('\n') + '\n';
+  }
+
+  private history(name = this.currentRepository.repositoryName): PolicyHistory {
+    return this.histories.get(name)!;
+  }
+
+  private currentPolicy(): LifecyclePolicy | undefined {
+    const v = this.history().versions;
+    return v[v.length - 1];
+  }
+
+  private analysed(index = this.current, policy?: LifecyclePolicy): AnalysedInput {
+    const input = this.repositories[index]!;
+    const h = this.history(input.repositoryName);
+    const p = policy ?? h.versions[h.versions.length - 1];
+    const key = `${input.repositoryName}\u0000${this.ctx.now}\u0000${this.ctx.days}\u0000${JSON.stringify(p ?? null)}`;
+    let a = this.cache.get(key);
+    if (!a) {
+      a = analyseRepositoryInput(input, p, this.ctx);
+      if (this.cache.size > 64) this.cache.clear();
+      this.cache.set(key, a);
+    }
+    return a;
+  }
+
+  private repos(): string {
+    const lines = ['  repository                         images  expire  archive  within-horizon  errors  warnings'];
+    const rows = this.repositories.map((r, i) => {
+      const a = this.analysed(i);
+      const count = (v: string) => a.report.images.filter((img) => img.action === v).length;
+      const errors = a.findings.filter((f) => f.severity === 'error').length;
+      const warnings = a.findings.filter((f) => f.severity === 'warning').length;
+      return { i, r, a, errors, warnings, expire: count('EXPIRE'), archive: count('TRANSITION'), later: a.report.timeline.filter((t) => t.day > 0).length };
+    });
+    rows.sort((x, y) => y.errors - x.errors || y.warnings - x.warnings || y.expire + y.archive - (x.expire + x.archive) || (x.r.repositoryName < y.r.repositoryName ? -1 : 1));
+    for (const row of rows) {
+      const mark = row.i === this.current ? '>' : ' ';
+      const edited = this.history(row.r.repositoryName).versions.length > 1 ? '*' : '';
+      lines.push(`${mark} ${(row.r.repositoryName + edited).padEnd(34)} ${String(row.r.state.images.length).padStart(6)}  ${String(row.expire).padStart(6)}  ${String(row.archive).padStart(7)}  ${String(row.later).padStart(14)}  ${String(row.errors).padStart(6)}  ${String(row.warnings).padStart(8)}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  private use(name: string): string {
+    if (!name) throw new SessionUsage(COMMANDS.use!.usage);
+    const i = this.repositories.findIndex((r) => r.repositoryName === name);
+    if (i < 0) {
+      const near = this.repositoryNames.filter((n) => n.includes(name));
+      return `no repository "${name}"${near.length ? `; did you mean ${near.join(', ')}?` : ''}\n`;
+    }
+    this.current = i;
+    return `now on ${name}: ${this.currentRepository.state.images.length} images\n`;
+  }
+
+  private show(filter: string): string {
+    const filters: Record<string, (i: ReportImage) => boolean> = {
+      all: () => true,
+      expired: (i) => i.action === 'EXPIRE' || i.fate?.action === 'EXPIRE',
+      transitioned: (i) => i.action === 'TRANSITION' || i.fate?.action === 'TRANSITION',
+      kept: (i) => i.action === 'KEEP' && i.fate === undefined,
+      'in-use': (i) => (i.inUse?.length ?? 0) > 0,
+    };
+    const f = filters[filter];
+    if (!f) throw new SessionUsage(COMMANDS.show!.usage);
+    const a = this.analysed();
+    const report = assembleReport([{ ...a, report: { ...a.report, images: a.report.images.filter(f) } }], this.ctx);
+    // The session shows findings with `findings`; keep `show` to the verdict table.
+    return formatTable({ ...report, findings: [] }, { colour: this.io.colour, command: 'dry-run' }).split('\nNo findings.')[0]!.trimEnd() + '\n';
+  }
+
+  private at(value: string): string {
+    if (!value) throw new SessionUsage(COMMANDS.at!.usage);
+    const offset = /^([+-])(\d+)d$/.exec(value);
+    let t: number;
+    if (value === 'now') t = this.ctx.now;
+    else if (offset) t = this.ctx.now + (offset[1] === '-' ? -1 : 1) * Number(offset[2]) * DAY_MS;
+    else {
+      t = Date.parse(/T/.test(value) ? value : `${value}T00:00:00Z`);
+      if (Number.isNaN(t)) throw new SessionUsage(COMMANDS.at!.usage);
+    }
+    this.ctx = { ...this.ctx, now: t };
+    const a = this.analysed();
+    return `evaluating at ${isoTime(t)}: ${a.report.summary.expiringImageTotalCount} expire, ${a.report.summary.transitioningImageTotalCounts?.[0]?.imageTotalCount ?? 0} archived by this run\n`;
+  }
+
+  private setDays(value: string): string {
+    const n = Number(value);
+    if (!value || !Number.isInteger(n) || n < 0 || n > 3650) throw new SessionUsage(COMMANDS.days!.usage);
+    this.ctx = { ...this.ctx, days: n };
+    return `horizon: ${n} days\n`;
+  }
+
+  private timeline(): string {
+    const a = this.analysed();
+    if (this.ctx.days === 0) return 'the horizon is 0 days: set one with "days 30"\n';
+    if (a.report.timeline.length === 0) return `nothing happens within ${this.ctx.days} days\n`;
+    return a.report.timeline.map((t) => `  ${t.date.slice(0, 10)}  day ${String(t.day).padStart(3)}  ${t.action.padEnd(10)} rule ${t.appliedRulePriority}  ${short(t.imageDigest)}  ${displayTags(t.imageTags)}`).join('\n') + '\n';
+  }
+
+  private explain(query: string): string {
+    if (!query) throw new SessionUsage(COMMANDS.explain!.usage);
+    const a = this.analysed();
+    const images = findImage(this.currentRepository.state.images, query);
+    if (images.length === 0) return `no image with tag or digest "${query}" in ${this.currentRepository.repositoryName}\n`;
+    return images.map((img) => formatExplanation(this.currentRepository.repositoryName, explainImage(a.policy, this.currentRepository.state.images, a.relations, this.ctx.now, img.imageDigest)!, this.io.colour, a.explainExtra(img.imageDigest))).join('\n');
+  }
+
+  // --- what-if editing: every edit is validated as ECR would, then compared with the original.
+
+  private edit(change: (rules: LifecycleRule[]) => string): string {
+    const rules = structuredClone(this.currentPolicy()?.rules ?? []);
+    const description = change(rules);
+    const candidate = { rules };
+    const { policy, problems } = validatePolicyObject(candidate, { file: '<edit>' });
+    if (!policy) return `ECR would reject this edit, not applied:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`;
+    const before = this.currentPolicy();
+    this.history().versions.push(policy);
+    return `${description}\n${this.diff(before, 'the previous version')}`;
+  }
+
+  private rule(rules: LifecycleRule[], priority: string | undefined): LifecycleRule {
+    const rule = rules.find((r) => String(r.rulePriority) === priority);
+    if (!rule) throw new SessionUsage(`no rule with rulePriority ${priority ?? '(missing)'}; rules: ${rules.map((r) => r.rulePriority).join(', ') || 'none'}`);
+    return rule;
+  }
+
+  private set(args: string[]): string {
+    const [priority, field, value] = args;
+    if (field !== 'count' || value === undefined || !/^\d+$/.test(value)) throw new SessionUsage(COMMANDS.set!.usage);
+    return this.edit((rules) => {
+      const rule = this.rule(rules, priority);
+      const old = rule.selection.countNumber;
+      rule.selection.countNumber = Number(value);
+      return `rule ${priority}: countNumber ${old} -> ${value}`;
+    });
+  }
+
+  private add(json: string): string {
+    let rule: unknown;
+    try {
+      rule = JSON.parse(json);
+    } catch {
+      throw new SessionUsage(COMMANDS.add!.usage);
+    }
+    return this.edit((rules) => {
+      rules.push(rule as LifecycleRule);
+      return `added rule ${(rule as { rulePriority?: unknown }).rulePriority}`;
+    });
+  }
+
+  private remove(args: string[]): string {
+    if (args.length !== 1) throw new SessionUsage(COMMANDS.remove!.usage);
+    return this.edit((rules) => {
+      const rule = this.rule(rules, args[0]);
+      rules.splice(rules.indexOf(rule), 1);
+      return `removed rule ${args[0]}`;
+    });
+  }
+
+  private move(args: string[]): string {
+    if (args.length !== 2 || !/^\d+$/.test(args[1]!)) throw new SessionUsage(COMMANDS.move!.usage);
+    return this.edit((rules) => {
+      this.rule(rules, args[0]).rulePriority = Number(args[1]);
+      return `rule ${args[0]} is now rule ${args[1]}`;
+    });
+  }
+
+  private undo(): string {
+    const h = this.history();
+    if (h.versions.length <= 1) return 'nothing to undo\n';
+    const undone = h.versions.pop();
+    if (h.savedVersion >= h.versions.length) h.savedVersion = -1;
+    return `undone\n${this.diff(undone, 'before undo')}`;
+  }
+
+  private async save(file: string): Promise<string> {
+    if (!file) throw new SessionUsage(COMMANDS.save!.usage);
+    const policy = this.currentPolicy() ?? { rules: [] };
+    const { problems } = validatePolicyObject(policy, { file });
+    if (problems.length > 0) return `not saved: ${problems.map(formatProblem).join('; ')}\n`;
+    await this.io.writeFile(file, JSON.stringify(policy, null, 2) + '\n');
+    const h = this.history();
+    h.savedVersion = h.versions.length - 1;
+    return `saved ${policy.rules.length} rules to ${file}\n`;
+  }
+
+  /** Fate changes and findings that appear or disappear: `base` policy versus the current one. */
+  private diff(base: LifecyclePolicy | undefined, label = 'the original policy'): string {
+    const before = this.analysed(this.current, base ?? { rules: [] });
+    const after = this.analysed();
+    const p = palette(this.io.colour);
+    const beforeImages = new Map(before.report.images.map((i) => [i.imageDigest, i]));
+    const lines: string[] = [];
+    for (const img of after.report.images) {
+      const was = fateText(beforeImages.get(img.imageDigest));
+      const now = fateText(img);
+      if (was !== now) lines.push(`  ${short(img.imageDigest)} ${displayTags(img.imageTags).padEnd(24)} ${was} -> ${now}${img.inUse?.length ? p.red(' [in use]') : ''}`);
+    }
+    const key = (f: Finding) => `${f.id}\u0000${f.image?.imageDigest ?? ''}\u0000${f.message}`;
+    const beforeKeys = new Set(before.findings.map(key));
+    const afterKeys = new Set(after.findings.map(key));
+    const appeared = after.findings.filter((f) => !beforeKeys.has(key(f))).sort(compareFindings);
+    const disappeared = before.findings.filter((f) => !afterKeys.has(key(f))).sort(compareFindings);
+    const out = [`compared with ${label}: ${lines.length} images change fate, ${appeared.length} findings appear, ${disappeared.length} disappear`];
+    out.push(...lines);
+    for (const f of appeared) out.push(p.red(`  + ${f.severity} ${f.id}: ${f.message}`));
+    for (const f of disappeared) out.push(p.green(`  - ${f.severity} ${f.id}: ${f.message}`));
+    return out.join('\n') + '\n';
+  }
+}
+
+function fateText(img: ReportImage | undefined): string {
+  if (!img) return 'absent';
+  if (img.action !== 'KEEP') return `${img.action} now (rule ${img.appliedRulePriority})`;
+  if (img.fate) return `${img.fate.action} ${img.fate.date.slice(0, 10)} (rule ${img.fate.appliedRulePriority})`;
+  return 'KEEP';
+}
+
+class SessionUsage extends Error {}

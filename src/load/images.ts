@@ -1,0 +1,148 @@
+import type { InputProblem } from '../model/errors.js';
+import type { ImageRecord, ImageStatus } from '../model/image.js';
+import type { SourceLocation } from '../model/location.js';
+import { locationIn, problemAt, type JsonDocument } from './json-document.js';
+import { sortProblems, throwIfProblems } from './problems.js';
+import { validateAgainstSchema } from './schemas.js';
+import { formatTimestamp, parseTimestamp } from './time.js';
+
+// `aws ecr describe-images` output -> ImageRecord[], with every inconsistency located.
+
+/** ECR launched in December 2015: an earlier time is a unit or format mistake. */
+export const EARLIEST_YEAR = 2015;
+export const MAX_TAGS_PER_IMAGE = 1000;
+const EARLIEST_MS = Date.UTC(EARLIEST_YEAR, 0, 1);
+
+const TIME_FIELDS = ['imagePushedAt', 'lastRecordedPullTime', 'lastArchivedAt', 'lastActivatedAt'] as const;
+type TimeField = (typeof TIME_FIELDS)[number];
+
+// Where each record came from, so later checks (times against --now) can point at the file.
+const origins = new WeakMap<ImageRecord, { doc: JsonDocument; pointer: string }>();
+
+/** The location of an image's entry in the describe-images file it was loaded from. */
+export function imageOrigin(image: ImageRecord, field?: string): SourceLocation | undefined {
+  const o = origins.get(image);
+  return o ? locationIn(o.doc, field ? `${o.pointer}/${field}` : o.pointer) : undefined;
+}
+
+export function shortDigest(digest: string): string {
+  return digest.length > 19 ? `${digest.slice(0, 19)}...` : digest;
+}
+
+type Obj = Record<string, unknown>;
+
+/** Images sorted by imageDigest. Throws InputError with every problem found. */
+export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
+  const problems = validateAgainstSchema('describe-images', doc, '', { codePrefix: 'images' });
+  const root = doc.value as Obj;
+  for (const key of ['nextToken', 'NextToken']) {
+    if (root !== null && typeof root === 'object' && key in root) {
+      problems.push(
+        problemAt(doc, `/${key}`, 'images/paginated', `this is one page of describe-images output (${key} is present); ecr-lifeguard needs every image of the repository`, {
+          expected: 'all pages: run `aws ecr describe-images --repository-name NAME --filter imageStatus=ANY` without --max-items/--no-paginate (the CLI then follows nextToken itself), or merge the imageDetails of every page',
+        }),
+      );
+    }
+  }
+  // The schema problems make the shapes below unreliable: stop at them (they are all reported).
+  if (problems.some((p) => p.code !== 'images/paginated') || !Array.isArray(root.imageDetails)) {
+    throwIfProblems(problems);
+  }
+  const details = root.imageDetails as Obj[];
+  const images: ImageRecord[] = [];
+  const firstByDigest = new Map<string, number>();
+  const ownerOfTag = new Map<string, number>();
+  let repositoryName: { value: string; index: number } | undefined;
+  let registryId: { value: string; index: number } | undefined;
+
+  details.forEach((d, i) => {
+    const at = `/imageDetails/${i}`;
+    const report = (field: string, code: string, message: string, found?: string, expected?: string): void => {
+      problems.push(problemAt(doc, field ? `${at}/${field}` : at, code, message, { found, expected }));
+    };
+    const digest = d.imageDigest as string;
+    const first = firstByDigest.get(digest);
+    if (first !== undefined) report('imageDigest', 'images/duplicate-digest', `image ${shortDigest(digest)} is listed twice (also imageDetails[${first}])`, digest, 'each imageDigest once');
+    else firstByDigest.set(digest, i);
+
+    for (const [field, seen] of [['repositoryName', repositoryName], ['registryId', registryId]] as const) {
+      const v = d[field];
+      if (typeof v !== 'string') continue;
+      if (!seen) {
+        if (field === 'repositoryName') repositoryName = { value: v, index: i };
+        else registryId = { value: v, index: i };
+      } else if (seen.value !== v) {
+        report(field, field === 'repositoryName' ? 'images/mixed-repositories' : 'images/mixed-registries', `describe-images output covers one repository; imageDetails[${seen.index}] has ${field} ${JSON.stringify(seen.value)}`, JSON.stringify(v), JSON.stringify(seen.value));
+      }
+    }
+
+    const times: Partial<Record<TimeField, number>> = {};
+    for (const field of TIME_FIELDS) {
+      if (d[field] === undefined) continue;
+      const t = parseTimestamp(d[field]);
+      if ('error' in t) report(field, 'images/bad-timestamp', `unparseable ${field}: ${t.error}`, JSON.stringify(d[field]), t.expected);
+      else if (t.ms < EARLIEST_MS) report(field, 'images/timestamp-too-early', `${field} ${formatTimestamp(t.ms)} is before ${EARLIEST_YEAR} (ECR did not exist): wrong unit or format?`, JSON.stringify(d[field]), `a time in ${EARLIEST_YEAR} or later`);
+      else times[field] = t.ms;
+    }
+    const pushed = times.imagePushedAt;
+    for (const field of ['lastRecordedPullTime', 'lastArchivedAt'] as const) {
+      const t = times[field];
+      if (pushed !== undefined && t !== undefined && t < pushed) {
+        report(field, field === 'lastRecordedPullTime' ? 'images/pull-before-push' : 'images/archived-before-push', `${field} ${formatTimestamp(t)} is before imagePushedAt ${formatTimestamp(pushed)}: impossible`, formatTimestamp(t), `imagePushedAt or later`);
+      }
+    }
+    const imageStatus = (d.imageStatus as ImageStatus | undefined) ?? 'ACTIVE';
+    if (imageStatus === 'ARCHIVED' && d.lastArchivedAt === undefined) {
+      report('imageStatus', 'images/archived-without-time', 'an ARCHIVED image must have lastArchivedAt (needed for sinceImageTransitioned and the 90-day minimum)', 'no lastArchivedAt', 'lastArchivedAt');
+    }
+
+    const tags = (d.imageTags as string[] | undefined) ?? [];
+    if (tags.length > MAX_TAGS_PER_IMAGE) report('imageTags', 'images/too-many-tags', `an image has at most ${MAX_TAGS_PER_IMAGE} tags in ECR`, `${tags.length} tags`, `at most ${MAX_TAGS_PER_IMAGE}`);
+    tags.forEach((tag, k) => {
+      const owner = ownerOfTag.get(tag);
+      if (owner === undefined) ownerOfTag.set(tag, i);
+      else if (owner === i) report(`imageTags/${k}`, 'images/duplicate-tag', `tag ${JSON.stringify(tag)} is listed twice on this image`, JSON.stringify(tag), 'each tag once');
+      else report(`imageTags/${k}`, 'images/duplicate-tag', `tag ${JSON.stringify(tag)} is also on imageDetails[${owner}] (${shortDigest(details[owner]!.imageDigest as string)}); a tag names one image in a repository`, JSON.stringify(tag), 'each tag on one image');
+    });
+
+    if (pushed === undefined) return;
+    const record: ImageRecord = {
+      imageDigest: digest,
+      imageTags: [...new Set(tags)].sort(),
+      imagePushedAt: pushed,
+      imageStatus,
+    };
+    if (typeof d.imageSizeInBytes === 'number') record.imageSizeInBytes = d.imageSizeInBytes;
+    if (times.lastRecordedPullTime !== undefined) record.lastRecordedPullTime = times.lastRecordedPullTime;
+    if (typeof d.imageManifestMediaType === 'string') record.imageManifestMediaType = d.imageManifestMediaType;
+    if (typeof d.artifactMediaType === 'string') record.artifactMediaType = d.artifactMediaType;
+    if (typeof d.subjectManifestDigest === 'string') record.subjectManifestDigest = d.subjectManifestDigest;
+    if (times.lastArchivedAt !== undefined) record.lastArchivedAt = times.lastArchivedAt;
+    if (times.lastActivatedAt !== undefined) record.lastActivatedAt = times.lastActivatedAt;
+    if (typeof d.registryId === 'string') record.registryId = d.registryId;
+    if (typeof d.repositoryName === 'string') record.repositoryName = d.repositoryName;
+    origins.set(record, { doc, pointer: at });
+    images.push(record);
+  });
+  throwIfProblems(problems);
+  return images.sort((a, b) => (a.imageDigest < b.imageDigest ? -1 : a.imageDigest > b.imageDigest ? 1 : 0));
+}
+
+/** Timestamps after the simulation time are impossible (a clock or --now mistake). Sorted. */
+export function checkTimesAgainstNow(images: readonly ImageRecord[], now: number, file: string): InputProblem[] {
+  const problems: InputProblem[] = [];
+  for (const image of images) {
+    for (const field of TIME_FIELDS) {
+      const t = image[field];
+      if (t === undefined || t <= now) continue;
+      problems.push({
+        location: imageOrigin(image, field) ?? { file },
+        code: 'images/time-after-now',
+        message: `${field} of ${shortDigest(image.imageDigest)} is after the simulation time ${formatTimestamp(now)}: impossible (set --now to the time of the snapshot or later)`,
+        found: formatTimestamp(t),
+        expected: `${formatTimestamp(now)} or earlier`,
+      });
+    }
+  }
+  return sortProblems(problems);
+}

@@ -1,0 +1,186 @@
+import { InputError, type InputProblem } from '../model/errors.js';
+import type { BlobRef, IndexChild, ManifestInfo } from '../model/image.js';
+import type { SourceLocation } from '../model/location.js';
+import { locationIn, offsetToLineColumn, parseJsonText, problemAt, type JsonDocument } from './json-document.js';
+import { throwIfProblems } from './problems.js';
+import { renderValue, validateAgainstSchema } from './schemas.js';
+
+// Image manifests (Docker v2 / v1, OCI image, index and artifact) -> the content graph facts the
+// engine needs: layers and config with sizes, index children, subject.
+
+export const MEDIA_TYPES = {
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
+  dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociArtifact: 'application/vnd.oci.artifact.manifest.v1+json',
+  ociImageConfig: 'application/vnd.oci.image.config.v1+json',
+} as const;
+
+const INDEX_TYPES = new Set<string>([MEDIA_TYPES.dockerList, MEDIA_TYPES.ociIndex]);
+const IMAGE_TYPES = new Set<string>([MEDIA_TYPES.dockerManifest, MEDIA_TYPES.ociManifest, MEDIA_TYPES.ociArtifact]);
+// OCI descriptor digest grammar: algorithm ":" encoded.
+const DESCRIPTOR_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Parses one manifest. Docker schema 1 manifests are tolerated: their layers (fsLayers) carry
+ * no sizes, so they are returned with size 0 (bytes freed are then under-counted).
+ * Throws InputError located at `where` (default: a pseudo-file naming the digest).
+ */
+export function parseManifest(manifestJson: string, mediaType: string | undefined, digest: string, where?: SourceLocation): ManifestInfo {
+  const location = where ?? { file: `manifest ${digest}` };
+  const fail = (message: string, found?: string, expected?: string): never => {
+    throw new InputError([{ location, code: 'manifests/bad-manifest', message: `manifest ${digest}: ${message}`, ...(found !== undefined ? { found } : {}), ...(expected !== undefined ? { expected } : {}) }]);
+  };
+  const parsed = parseJsonText(manifestJson);
+  const syntax = parsed.problems.find((p) => p.code !== 'json/duplicate-key');
+  if (syntax || parsed.value === undefined) {
+    const lc = offsetToLineColumn(manifestJson, syntax?.offset ?? 0);
+    throw new InputError([{ location, code: 'manifests/not-json', message: `manifest ${digest} is not valid JSON: ${syntax?.message ?? 'invalid JSON'} (manifest line ${lc.line}, column ${lc.column})`, expected: 'an image manifest or index as a JSON string' }]);
+  }
+  const m = parsed.value;
+  if (!isObj(m)) return fail('not a JSON object', renderValue(m), 'an image manifest or index object');
+
+  const issues: string[] = [];
+  const descriptor = (v: unknown, path: string, sizeRequired = true): BlobRef | undefined => {
+    if (!isObj(v)) {
+      issues.push(`${path} is not a descriptor object`);
+      return undefined;
+    }
+    const d = v.digest;
+    if (typeof d !== 'string' || !DESCRIPTOR_DIGEST.test(d)) issues.push(`${path}.digest is ${d === undefined ? 'missing' : `malformed (${renderValue(d)})`}`);
+    const size = v.size;
+    if (size === undefined ? sizeRequired : typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+      issues.push(`${path}.size is ${size === undefined ? 'missing' : `not a non-negative integer (${renderValue(size)})`}`);
+    }
+    if (typeof d !== 'string') return undefined;
+    return { digest: d, size: typeof size === 'number' && size >= 0 ? size : 0, ...(typeof v.mediaType === 'string' ? { mediaType: v.mediaType } : {}) };
+  };
+  const descriptors = (v: unknown, path: string): BlobRef[] => {
+    if (!Array.isArray(v)) {
+      issues.push(`${path} is not a list`);
+      return [];
+    }
+    return v.map((x, i) => descriptor(x, `${path}[${i}]`)).filter((x): x is BlobRef => x !== undefined);
+  };
+
+  if (m.schemaVersion === 1) {
+    // Docker schema 1: fsLayers lists blobs (newest first, with repeats of the empty layer) without sizes.
+    const fs = Array.isArray(m.fsLayers) ? m.fsLayers : fail('schema 1 manifest without fsLayers', undefined, 'fsLayers: [{"blobSum": ...}]');
+    const seen = new Set<string>();
+    const layers: BlobRef[] = [];
+    fs.forEach((l: unknown, i: number) => {
+      const sum = isObj(l) ? l.blobSum : undefined;
+      if (typeof sum !== 'string' || !DESCRIPTOR_DIGEST.test(sum)) issues.push(`fsLayers[${i}].blobSum is ${sum === undefined ? 'missing' : 'malformed'}`);
+      else if (!seen.has(sum)) {
+        seen.add(sum);
+        layers.push({ digest: sum, size: 0 });
+      }
+    });
+    if (issues.length > 0) fail(issues.join('; '));
+    return { digest, mediaType: mediaType ?? MEDIA_TYPES.dockerSchema1, kind: 'image', layers, children: [] };
+  }
+
+  const type = typeof m.mediaType === 'string' ? m.mediaType : mediaType ?? (Array.isArray(m.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
+  const subject = m.subject === undefined ? undefined : descriptor(m.subject, 'subject', true)?.digest;
+  const common = {
+    digest,
+    mediaType: type,
+    ...(subject !== undefined ? { subject } : {}),
+  };
+
+  if (INDEX_TYPES.has(type) || (!IMAGE_TYPES.has(type) && Array.isArray(m.manifests))) {
+    if (!Array.isArray(m.manifests)) fail(`an index (${type}) without a manifests list`, undefined, 'manifests: [...]');
+    const children: IndexChild[] = [];
+    (m.manifests as unknown[]).forEach((c, i) => {
+      const d = descriptor(c, `manifests[${i}]`);
+      if (!d) return;
+      const p = isObj(c) && isObj(c.platform) ? c.platform : undefined;
+      const platform = p
+        ? Object.fromEntries((['os', 'architecture', 'variant'] as const).filter((k) => typeof p[k] === 'string').map((k) => [k, p[k] as string]))
+        : undefined;
+      children.push({ digest: d.digest, size: d.size, ...(d.mediaType ? { mediaType: d.mediaType } : {}), ...(platform ? { platform } : {}) });
+    });
+    if (issues.length > 0) fail(issues.join('; '));
+    return { ...common, kind: 'index', layers: [], children, ...(typeof m.artifactType === 'string' ? { artifactType: m.artifactType } : {}) };
+  }
+
+  if (!IMAGE_TYPES.has(type) && !Array.isArray(m.layers) && !Array.isArray(m.blobs)) {
+    fail(`unrecognised manifest media type ${JSON.stringify(type)} with neither layers nor manifests`, type, 'a Docker or OCI image manifest or index');
+  }
+  // The draft OCI artifact manifest lists `blobs` and has no config.
+  const isDraftArtifact = type === MEDIA_TYPES.ociArtifact || (!('layers' in m) && Array.isArray(m.blobs));
+  const layers = isDraftArtifact ? (m.blobs === undefined ? [] : descriptors(m.blobs, 'blobs')) : descriptors(m.layers, 'layers');
+  const config = isDraftArtifact || m.config === undefined ? undefined : descriptor(m.config, 'config');
+  if (!isDraftArtifact && m.config === undefined) issues.push('config is missing');
+  if (issues.length > 0) fail(issues.join('; '));
+  // OCI: without artifactType, a non-image config media type names the artifact.
+  const artifactType =
+    typeof m.artifactType === 'string'
+      ? m.artifactType
+      : type === MEDIA_TYPES.ociManifest && config?.mediaType !== undefined && config.mediaType !== MEDIA_TYPES.ociImageConfig
+        ? config.mediaType
+        : undefined;
+  return { ...common, kind: 'image', ...(config ? { config } : {}), layers, children: [], ...(artifactType !== undefined ? { artifactType } : {}) };
+}
+
+export interface ManifestFailure {
+  imageDigest?: string;
+  imageTag?: string;
+  failureCode: string;
+  failureReason?: string;
+}
+
+export interface BatchGetImageResult {
+  /** Keyed by manifest digest, in digest order. */
+  manifests: Map<string, ManifestInfo>;
+  failures: ManifestFailure[];
+}
+
+/** `aws ecr batch-get-image` output (several calls' outputs may be merged). Throws InputError with every problem. */
+export function parseBatchGetImage(doc: JsonDocument): BatchGetImageResult {
+  const problems: InputProblem[] = validateAgainstSchema('batch-get-image', doc, '', { codePrefix: 'manifests' });
+  throwIfProblems(problems);
+  const root = doc.value as { images: Obj[]; failures?: Obj[] };
+  const found = new Map<string, { manifest: ManifestInfo; text: string; index: number }>();
+  root.images.forEach((image, i) => {
+    const imageId = image.imageId as { imageDigest: string };
+    const digest = imageId.imageDigest;
+    const text = image.imageManifest as string;
+    const previous = found.get(digest);
+    if (previous) {
+      // The same manifest asked for by two tags comes back twice: fine when identical.
+      if (previous.text !== text) {
+        problems.push(problemAt(doc, `/images/${i}/imageManifest`, 'manifests/conflicting-duplicate', `manifest ${digest} appears twice with different content (also images[${previous.index}])`));
+      }
+      return;
+    }
+    try {
+      const mediaType = typeof image.imageManifestMediaType === 'string' ? image.imageManifestMediaType : undefined;
+      found.set(digest, { manifest: parseManifest(text, mediaType, digest, locationIn(doc, `/images/${i}/imageManifest`)), text, index: i });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      problems.push(...e.problems);
+    }
+  });
+  throwIfProblems(problems);
+  const manifests = new Map([...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([d, v]) => [d, v.manifest]));
+  const failures: ManifestFailure[] = (root.failures ?? []).map((f) => {
+    const id = isObj(f.imageId) ? f.imageId : {};
+    return {
+      ...(typeof id.imageDigest === 'string' ? { imageDigest: id.imageDigest } : {}),
+      ...(typeof id.imageTag === 'string' ? { imageTag: id.imageTag } : {}),
+      failureCode: f.failureCode as string,
+      ...(typeof f.failureReason === 'string' ? { failureReason: f.failureReason } : {}),
+    };
+  });
+  failures.sort((a, b) => key(a).localeCompare(key(b)));
+  return { manifests, failures };
+}
+
+const key = (f: ManifestFailure): string => `${f.imageDigest ?? ''}\u0000${f.imageTag ?? ''}\u0000${f.failureCode}`;

@@ -1,0 +1,142 @@
+import { basename } from 'node:path';
+import type { InputProblem } from '../../model/errors.js';
+import { cloudFormationDrafts, hasCdkMetadata, isCloudFormationTemplate } from './cloudformation.js';
+import { identityText, type LineIndex } from './positions.js';
+import { terraformDrafts, isTerraformJson } from './terraform.js';
+import { child, parseJsonFile, parseYamlFile, stringOf, type ParsedFile, type TreeNode } from './tree.js';
+import type { DraftsResult, PolicySource, PolicySourcesResult, SourceDraft } from './types.js';
+
+// Recognises what a file is by its content and finds the lifecycle policies in it.
+
+export const EXPECTED_SOURCES =
+  'a lifecycle policy JSON ({"rules": [...]}), `aws ecr get-lifecycle-policy` output, `terraform show -json` of a plan or state, a CloudFormation template (JSON or YAML) or a CDK synth template';
+
+/** Text that suggests a file was meant to hold a lifecycle policy: worth reporting when it cannot be parsed. */
+export function looksEcrRelated(text: string): boolean {
+  return /AWS::ECR::|lifecyclePolicyText|LifecyclePolicy|aws_ecr_lifecycle_policy|aws_ecr_repository|"rulePriority"|rulePriority\s*:/.test(text);
+}
+
+export type Recognition =
+  | { kind: 'recognised'; result: PolicySourcesResult }
+  /** Parsed fine, but is something else (package.json, a Kubernetes manifest...). */
+  | { kind: 'other' }
+  /** Could not be parsed. */
+  | { kind: 'invalid'; problems: InputProblem[] };
+
+function looksLikeJson(text: string): boolean {
+  return /^\s*[{[]/.test(text);
+}
+
+function parseFile(file: string, text: string): ParsedFile {
+  if (looksLikeJson(text)) {
+    const json = parseJsonFile(file, text);
+    if (json.problems.length === 0) return json;
+    // JSON-looking YAML (flow style) is rare; prefer the JSON parser's errors for `.json` files.
+    const yaml = /\.json$/i.test(file) ? undefined : parseYamlFile(file, text);
+    return yaml && yaml.problems.length === 0 ? yaml : json;
+  }
+  return parseYamlFile(file, text);
+}
+
+function isUnderCdkOut(file: string): boolean {
+  return file.split(/[\\/]/).includes('cdk.out');
+}
+
+function draftsOf(file: string, text: string, root: TreeNode): DraftsResult | undefined {
+  const name = basename(file);
+  if (root.kind !== 'map') return undefined;
+  const embedded = child(root, 'lifecyclePolicyText');
+  if (embedded !== undefined) {
+    const repositoryName = stringOf(child(root, 'repositoryName'));
+    if (stringOf(embedded) === undefined) {
+      return {
+        drafts: [],
+        problems: [{ at: embedded, code: 'source/policy-not-string', message: 'lifecyclePolicyText must be the policy JSON text', found: embedded.kind, expected: 'a string' }],
+      };
+    }
+    return { drafts: [{ format: 'get-lifecycle-policy', name, at: embedded, text: embedded.mapped!(), repositoryName }], problems: [] };
+  }
+  // A plain policy is JSON text itself: the file is the policy (YAML cannot be one).
+  if (child(root, 'rules') !== undefined && looksLikeJson(text)) {
+    return { drafts: [{ format: 'policy-json', name, at: root, text: identityText(text) }], problems: [] };
+  }
+  if (isTerraformJson(root)) return terraformDrafts(root);
+  if (isCloudFormationTemplate(root)) {
+    return cloudFormationDrafts(root, isUnderCdkOut(file) || hasCdkMetadata(root) ? 'cdk' : 'cloudformation');
+  }
+  return undefined;
+}
+
+function place(file: string, lines: LineIndex, d: SourceDraft): PolicySource {
+  const start = lines.position(d.at.start);
+  const end = lines.position(d.at.end);
+  const text = d.text;
+  const source: PolicySource = {
+    file,
+    format: d.format,
+    name: d.name,
+    location: { file, pointer: d.at.pointer, line: start.line, column: start.column, endLine: end.line, endColumn: end.column },
+    pointerPrefix: d.at.pointer,
+    mapOffset: (offset) => {
+      if (text === undefined) return start;
+      const i = Math.min(Math.max(Math.trunc(offset), 0), text.text.length);
+      return lines.position(text.offsets[i]!);
+    },
+  };
+  if (d.repositoryName !== undefined) source.repositoryName = d.repositoryName;
+  if (d.repositoryPrefix !== undefined) source.repositoryPrefix = d.repositoryPrefix;
+  if (text !== undefined) source.policyText = text.text;
+  if (d.unresolvedReason !== undefined) source.unresolvedReason = d.unresolvedReason;
+  if (d.resolvedFrom !== undefined) source.resolvedFrom = d.resolvedFrom;
+  return source;
+}
+
+/** Sources in file order: by position, then name (two sources can share a Parameter default). */
+export function compareSources(a: PolicySource, b: PolicySource): number {
+  return (
+    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+    a.location.line! - b.location.line! ||
+    a.location.column! - b.location.column! ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  );
+}
+
+/** Pure: what `text` (the content of `file`) is, and the policies in it. */
+export function recognise(file: string, rawText: string): Recognition {
+  // Editors do not count a byte order mark as a column.
+  const text = rawText.startsWith('\uFEFF') ? rawText.slice(1) : rawText;
+  const parsed = parseFile(file, text);
+  if (parsed.problems.length > 0) return { kind: 'invalid', problems: parsed.problems };
+  const result: PolicySourcesResult = { sources: [], problems: [] };
+  let recognised = false;
+  for (const root of parsed.roots) {
+    const drafts = draftsOf(file, text, root);
+    if (drafts === undefined) continue;
+    recognised = true;
+    result.sources.push(...drafts.drafts.map((d) => place(file, parsed.lines, d)));
+    for (const p of drafts.problems) {
+      const { at, ...rest } = p;
+      result.problems.push({ ...rest, location: { file, pointer: at.pointer, ...parsed.lines.position(at.start) } });
+    }
+  }
+  if (!recognised) return { kind: 'other' };
+  result.sources.sort(compareSources);
+  return { kind: 'recognised', result };
+}
+
+export function unrecognisedProblem(file: string): InputProblem {
+  return {
+    location: { file },
+    code: 'source/unrecognised',
+    message: 'not a lifecycle policy source',
+    expected: EXPECTED_SOURCES,
+  };
+}
+
+/** Pure: the lifecycle policies in one file given explicitly; anything unrecognised is a problem. */
+export function extractPolicySources(file: string, text: string): PolicySourcesResult {
+  const r = recognise(file, text);
+  if (r.kind === 'recognised') return r.result;
+  if (r.kind === 'invalid') return { sources: [], problems: r.problems };
+  return { sources: [], problems: [unrecognisedProblem(file)] };
+}

@@ -1,0 +1,111 @@
+import { child, stringOf, type TreeNode } from './tree.js';
+import type { DraftsResult } from './types.js';
+
+// `terraform show -json` of a plan (planned_values) or of state (values): the resources that
+// carry a lifecycle policy, in the root module and every child module.
+
+interface PolicyResourceType {
+  type: string;
+  policy: string;
+  repository?: string;
+  prefix?: string;
+}
+
+const POLICY_RESOURCE_TYPES: PolicyResourceType[] = [
+  { type: 'aws_ecr_lifecycle_policy', policy: 'policy', repository: 'repository' },
+  { type: 'aws_ecr_repository_creation_template', policy: 'lifecycle_policy', prefix: 'prefix' },
+];
+
+export function isTerraformJson(root: TreeNode): boolean {
+  if (child(root, 'planned_values') !== undefined || child(root, 'resource_changes') !== undefined) return true;
+  return child(root, 'format_version') !== undefined && child(child(root, 'values'), 'root_module') !== undefined;
+}
+
+/** `module.a["x"].module.b[0]` -> `['a', 'b']`: the path of module calls in `configuration`. */
+function moduleCallPath(moduleAddress: string | undefined): string[] {
+  return [...(moduleAddress ?? '').matchAll(/module\.([A-Za-z0-9_-]+)(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?/g)].map((m) => m[1]!);
+}
+
+function configurationModule(root: TreeNode, path: string[]): TreeNode | undefined {
+  let mod = child(child(root, 'configuration'), 'root_module');
+  for (const call of path) mod = child(child(child(mod, 'module_calls'), call), 'module');
+  return mod;
+}
+
+function sameIndex(a: TreeNode | undefined, b: TreeNode | undefined): boolean {
+  return a?.value === b?.value;
+}
+
+class TerraformReader {
+  private readonly changes = new Map<string, TreeNode>();
+
+  constructor(private readonly root: TreeNode) {
+    for (const rc of child(root, 'resource_changes')?.items ?? []) {
+      const address = stringOf(child(rc, 'address'));
+      if (address !== undefined) this.changes.set(address, child(rc, 'change')!);
+    }
+  }
+
+  private unknownAfterApply(address: string, attribute: string): boolean {
+    return child(child(this.changes.get(address), 'after_unknown'), attribute)?.value === true;
+  }
+
+  /**
+   * A repository name unknown at plan time (`repository = aws_ecr_repository.x.id`): follow the
+   * configuration's reference to the repository resource in the same module instance and take
+   * its planned `name`, which is known whenever it is written in the configuration.
+   */
+  private repositoryViaConfiguration(module: TreeNode, moduleAddress: string | undefined, resource: TreeNode, kind: PolicyResourceType): string | undefined {
+    const cfgModule = configurationModule(this.root, moduleCallPath(moduleAddress));
+    const relative = `${stringOf(child(resource, 'type'))}.${stringOf(child(resource, 'name'))}`;
+    const cfg = child(cfgModule, 'resources')?.items.find((r) => stringOf(child(r, 'address')) === relative);
+    const references = child(child(child(cfg, 'expressions'), kind.repository!), 'references')?.items ?? [];
+    const target = references.map((r) => /^aws_ecr_repository\.([A-Za-z0-9_-]+)/.exec(stringOf(r) ?? '')?.[1]).find((n) => n !== undefined);
+    if (target === undefined) return undefined;
+    const instances = (child(module, 'resources')?.items ?? []).filter(
+      (r) => stringOf(child(r, 'mode')) === 'managed' && stringOf(child(r, 'type')) === 'aws_ecr_repository' && stringOf(child(r, 'name')) === target,
+    );
+    // One instance, or with for_each/count the instance with the policy's own key.
+    const repo = instances.length === 1 ? instances[0] : instances.find((r) => sameIndex(child(r, 'index'), child(resource, 'index')));
+    return stringOf(child(child(repo, 'values'), 'name'));
+  }
+
+  collect(module: TreeNode | undefined, result: DraftsResult): void {
+    const moduleAddress = stringOf(child(module, 'address'));
+    for (const resource of child(module, 'resources')?.items ?? []) {
+      const kind = POLICY_RESOURCE_TYPES.find((k) => k.type === stringOf(child(resource, 'type')));
+      if (kind === undefined || stringOf(child(resource, 'mode')) !== 'managed') continue;
+      const name = stringOf(child(resource, 'address')) ?? kind.type;
+      const values = child(resource, 'values');
+      const policy = child(values, kind.policy);
+      let repositoryName: string | undefined;
+      if (kind.repository !== undefined) {
+        repositoryName = stringOf(child(values, kind.repository)) ?? this.repositoryViaConfiguration(module!, moduleAddress, resource, kind);
+      }
+      const repositoryPrefix = kind.prefix === undefined ? undefined : stringOf(child(values, kind.prefix));
+      const base = { format: 'terraform-plan' as const, name, repositoryName, repositoryPrefix };
+      if (policy !== undefined && stringOf(policy) !== undefined) {
+        result.drafts.push({ ...base, at: policy, text: policy.mapped!() });
+      } else if (policy !== undefined && policy.value !== null) {
+        result.problems.push({
+          at: policy, code: 'source/policy-not-string', message: `${name}: ${kind.policy} must be the policy JSON text`,
+          found: policy.kind === 'scalar' ? `a ${typeof policy.value}` : `a ${policy.kind}`, expected: 'a string',
+        });
+      } else {
+        const reason = this.unknownAfterApply(name, kind.policy)
+          ? `${kind.policy} is known only after apply (computed from values unknown at plan time)`
+          : `the plan has no value for ${kind.policy}`;
+        result.drafts.push({ ...base, at: values ?? resource, unresolvedReason: reason });
+      }
+    }
+    for (const m of child(module, 'child_modules')?.items ?? []) this.collect(m, result);
+  }
+}
+
+export function terraformDrafts(root: TreeNode): DraftsResult {
+  const result: DraftsResult = { drafts: [], problems: [] };
+  // A plan's planned_values, or a state's values; prior_state is what is being replaced.
+  const top = child(child(root, 'planned_values'), 'root_module') ?? child(child(root, 'values'), 'root_module');
+  new TerraformReader(root).collect(top, result);
+  return result;
+}

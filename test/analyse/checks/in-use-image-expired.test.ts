@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { image, policy, rule } from '../../support/builders.js';
+import { blob, findingsOf, imageManifest, platformIndex, ref, run, state, use } from '../helpers.js';
+
+const ID = 'in-use-image-expired';
+const base = blob('base', 1000);
+const keepOneV = policy(rule(1, { tagStatus: 'tagged', tagPrefixList: ['v'], countType: 'imageCountMoreThan', countNumber: 1 }));
+
+describe(ID, () => {
+  const v1 = image({ name: 'v1', tags: ['v1'], pushedDaysAgo: 40 });
+  const v2 = image({ name: 'v2', tags: ['v2'], pushedDaysAgo: 1 });
+  const s = state([v1, v2], [imageManifest(v1.imageDigest, [base, blob('v1', 10)]), imageManifest(v2.imageDigest, [base, blob('v2', 20)])]);
+
+  it('fires when a runtime use by tag names an image the policy deletes, with the missing and retained layers', () => {
+    const r = run({ state: s, policy: keepOneV, uses: [use(ref(':v1'), 'runtime', 'k8s/api.yaml', 12)] });
+    const [f, ...rest] = findingsOf(r, ID);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({
+      severity: 'error', repositoryName: 'app', rulePriority: 1, date: '2026-01-01T00:00:00.000Z',
+      image: { imageDigest: v1.imageDigest, imageTags: ['v1'] },
+      origins: [{ format: 'kubernetes', file: 'k8s/api.yaml', line: 12 }],
+    });
+    expect(f!.message).toContain('app:v1');
+    expect(f!.evidence.references).toEqual([{ reference: ref(':v1'), kind: 'runtime', by: 'tag', file: 'k8s/api.yaml', line: 12 }]);
+    expect(f!.evidence.missingBlobs).toEqual([{ digest: blob('v1', 10).digest, size: 10 }]);
+    expect(f!.evidence.missingBytes).toBe(10);
+    expect(f!.evidence.retainedBlobs).toMatchObject([{ digest: base.digest, heldBy: [{ imageDigest: v2.imageDigest, inUse: false }], heldByCount: 1 }]);
+    expect(f!.evidence.digestPin).toBeUndefined();
+  });
+
+  it('does not fire for an image the policy keeps, nor for build or recent-pull uses', () => {
+    expect(findingsOf(run({ state: s, policy: keepOneV, uses: [use(ref(':v2'))] }), ID)).toEqual([]);
+    const other = run({ state: s, policy: keepOneV, uses: [use(ref(':v1'), 'build'), use(ref(`@${v1.imageDigest}`), 'recent-pull')] });
+    expect(findingsOf(other, ID)).toEqual([]);
+  });
+
+  it('does not fire without a policy', () => {
+    expect(findingsOf(run({ state: s, uses: [use(ref(':v1'))] }), ID)).toEqual([]);
+  });
+
+  it('reports the day within the horizon', () => {
+    const young = image({ name: 'young', tags: ['dev'], pushedDaysAgo: 3 });
+    const p = policy(rule(1, { tagStatus: 'tagged', tagPrefixList: ['dev'], countType: 'sinceImagePushed', countNumber: 14 }));
+    const r = run({ state: state([young]), policy: p, uses: [use(ref(':dev'))], days: 30 });
+    expect(findingsOf(r, ID).map((f) => f.date)).toEqual(['2026-01-13T00:00:00.000Z']);
+    expect(findingsOf(run({ state: state([young]), policy: p, uses: [use(ref(':dev'))], days: 5 }), ID)).toEqual([]);
+  });
+
+  it('explains a digest pin on an untagged image, naming the tag other uses follow', () => {
+    const old = image({ name: 'old', pushedDaysAgo: 30 });
+    const current = image({ name: 'current', tags: ['prod'], pushedDaysAgo: 2 });
+    const p = policy(rule(1, { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }));
+    const r = run({ state: state([old, current]), policy: p, uses: [use(ref(`@${old.imageDigest}`)), use(ref(':prod'), 'runtime', 'other.yaml')] });
+    const [f] = findingsOf(r, ID);
+    expect(f!.evidence.digestPin).toMatchObject({ imageTagged: false, tagsUsedElsewhere: [{ tag: 'prod', imageDigest: current.imageDigest, onNewerImage: true }] });
+    expect(f!.evidence.blobsUnknown).toBeDefined();
+  });
+
+  it('fires when an index stays but a platform child manifest its pull needs is deleted', () => {
+    // The index is being restored (ACTIVATING): its children are no longer protected by it.
+    const amd = image({ name: 'amd', pushedDaysAgo: 30 });
+    const arm = image({ name: 'arm', pushedDaysAgo: 30 });
+    const idx = image({ name: 'idx', tags: ['v1'], pushedDaysAgo: 30, status: 'ACTIVATING' });
+    const st = state([amd, arm, idx], [
+      imageManifest(amd.imageDigest, [blob('amd', 5)]),
+      imageManifest(arm.imageDigest, [blob('arm', 6)]),
+      platformIndex(idx.imageDigest, [{ digest: amd.imageDigest, architecture: 'amd64' }, { digest: arm.imageDigest, architecture: 'arm64', variant: 'v8' }]),
+    ]);
+    const p = policy(rule(1, { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }));
+    const [f, ...rest] = findingsOf(run({ state: st, policy: p, uses: [use(ref(':v1'))] }), ID);
+    expect(rest).toEqual([]);
+    expect(f!.image!.imageDigest).toBe(idx.imageDigest);
+    expect(f!.message).toContain('stays, but its child manifests linux/amd64');
+    expect(f!.message).toContain('linux/arm64/v8');
+    expect(f!.evidence.referencedManifestAffected).toBe(false);
+    expect((f!.evidence.affectedManifests as Array<{ platform: string }>).map((m) => m.platform)).toEqual(['linux/amd64', 'linux/arm64/v8']);
+    expect(f!.evidence.missingBytes).toBe(11);
+  });
+});

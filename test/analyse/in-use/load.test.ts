@@ -1,0 +1,145 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandArgs } from '../../../src/analyse/in-use/dockerfile.js';
+import { loadInUse, recentPullUses } from '../../../src/analyse/in-use/index.js';
+import type { ImageRecord } from '../../../src/model/image.js';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/in-use');
+const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+
+describe('loadInUse', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'in-use-'));
+    await mkdir(join(dir, 'b/nested'), { recursive: true });
+    await mkdir(join(dir, '.git'));
+    await mkdir(join(dir, 'node_modules/pkg'), { recursive: true });
+    await writeFile(join(dir, 'z.txt'), `${HOST}/z:1\n`);
+    await writeFile(join(dir, 'a.txt'), `${HOST}/a:1\n${HOST}/a:2\n`);
+    await writeFile(join(dir, 'b/nested/Dockerfile'), `FROM ${HOST}/base:1\n`);
+    await writeFile(join(dir, 'b/pods.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ image: 'nginx' }] } }));
+    await writeFile(join(dir, 'README.md'), '# in-use sources\nThese files list what runs.\n');
+    await writeFile(join(dir, '.git/config'), '[core]\n');
+    await writeFile(join(dir, 'node_modules/pkg/Dockerfile'), `FROM ${HOST}/ignored:1\n`);
+    await writeFile(join(dir, 'b/notes.conf'), 'not a list\n');
+    await symlink(join(dir, 'gone.txt'), join(dir, 'b/dangling.txt'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a directory recursively, sorted, skipping .git, node_modules and Markdown', async () => {
+    const r = await loadInUse([dir]);
+    expect(r.uses.map((u) => [u.origin.file.slice(dir.length + 1), u.origin.line, u.reference.raw])).toEqual([
+      ['a.txt', 1, `${HOST}/a:1`],
+      ['a.txt', 2, `${HOST}/a:2`],
+      ['b/nested/Dockerfile', 1, `${HOST}/base:1`],
+      ['z.txt', 1, `${HOST}/z:1`],
+    ]);
+    expect(r.otherRegistryCount).toBe(1);
+  });
+
+  it('returns unreadable and unrecognised files as located problems instead of throwing', async () => {
+    const missing = join(dir, 'does-not-exist.yaml');
+    const r = await loadInUse([missing, dir]);
+    expect(r.problems.map((p) => [p.location.file.slice(dir.length + 1), p.code])).toEqual([
+      ['b/dangling.txt', 'in-use/unreadable'],
+      ['b/notes.conf', 'in-use/unrecognised-format'],
+      ['does-not-exist.yaml', 'in-use/unreadable'],
+    ]);
+    expect(r.problems.find((p) => p.location.file === missing)!.message).toMatch(/no such file or directory/);
+    // the readable files are still read
+    expect(r.uses).toHaveLength(4);
+  });
+
+  it('reads the whole fixture directory: every use sorted by file, line, path', async () => {
+    const r = await loadInUse([FIXTURES]);
+    const keys = r.uses.map((u) => [u.origin.file, u.origin.line ?? 0, u.origin.path ?? ''] as const);
+    const sorted = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)));
+    expect(keys).toEqual(sorted);
+    expect(new Set(r.uses.map((u) => u.origin.format))).toEqual(new Set(['dockerfile', 'kubernetes', 'ecs', 'lambda', 'list']));
+    expect(r.problems.map((p) => p.code).sort()).toEqual([
+      'in-use/invalid-reference',
+      'in-use/unrecognised-format',
+      'in-use/unrecognised-format',
+      'in-use/unrecognised-format',
+      'in-use/unresolved-arg',
+      'in-use/unresolved-arg',
+      'json/syntax',
+    ]);
+  });
+
+  it('keeps duplicate uses: every use has its own origin', async () => {
+    const file = join(dir, 'a.txt');
+    const r = await loadInUse([file, file]);
+    expect(r.uses).toHaveLength(4);
+  });
+});
+
+describe('recentPullUses', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  const now = Date.UTC(2026, 10, 22);
+  const image = (d: string, lastRecordedPullTime?: number): ImageRecord => ({
+    imageDigest: 'sha256:' + d.repeat(64),
+    imageTags: [],
+    imagePushedAt: 0,
+    imageStatus: 'ACTIVE',
+    ...(lastRecordedPullTime === undefined ? {} : { lastRecordedPullTime }),
+  });
+
+  it('keeps images pulled strictly less than recentPullDays x 24 h ago', () => {
+    const uses = recentPullUses(
+      [
+        { repositoryName: 'web', images: [image('1', now - 30 * DAY), image('2', now - 30 * DAY + 1), image('3')] },
+        { repositoryName: 'api', images: [image('4', now - DAY), image('5', now)] },
+      ],
+      now,
+      30,
+    );
+    expect(uses.map((u) => u.reference.raw)).toEqual([
+      'api@sha256:' + '4'.repeat(64),
+      'api@sha256:' + '5'.repeat(64),
+      'web@sha256:' + '2'.repeat(64),
+    ]);
+    expect(uses[0]).toEqual({
+      reference: { raw: 'api@sha256:' + '4'.repeat(64), isEcr: true, repositoryName: 'api', digest: 'sha256:' + '4'.repeat(64) },
+      kind: 'recent-pull',
+      origin: { format: 'recent-pull', file: 'api' },
+    });
+  });
+});
+
+describe('expandArgs (Dockerfile variable substitution)', () => {
+  const vars = new Map<string, string | undefined>([
+    ['A', 'a'],
+    ['EMPTY', ''],
+    ['UNSET', undefined],
+  ]);
+  it.each([
+    ['$A/x', 'a/x'],
+    ['${A}:1', 'a:1'],
+    ['${UNSET:-d}', 'd'],
+    ['${UNSET-d}', 'd'],
+    ['${EMPTY:-d}', 'd'],
+    ['${EMPTY-d}', ''],
+    ['${A:+alt}', 'alt'],
+    ['${UNSET:+alt}', ''],
+    ['${UNSET:-${A}}', 'a'],
+    ['\\$A', '$A'],
+    ['cost$', 'cost$'],
+  ])('%s -> %s', (word, expected) => {
+    expect(expandArgs(word, vars)).toEqual({ ok: true, value: expected });
+  });
+
+  it.each([
+    ['$UNSET', 'UNSET'],
+    ['${NOPE}', 'NOPE'],
+    ['${UNSET:-$NOPE}', 'NOPE'],
+  ])('%s is unresolved (%s)', (word, missing) => {
+    expect(expandArgs(word, vars)).toEqual({ ok: false, missing });
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, expect, test } from 'vitest';
+import { extractPolicySources } from '../../../src/load/sources/index.js';
+import { byName, expectEveryCharacterMapped, fixture, lineColumnAt, nthIndexOf, positionOf } from './helpers.js';
+
+describe('CloudFormation YAML template', () => {
+  const yaml = fixture('cloudformation/ecr-stack.yaml');
+  const { sources, problems } = extractPolicySources(yaml.file, yaml.text);
+
+  test('parses every short-form intrinsic and lists each ECR policy, resolved or not, in file order', () => {
+    expect(problems).toEqual([]);
+    expect(sources.map((s) => [s.name, s.format, s.policyText !== undefined])).toEqual([
+      // BatchRepository's text is the SharedPolicy parameter's Default, near the top.
+      ['BatchRepository', 'cloudformation', true],
+      ['ApiRepository', 'cloudformation', true],
+      ['WebRepository', 'cloudformation', false],
+      ['WorkerRepository', 'cloudformation', true],
+      ['JobsRepository', 'cloudformation', true],
+      ['ConditionalRepository', 'cloudformation', false],
+      ['ImportedRepository', 'cloudformation', false],
+      ['CacheTemplate', 'cloudformation', true],
+    ]);
+  });
+
+  test('block literal: countNumber of the second rule at its exact line and column', () => {
+    const api = byName(sources, 'ApiRepository');
+    expect(api.repositoryName).toBe('shop/api');
+    const at = api.policyText!.indexOf('"countNumber": 14');
+    expect(api.mapOffset(at)).toEqual({ line: 54, column: 19 });
+    expect(api.mapOffset(at)).toEqual(positionOf(yaml.text, '"countNumber": 14'));
+    expect(api.policyText!.startsWith('{\n  "rules": [\n')).toBe(true);
+    expectEveryCharacterMapped(yaml.text, api);
+    // The indentation the block strips is not part of the text; more-indented spaces are, exactly.
+    const rules = api.policyText!.indexOf('  "rules"');
+    expect(api.mapOffset(rules)).toEqual({ line: 35, column: 11 });
+  });
+
+  test('folded block scalar in a RepositoryCreationTemplate', () => {
+    const cache = byName(sources, 'CacheTemplate');
+    expect(cache.repositoryPrefix).toBe('cache');
+    expect(cache.repositoryName).toBeUndefined();
+    expect(JSON.parse(cache.policyText!).rules[0].selection.countNumber).toBe(60);
+    const at = cache.policyText!.indexOf('"countNumber": 60');
+    expect(cache.mapOffset(at)).toEqual(positionOf(yaml.text, '"countNumber": 60'));
+    expectEveryCharacterMapped(yaml.text, cache);
+  });
+
+  test("!Sub without variables in a single-quoted scalar: ${!Literal} and '' are decoded, positions follow", () => {
+    const worker = byName(sources, 'WorkerRepository');
+    expect(worker.policyText).toContain('"description":"drop ${Stage} builds, it\'s fine"');
+    const stage = worker.policyText!.indexOf('Stage}');
+    expect(worker.mapOffset(stage)).toEqual(positionOf(yaml.text, 'Stage} builds'));
+    const quote = worker.policyText!.indexOf("'s fine");
+    expect(worker.mapOffset(quote)).toEqual(positionOf(yaml.text, "''s fine"));
+    expect(worker.mapOffset(quote + 1)).toEqual(positionOf(yaml.text, "s fine"));
+    const at = worker.policyText!.indexOf('"countNumber":3');
+    expect(worker.mapOffset(at)).toEqual(positionOf(yaml.text, '"countNumber":3'));
+    expectEveryCharacterMapped(yaml.text, worker);
+  });
+
+  test('!Join of literal strings maps each piece to its own line', () => {
+    const jobs = byName(sources, 'JobsRepository');
+    expect(JSON.parse(jobs.policyText!).rules[0].selection.countNumber).toBe(2);
+    const at = jobs.policyText!.indexOf('"countNumber":2');
+    expect(jobs.mapOffset(at)).toEqual(positionOf(yaml.text, '"countNumber":2'));
+    expect(jobs.mapOffset(at).line).toBe(87);
+    expect(jobs.mapOffset(jobs.policyText!.indexOf('"action"'))).toEqual({ line: 88, column: 16 });
+    expect(yaml.text.split('\n')[87]!.slice(15, 23)).toBe('"action"');
+    expectEveryCharacterMapped(yaml.text, jobs);
+  });
+
+  test('!Ref to a parameter resolves to its Default, and says so', () => {
+    const batch = byName(sources, 'BatchRepository');
+    expect(batch.resolvedFrom).toBe('parameter-default');
+    expect(batch.pointerPrefix).toBe('/Parameters/SharedPolicy/Default');
+    expect(batch.repositoryName).toBe('shop/batch');
+    const at = batch.policyText!.indexOf('"countNumber":5');
+    expect(batch.mapOffset(at)).toEqual(positionOf(yaml.text, '"countNumber":5'));
+    expectEveryCharacterMapped(yaml.text, batch);
+  });
+
+  test('unresolvable intrinsics are sources with a reason naming the intrinsic, located at the value', () => {
+    const web = byName(sources, 'WebRepository');
+    expect(web.unresolvedReason).toBe('!Sub substitutes ${RetentionDays}, known only at deploy time');
+    // Its RepositoryName is itself an intrinsic: left unknown.
+    expect(web.repositoryName).toBeUndefined();
+    expect(web.location).toMatchObject({ line: 67, column: 35, pointer: '/Resources/WebRepository/Properties/LifecyclePolicy/LifecyclePolicyText' });
+    expect(web.mapOffset(5)).toEqual({ line: 67, column: 35 });
+    expect(byName(sources, 'ConditionalRepository').unresolvedReason).toMatch(/^!If /);
+    expect(byName(sources, 'ConditionalRepository').repositoryName).toBeUndefined();
+    expect(byName(sources, 'ImportedRepository').unresolvedReason).toMatch(/^!ImportValue /);
+  });
+});
+
+describe('CloudFormation JSON template', () => {
+  const json = fixture('cloudformation/ecr-stack.json');
+  const { sources, problems } = extractPolicySources(json.file, json.text);
+
+  test('string escapes (\\n, \\", \\\\, \\u0041) are decoded and positions go through them', () => {
+    const api = byName(sources, 'ApiRepository');
+    expect(api.format).toBe('cloudformation');
+    expect(JSON.parse(api.policyText!).rules[0].description).toBe('Keep "stable" API images');
+    const at = api.policyText!.indexOf('"countNumber": 8');
+    expect(api.mapOffset(at)).toEqual(positionOf(json.text, '\\"countNumber\\": 8'));
+    expect(api.mapOffset(at + 1)).toEqual(positionOf(json.text, 'countNumber\\": 8'));
+    const a = api.policyText!.indexOf('API');
+    expect(api.mapOffset(a)).toEqual(positionOf(json.text, '\\u0041PI'));
+    expect(api.mapOffset(a + 1)).toEqual(positionOf(json.text, 'PI images'));
+    expectEveryCharacterMapped(json.text, api);
+  });
+
+  test('Fn::Sub with ${!Literal} and Fn::Join resolve; their RepositoryName intrinsic is left unknown', () => {
+    const sub = byName(sources, 'SubRepository');
+    expect(sub.repositoryName).toBeUndefined();
+    expect(JSON.parse(sub.policyText!).rules[0].description).toBe('${Stage} images');
+    expectEveryCharacterMapped(json.text, sub);
+    const join = byName(sources, 'JoinRepository');
+    expect(JSON.parse(join.policyText!).rules[0].selection.countNumber).toBe(9);
+    const at = join.policyText!.indexOf('"countNumber":9');
+    expect(join.mapOffset(at)).toEqual(positionOf(json.text, '\\"countNumber\\":9'));
+    // The delimiter between pieces maps to the delimiter string.
+    const comma = join.policyText!.indexOf(',"selection"');
+    expect(join.mapOffset(comma)).toEqual(lineColumnAt(json.text, nthIndexOf(json.text, '[",", [') + 2));
+  });
+
+  test('Fn::Sub of a pseudo parameter is unresolved; a policy written as an object is a problem', () => {
+    expect(byName(sources, 'RegionalRepository').unresolvedReason).toBe('Fn::Sub substitutes ${AWS::Region}, known only at deploy time');
+    expect(sources.find((s) => s.name === 'ObjectPolicyRepository')).toBeUndefined();
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: 'source/policy-not-string',
+        found: 'an object',
+        location: expect.objectContaining({ pointer: '/Resources/ObjectPolicyRepository/Properties/LifecyclePolicy/LifecyclePolicyText', line: 55, column: 34 }),
+      }),
+    ]);
+    expect(sources.map((s) => s.name)).toEqual(['ApiRepository', 'SubRepository', 'JoinRepository', 'RegionalRepository']);
+  });
+});
+
+describe('YAML details', () => {
+  const template = (policyYaml: string) => `Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      LifecyclePolicy:\n        LifecyclePolicyText: ${policyYaml}\n`;
+
+  test('double-quoted YAML with escapes and a folded line break', () => {
+    const text = template('"{\\"rules\\":\n          [\\u0041, \\x42]}"');
+    const [s] = extractPolicySources('t.yaml', text).sources;
+    expect(s!.policyText).toBe('{"rules": [A, B]}');
+    expect(s!.mapOffset(s!.policyText!.indexOf('['))).toEqual(positionOf(text, '['));
+    expect(s!.mapOffset(s!.policyText!.indexOf('A'))).toEqual(positionOf(text, '\\u0041'));
+    expect(s!.mapOffset(s!.policyText!.indexOf('B'))).toEqual(positionOf(text, '\\x42'));
+    expectEveryCharacterMapped(text, s!);
+  });
+
+  test('block literal with an indentation indicator and strip chomping keeps extra indentation exact', () => {
+    const text = template('|2-\n            {"rules":\n          []}\n');
+    const [s] = extractPolicySources('t.yaml', text).sources;
+    expect(s!.policyText).toBe('  {"rules":\n[]}');
+    expect(s!.mapOffset(0)).toEqual({ line: 7, column: 11 });
+    expect(s!.mapOffset(2)).toEqual(positionOf(text, '{"rules"'));
+    expect(s!.mapOffset(s!.policyText!.indexOf('[]'))).toEqual(positionOf(text, '[]'));
+  });
+
+  test('an alias resolves to its anchor, positions included', () => {
+    const text = `Parameters: {}\nShared: &policy '{"rules":[]}'\n` + template('*policy');
+    const [s] = extractPolicySources('t.yaml', text).sources;
+    expect(s!.policyText).toBe('{"rules":[]}');
+    expect(s!.mapOffset(1)).toEqual(positionOf(text, '"rules"'));
+  });
+
+  test('CRLF line endings count one line per break', () => {
+    const text = template('|\n          {"rules": [\n            {"countNumber": 3}]}\n').replace(/\n/g, '\r\n');
+    const [s] = extractPolicySources('t.yaml', text).sources;
+    expect(s!.policyText).toBe('{"rules": [\n  {"countNumber": 3}]}\n');
+    expect(s!.mapOffset(s!.policyText!.indexOf('"countNumber"'))).toEqual({ line: 8, column: 14 });
+  });
+
+  test('a YAML syntax error in a CloudFormation template is a located problem', () => {
+    const text = 'Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      LifecyclePolicy:\n        LifecyclePolicyText: "{\\"rules\\": [}\n      RepositoryName: x\n';
+    const { sources, problems } = extractPolicySources('t.yaml', text);
+    expect(sources).toEqual([]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: 'yaml/syntax', location: { file: 't.yaml', line: expect.any(Number), column: expect.any(Number) } });
+    expect(problems[0]!.location.line).toBeGreaterThanOrEqual(6);
+  });
+});
