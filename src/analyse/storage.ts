@@ -190,6 +190,52 @@ function summarise(deltas: StorageDeltas, actionDaySet: Set<number>, now: number
   return { now: at(0), horizon: at(days), byDay: actionDays.map((d) => ({ day: d, date: isoDate(now + d * DAY_MS), ...at(d) })) };
 }
 
+/**
+ * Holders of one blob, prepared once per blob and mode so that each removed image costs
+ * O(log n + listed) rather than a scan of every holder (a base layer may have 100,000 holders).
+ * Groups: in-use holders, then the others; each ordered by the day the holder goes (latest
+ * first), then digest, so the holders still there after any day are a prefix of each group.
+ */
+interface HolderIndex {
+  groups: Array<Array<{ digest: string; day: number }>>;
+  /** The holders' days, ascending, to count those still there after a day. */
+  days: number[];
+}
+
+const holderIndexes = new WeakMap<StorageContext, Map<string, HolderIndex>>();
+
+function holderIndex(context: StorageContext, blobDigest: string, mode: 'deleted' | 'archived'): HolderIndex {
+  let cache = holderIndexes.get(context);
+  if (!cache) holderIndexes.set(context, (cache = new Map()));
+  const key = `${mode} ${blobDigest}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const { graph, fates, inUse } = context;
+  const all = (graph.blobHolders.get(blobDigest) ?? []).map((digest) => {
+    const fate = fates.get(digest);
+    return { digest, day: mode === 'deleted' ? expiredDay(fate) : inactiveDay(fate, graph.images.get(digest)) };
+  });
+  const order = (a: { digest: string; day: number }, b: { digest: string; day: number }) => (b.day > a.day ? 1 : b.day < a.day ? -1 : cmp(a.digest, b.digest));
+  const index: HolderIndex = {
+    groups: [all.filter((h) => inUse.has(h.digest)).sort(order), all.filter((h) => !inUse.has(h.digest)).sort(order)],
+    days: all.map((h) => h.day).sort((a, b) => a - b),
+  };
+  cache.set(key, index);
+  return index;
+}
+
+/** How many of the ascending `days` are <= day. */
+function countAtOrBefore(days: readonly number[], day: number): number {
+  let lo = 0;
+  let hi = days.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (days[mid]! <= day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Splits blobs at `day` into those with no remaining holder and those others still hold. */
 export function splitBlobsAt(
   context: StorageContext,
@@ -198,7 +244,7 @@ export function splitBlobsAt(
   day: number,
   mode: 'deleted' | 'archived',
 ): BlobSplit {
-  const { graph, fates, inUse, blobIndex } = context;
+  const { graph, inUse, blobIndex } = context;
   const split: BlobSplit = { exclusive: [], exclusiveBytes: 0, shared: [], sharedBytes: 0 };
   for (const blob of blobs) {
     const local = timings.get(blob.digest);
@@ -211,14 +257,16 @@ export function splitBlobsAt(
       continue;
     }
     // Still held after `day`: by images not yet deleted (or, for archive, still in standard storage).
-    const remaining = (graph.blobHolders.get(blob.digest) ?? []).filter((h) => {
-      const fate = fates.get(h);
-      return (mode === 'deleted' ? expiredDay(fate) : inactiveDay(fate, graph.images.get(h))) > day;
-    });
-    const holders = remaining
-      .map((h) => ({ imageDigest: h, imageTags: graph.images.get(h)?.imageTags ?? [], inUse: inUse.has(h) }))
-      .sort((a, b) => Number(b.inUse) - Number(a.inUse) || cmp(a.imageDigest, b.imageDigest));
-    const shared: SharedBlob = { ...blob, heldBy: holders.slice(0, MAX_HOLDERS_LISTED), heldByCount: holders.length };
+    const index = holderIndex(context, blob.digest, mode);
+    const heldByCount = index.days.length - countAtOrBefore(index.days, day);
+    const heldBy: BlobHolder[] = [];
+    for (const group of index.groups) {
+      for (const h of group) {
+        if (h.day <= day || heldBy.length >= MAX_HOLDERS_LISTED) break;
+        heldBy.push({ imageDigest: h.digest, imageTags: graph.images.get(h.digest)?.imageTags ?? [], inUse: inUse.has(h.digest) });
+      }
+    }
+    const shared: SharedBlob = { ...blob, heldBy, heldByCount };
     if (blobIndex) shared.heldElsewhere = t.external;
     split.shared.push(shared);
     split.sharedBytes += blob.size;

@@ -40,6 +40,8 @@ export function createEcrClient(options: AwsClientOptions = {}): ECRClient {
     requestHandler: {
       requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       connectionTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      // Without this the handler only warns (on the console) and keeps waiting.
+      throwOnRequestTimeout: true,
     },
   };
   if (options.retryStrategy !== undefined) config.retryStrategy = options.retryStrategy;

@@ -102,8 +102,6 @@ const SYNTAX_MESSAGES: Record<string, string> = {
   CloseBraceExpected: "expected '}'",
   CloseBracketExpected: "expected ']'",
   EndOfFileExpected: 'unexpected content after the JSON value',
-  InvalidCommentToken: 'comments are not allowed in JSON',
-  UnexpectedEndOfComment: 'comments are not allowed in JSON',
   UnexpectedEndOfString: 'unterminated string',
   UnexpectedEndOfNumber: 'incomplete number',
   InvalidUnicode: 'invalid \\u escape',
@@ -135,7 +133,9 @@ export function parseJsonText(text: string): ParsedJson {
 
 function describeSyntaxError(text: string, tree: JsonNode | undefined, err: jsonc.ParseError): RawJsonProblem {
   const name = jsonc.printParseErrorCode(err.error);
-  const atEnd = text.slice(err.offset).trim() === '';
+  // An unterminated string is reported at its start: it is truncation when it runs to the end.
+  const end = name === 'UnexpectedEndOfString' ? err.offset + err.length : err.offset;
+  const atEnd = text.slice(end).trim() === '';
   if (atEnd && name !== 'InvalidCommentToken') {
     return { offset: err.offset, code: 'json/truncated', message: `the JSON ends early (truncated file?): ${SYNTAX_MESSAGES[name] ?? name}`, found: 'end of input' };
   }
@@ -144,6 +144,9 @@ function describeSyntaxError(text: string, tree: JsonNode | undefined, err: json
   }
   if ((name === 'PropertyNameExpected' || name === 'ValueExpected') && /^\s*[}\]]/.test(text.slice(err.offset)) && /,\s*$/.test(text.slice(0, err.offset))) {
     return { offset: text.lastIndexOf(',', err.offset), code: 'json/syntax', message: 'trailing comma is not allowed in JSON', found: "','" };
+  }
+  if (name === 'InvalidCommentToken' || name === 'UnexpectedEndOfComment') {
+    return { offset: err.offset, code: 'json/syntax', message: 'comments are not allowed in JSON', found: snippet(text, err.offset) };
   }
   return { offset: err.offset, code: 'json/syntax', message: `invalid JSON: ${SYNTAX_MESSAGES[name] ?? name}`, found: snippet(text, err.offset) };
 }

@@ -187,7 +187,7 @@ function describeError(e: ErrorObject): Described {
     case 'type': {
       const expected = ([] as string[]).concat(e.params.type as string | string[]).map(article).join(' or ');
       if (e.data === null) return { pointer: at, kind: 'null-value', message: `null is not accepted for '${name}'`, expected };
-      return { pointer: at, kind: 'wrong-type', message: `'${name}' must be ${expected}`, found: `${typeName(e.data)} ${renderValue(e.data)}`, expected };
+      return { pointer: at, kind: 'wrong-type', message: `'${name}' must be ${expected}`, found: `${typeName(e.data)} ${renderValue(e.data)}` };
     }
     case 'enum':
     case 'const': {
@@ -206,7 +206,8 @@ function describeError(e: ErrorObject): Described {
     case 'exclusiveMaximum': {
       const op = { minimum: '>=', maximum: '<=', exclusiveMinimum: '>', exclusiveMaximum: '<' }[e.keyword];
       const t = parent.type === 'integer' ? 'integer' : 'number';
-      return { pointer: at, kind: 'out-of-range', message: `'${name}' out of range: expected ${t} ${op} ${String(e.params.limit)}, found ${renderValue(e.data)}`, found: renderValue(e.data), expected: `${t} ${op} ${String(e.params.limit)}` };
+      // The message carries found/expected itself (as `expected integer >= 1, found 0`).
+      return { pointer: at, kind: 'out-of-range', message: `'${name}' out of range: expected ${t} ${op} ${String(e.params.limit)}, found ${renderValue(e.data)}` };
     }
     case 'minItems':
     case 'maxItems': {

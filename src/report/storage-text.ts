@@ -1,4 +1,9 @@
-// Storage figures as text lines, shared by the table, Markdown and HTML formatters.
+import type { Finding } from '../model/finding.js';
+import type { Report, ReportRepository } from './model.js';
+
+// Storage figures and report totals, shared by the table, Markdown and HTML formatters.
+// `storage` objects are whatever the analysis puts there (src/analyse/storage.ts: StorageSummary,
+// RegistryStorageTotals); they are read defensively so a formatter never throws on a new shape.
 
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return String(n);
@@ -12,13 +17,302 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** Renders the storage object (whatever analysis put there) as "label: value" lines, bytes humanised. */
+/** Integer with thin grouping, independent of the locale (output must be byte-identical everywhere). */
+export function formatCount(n: number): string {
+  if (!Number.isInteger(n)) return String(n);
+  const s = String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return n < 0 ? `-${s}` : s;
+}
+
+function labelOf(key: string): string {
+  return key.replace(/([A-Z])/g, ' $1').toLowerCase();
+}
+
+function valueText(key: string, value: unknown): string {
+  return typeof value === 'number' && /bytes/i.test(key) ? `${formatBytes(value)} (${value} bytes)` : String(value);
+}
+
+/**
+ * Renders the storage object as "label: value" lines, bytes humanised. Nested figure objects (such as
+ * `now` and `horizon` of a StorageSummary) are flattened one level with their key as prefix; lists
+ * (per-day figures, per-image impacts) are left to formatters that can show them.
+ */
 export function storageLines(storage: Record<string, unknown>): string[] {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(storage)) {
-    if (value === undefined || (typeof value === 'object' && value !== null)) continue;
-    const label = key.replace(/([A-Z])/g, ' $1').toLowerCase();
-    lines.push(`${label}: ${typeof value === 'number' && /bytes/i.test(key) ? `${formatBytes(value)} (${value} bytes)` : String(value)}`);
+    if (value === undefined || value === null || Array.isArray(value)) continue;
+    if (typeof value === 'object') {
+      for (const [inner, v] of Object.entries(value as Record<string, unknown>)) {
+        if (v === undefined || v === null || typeof v === 'object') continue;
+        lines.push(`${labelOf(key)} ${labelOf(inner)}: ${valueText(inner, v)}`);
+      }
+      continue;
+    }
+    lines.push(`${labelOf(key)}: ${valueText(key, value)}`);
   }
   return lines;
+}
+
+export interface StorageFiguresView {
+  bytesFreed?: number;
+  bytesMovedToArchive?: number;
+}
+
+export interface StorageDayView {
+  day: number;
+  date?: string;
+  /** Cumulative from day 0 up to and including this day. */
+  bytesFreed: number;
+  bytesMovedToArchive: number;
+}
+
+export interface StorageView {
+  /** After the run at `now`. */
+  now?: StorageFiguresView;
+  /** After the last day of the horizon. */
+  horizon?: StorageFiguresView;
+  /** Cumulative figures on the days the policy acts, by day. */
+  byDay: StorageDayView[];
+  /** Figures are a lower bound (some manifests missing). */
+  incomplete: boolean;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+function figuresOf(v: unknown): StorageFiguresView | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const f: StorageFiguresView = {};
+  const freed = num(o.bytesFreed);
+  const moved = num(o.bytesMovedToArchive);
+  if (freed !== undefined) f.bytesFreed = freed;
+  if (moved !== undefined) f.bytesMovedToArchive = moved;
+  return freed === undefined && moved === undefined ? undefined : f;
+}
+
+/**
+ * The figures a report can chart, from a StorageSummary-shaped object (`now`, `horizon`, `byDay`) or a
+ * flat one (`bytesFreed` at the top: taken as the horizon figure). Undefined when nothing is readable.
+ */
+export function readStorage(storage: Record<string, unknown> | undefined): StorageView | undefined {
+  if (!storage) return undefined;
+  const view: StorageView = { byDay: [], incomplete: storage.incomplete === true };
+  const now = figuresOf(storage.now);
+  const horizon = figuresOf(storage.horizon) ?? figuresOf(storage);
+  if (now) view.now = now;
+  if (horizon) view.horizon = horizon;
+  if (Array.isArray(storage.byDay)) {
+    for (const d of storage.byDay as unknown[]) {
+      const o = (typeof d === 'object' && d !== null ? d : {}) as Record<string, unknown>;
+      const day = num(o.day);
+      if (day === undefined) continue;
+      const entry: StorageDayView = { day, bytesFreed: num(o.bytesFreed) ?? 0, bytesMovedToArchive: num(o.bytesMovedToArchive) ?? 0 };
+      if (typeof o.date === 'string') entry.date = o.date;
+      view.byDay.push(entry);
+    }
+    view.byDay.sort((a, b) => a.day - b.day);
+  }
+  return view.now || view.horizon || view.byDay.length > 0 ? view : undefined;
+}
+
+/** Cumulative bytes freed (and moved to archive) on each day 0..days: a step function of `byDay`. */
+export function cumulativeBytesByDay(view: StorageView, days: number): StorageDayView[] {
+  const out: StorageDayView[] = [];
+  let k = 0;
+  let current = { bytesFreed: 0, bytesMovedToArchive: 0 };
+  for (let day = 0; day <= days; day++) {
+    while (k < view.byDay.length && view.byDay[k]!.day <= day) current = view.byDay[k++]!;
+    out.push({ day, bytesFreed: current.bytesFreed, bytesMovedToArchive: current.bytesMovedToArchive });
+  }
+  return out;
+}
+
+/**
+ * Registry-wide storage: `Report.storage` when it is readable (it accounts for blobs shared across
+ * repositories), else the sum of the repositories' figures (blobs of different repositories are distinct
+ * without blob mounting). Undefined when no repository has figures.
+ */
+export function registryStorage(report: Report): StorageView | undefined {
+  const own = readStorage(report.storage);
+  if (own) return own;
+  const views = report.repositories.map((r) => readStorage(r.storage)).filter((v): v is StorageView => v !== undefined);
+  if (views.length === 0) return undefined;
+  const add = (a: StorageFiguresView | undefined, b: StorageFiguresView | undefined): StorageFiguresView | undefined => {
+    if (!a) return b && { ...b };
+    if (!b) return a;
+    return { bytesFreed: (a.bytesFreed ?? 0) + (b.bytesFreed ?? 0), bytesMovedToArchive: (a.bytesMovedToArchive ?? 0) + (b.bytesMovedToArchive ?? 0) };
+  };
+  const total: StorageView = { byDay: [], incomplete: views.some((v) => v.incomplete) };
+  for (const v of views) {
+    const now = add(total.now, v.now);
+    const horizon = add(total.horizon, v.horizon);
+    if (now) total.now = now;
+    if (horizon) total.horizon = horizon;
+  }
+  // Sum the step functions on every day any repository changes.
+  const daySet = [...new Set(views.flatMap((v) => v.byDay.map((d) => d.day)))].sort((a, b) => a - b);
+  for (const day of daySet) {
+    const entry: StorageDayView = { day, bytesFreed: 0, bytesMovedToArchive: 0 };
+    for (const v of views) {
+      const last = [...v.byDay].reverse().find((d) => d.day <= day);
+      if (!last) continue;
+      entry.bytesFreed += last.bytesFreed;
+      entry.bytesMovedToArchive += last.bytesMovedToArchive;
+      if (last.date !== undefined && last.day === day) entry.date = last.date;
+    }
+    total.byDay.push(entry);
+  }
+  return total;
+}
+
+/** Bytes a storage view frees: at the horizon's end when known, else now. */
+export function bytesFreedOf(view: StorageView | undefined): number | undefined {
+  return view?.horizon?.bytesFreed ?? view?.now?.bytesFreed;
+}
+
+// Report totals and risk ordering.
+
+export interface SeverityCounts {
+  error: number;
+  warning: number;
+  info: number;
+}
+
+export function countSeverities(findings: readonly Finding[]): SeverityCounts {
+  const c: SeverityCounts = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) c[f.severity]++;
+  return c;
+}
+
+/**
+ * In-use references the policy breaks: the origins of findings about an image that something uses and
+ * that an action reaches at a date. Recorded pulls are evidence of use, not references, so not counted.
+ */
+export function brokenReferences(findings: readonly Finding[]): number {
+  let n = 0;
+  for (const f of findings) {
+    if (!f.image || f.date === undefined) continue;
+    n += (f.origins ?? []).filter((o) => o.format !== 'recent-pull').length;
+  }
+  return n;
+}
+
+export function actionsNow(repo: ReportRepository): number {
+  return repo.images.filter((i) => i.action !== 'KEEP').length;
+}
+
+/** Actions from day 0 to the horizon's end (the timeline includes day 0); without a timeline, the actions now. */
+export function actionsOverHorizon(repo: ReportRepository): number {
+  return repo.timeline.length > 0 ? repo.timeline.length : actionsNow(repo);
+}
+
+export interface RepositoryRisk {
+  repository: ReportRepository;
+  findings: Finding[];
+  severities: SeverityCounts;
+  actionsNow: number;
+  actionsOverHorizon: number;
+  brokenReferences: number;
+  bytesFreed?: number;
+}
+
+/** Findings of a repository, matched by name (findings carry no registry id). */
+export function findingsOf(report: Report, repositoryName: string): Finding[] {
+  return report.findings.filter((f) => f.repositoryName === repositoryName);
+}
+
+/**
+ * Repositories, riskiest first: incomplete ones (their verdicts cannot be trusted), then errors,
+ * warnings, bytes freed and actions, then name, registry and region for a total order.
+ */
+export function repositoriesByRisk(report: Report): RepositoryRisk[] {
+  const byName = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    if (f.repositoryName === undefined) continue;
+    const list = byName.get(f.repositoryName) ?? [];
+    list.push(f);
+    byName.set(f.repositoryName, list);
+  }
+  const risks = report.repositories.map((repository): RepositoryRisk => {
+    const findings = byName.get(repository.repositoryName) ?? [];
+    const r: RepositoryRisk = {
+      repository,
+      findings,
+      severities: countSeverities(findings),
+      actionsNow: actionsNow(repository),
+      actionsOverHorizon: actionsOverHorizon(repository),
+      brokenReferences: brokenReferences(findings),
+    };
+    const bytes = bytesFreedOf(readStorage(repository.storage));
+    if (bytes !== undefined) r.bytesFreed = bytes;
+    return r;
+  });
+  const key = (r: RepositoryRisk) => `${r.repository.repositoryName}\u0000${r.repository.registryId ?? ''}\u0000${r.repository.region ?? ''}`;
+  return risks.sort(
+    (a, b) =>
+      Number(a.repository.complete) - Number(b.repository.complete) ||
+      b.severities.error - a.severities.error ||
+      b.severities.warning - a.severities.warning ||
+      (b.bytesFreed ?? 0) - (a.bytesFreed ?? 0) ||
+      b.actionsOverHorizon - a.actionsOverHorizon ||
+      (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+  );
+}
+
+export interface ReportTotals {
+  repositories: number;
+  images: number;
+  actionsNow: number;
+  actionsOverHorizon: number;
+  brokenReferences: number;
+  severities: SeverityCounts;
+  storage?: StorageView;
+  /** Repositories read only in part, and repositories not read at all. */
+  incompleteRepositories: Array<{ repositoryName: string; registryId?: string; region?: string; reason: string; unreadable: boolean }>;
+}
+
+export function reportTotals(report: Report): ReportTotals {
+  const totals: ReportTotals = {
+    repositories: report.repositories.length + (report.unreadableRepositories?.length ?? 0),
+    images: 0,
+    actionsNow: 0,
+    actionsOverHorizon: 0,
+    brokenReferences: brokenReferences(report.findings),
+    severities: countSeverities(report.findings),
+    incompleteRepositories: [],
+  };
+  for (const r of report.repositories) {
+    totals.images += r.images.length;
+    totals.actionsNow += actionsNow(r);
+    totals.actionsOverHorizon += actionsOverHorizon(r);
+    if (!r.complete) {
+      totals.incompleteRepositories.push({
+        repositoryName: r.repositoryName,
+        ...(r.registryId !== undefined ? { registryId: r.registryId } : {}),
+        ...(r.region !== undefined ? { region: r.region } : {}),
+        reason: r.incompleteReason ?? 'could not be read completely',
+        unreadable: false,
+      });
+    }
+  }
+  for (const u of report.unreadableRepositories ?? []) totals.incompleteRepositories.push({ ...u, unreadable: true });
+  totals.incompleteRepositories.sort((a, b) => (a.repositoryName < b.repositoryName ? -1 : a.repositoryName > b.repositoryName ? 1 : 0) || Number(a.unreadable) - Number(b.unreadable));
+  const storage = registryStorage(report);
+  if (storage) totals.storage = storage;
+  return totals;
+}
+
+/** Actions by day (0..days) and kind, from the repositories' timelines. */
+export function actionsByDay(repositories: readonly ReportRepository[], days: number): Array<{ day: number; date?: string; EXPIRE: number; TRANSITION: number }> {
+  const out = Array.from({ length: Math.max(0, days) + 1 }, (_, day) => ({ day, EXPIRE: 0, TRANSITION: 0 }) as { day: number; date?: string; EXPIRE: number; TRANSITION: number });
+  for (const r of repositories) {
+    const entries = r.timeline.length > 0 ? r.timeline : r.images.filter((i) => i.action !== 'KEEP').map((i) => ({ day: 0, action: i.action as 'EXPIRE' | 'TRANSITION', date: undefined }));
+    for (const t of entries) {
+      const slot = out[t.day];
+      if (!slot) continue;
+      slot[t.action]++;
+      if (t.date !== undefined) slot.date ??= t.date;
+    }
+  }
+  return out;
 }

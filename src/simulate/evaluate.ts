@@ -83,10 +83,17 @@ export function isPastThreshold(now: number, since: number, thresholdMs: number)
   return now - since > thresholdMs;
 }
 
+interface Exclusion {
+  cause: DecisionCause;
+  related: string[];
+  /** Referrers only: the subject is not in the repository. */
+  subjectAbsent?: boolean;
+}
+
 /** Images no rule may touch in this run, with why; the rest are "eligible". */
-function exclusions(images: readonly ImageRecord[], relations: ContentRelations): Map<string, { cause: DecisionCause; related: string[] }> {
+function exclusions(images: readonly ImageRecord[], relations: ContentRelations): Map<string, Exclusion> {
   const byDigest = new Map(images.map((i) => [i.imageDigest, i]));
-  const out = new Map<string, { cause: DecisionCause; related: string[] }>();
+  const out = new Map<string, Exclusion>();
   // 6. Children of a present index that is not archived (ACTIVE) are neither identified, counted nor acted on.
   for (const [indexDigest, children] of relations.childrenOf) {
     const index = byDigest.get(indexDigest);
@@ -103,7 +110,7 @@ function exclusions(images: readonly ImageRecord[], relations: ContentRelations)
     // subject is absent (deleted, or an archived subject left out of a snapshot) stays.
     const subject = relations.subjectOf.get(image.imageDigest);
     if (subject !== undefined && !out.has(image.imageDigest)) {
-      out.set(image.imageDigest, { cause: 'referrer', related: [subject] });
+      out.set(image.imageDigest, { cause: 'referrer', related: [subject], subjectAbsent: !byDigest.has(subject) });
     }
     // 8. ACTIVATING images are not acted on.
     if (image.imageStatus === 'ACTIVATING' && !out.has(image.imageDigest)) out.set(image.imageDigest, { cause: 'activating', related: [] });
@@ -171,7 +178,7 @@ export function evaluatePolicy(
     }
     const ex = excluded.get(digest);
     if (ex) {
-      decisions.push({ image, action: 'KEEP', cause: ex.cause, relatedDigests: ex.related, reason: exclusionReason(ex.cause, ex.related) });
+      decisions.push({ image, action: 'KEEP', cause: ex.cause, relatedDigests: ex.related, reason: exclusionReason(ex) });
       continue;
     }
     const protecting = firstIdentifiedBy.get(digest);
@@ -192,7 +199,7 @@ function referrerActions(
   images: readonly ImageRecord[],
   relations: ContentRelations,
   acted: Map<string, { action: Verdict; rulePriority: number }>,
-  excluded: Map<string, { cause: DecisionCause; related: string[] }>,
+  excluded: Map<string, Exclusion>,
 ): Map<string, { action: Verdict; rulePriority: number; subject: string }> {
   const out = new Map<string, { action: Verdict; rulePriority: number; subject: string }>();
   if (relations.referrersOf.size === 0) return out;
@@ -212,12 +219,14 @@ function referrerActions(
   return out;
 }
 
-function exclusionReason(cause: DecisionCause, related: string[]): string {
+function exclusionReason({ cause, related, subjectAbsent }: Exclusion): string {
   switch (cause) {
     case 'index-child':
       return `child of active index ${related.map(short).join(', ')}: not selected while the index is present`;
     case 'referrer':
-      return `referrer of ${short(related[0]!)}: follows its subject, never selected by rules`;
+      return subjectAbsent
+        ? `referrer of ${short(related[0]!)}, which is not in the repository: never selected by rules, kept`
+        : `referrer of ${short(related[0]!)}: follows its subject, never selected by rules`;
     case 'activating':
       return 'being restored from archive (ACTIVATING): not acted on';
     default:

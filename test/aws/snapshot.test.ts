@@ -113,17 +113,17 @@ describe('takeSnapshot layout', () => {
 });
 
 describe('pagination', () => {
-  test('2,500 images: three DescribeImages pages of up to 1,000 and 25 BatchGetImage batches of 100', async () => {
-    const f = await start({ registryId: '222222222222', repositories: [{ repositoryName: 'big', images: manyImages('big', 2500) }] });
+  test('2,001 images: three DescribeImages pages of up to 1,000 and 21 BatchGetImage batches of 100', async () => {
+    const f = await start({ registryId: '222222222222', repositories: [{ repositoryName: 'big', images: manyImages('big', 2001) }] });
     const report = await takeSnapshot({ out, ...liveOptions(f.url, cache) });
     expect(report.complete).toBe(true);
     expect(f.callCount('DescribeImages', 'big')).toBe(3);
-    expect(f.callCount('BatchGetImage', 'big')).toBe(25);
+    expect(f.callCount('BatchGetImage', 'big')).toBe(21);
     const details = ((await readJson(join(out, 'big/describe-images.json'))) as DescribeImagesFile).imageDetails;
-    expect(details).toHaveLength(2500);
-    expect(new Set(details.map((d) => d.imageDigest)).size).toBe(2500);
-    expect(((await readJson(join(out, 'big/batch-get-image.json'))) as BatchGetImageFile).images).toHaveLength(2500);
-    expect(report.repositories[0]).toMatchObject({ images: 2500, apiCalls: { DescribeImages: 3, BatchGetImage: 25, GetLifecyclePolicy: 1 } });
+    expect(details).toHaveLength(2001);
+    expect(new Set(details.map((d) => d.imageDigest)).size).toBe(2001);
+    expect(((await readJson(join(out, 'big/batch-get-image.json'))) as BatchGetImageFile).images).toHaveLength(2001);
+    expect(report.repositories[0]).toMatchObject({ images: 2001, apiCalls: { DescribeImages: 3, BatchGetImage: 21, GetLifecyclePolicy: 1 } });
   });
 
   test('repositories listed over several DescribeRepositories pages; prefix filters after listing', async () => {
@@ -150,7 +150,7 @@ describe('manifest cache', () => {
     const f = await start({
       registryId: '444444444444',
       repositories: [
-        { repositoryName: 'big', images: manyImages('big', 2100) },
+        { repositoryName: 'big', images: manyImages('big', 1001) },
         { repositoryName: 'small', images: manyImages('small', 3) },
         { repositoryName: 'none', images: [] },
       ],
@@ -160,7 +160,7 @@ describe('manifest cache', () => {
     f.resetCounts();
     const report = await takeSnapshot({ out, ...liveOptions(f.url, cache) });
     expect(f.callCount('BatchGetImage')).toBe(0);
-    const sizes: Record<string, number> = { big: 2100, small: 3, none: 0 };
+    const sizes: Record<string, number> = { big: 1001, small: 3, none: 0 };
     for (const repo of report.repositories) {
       const served = f.log.filter((c) => c.repositoryName === repo.repositoryName).length;
       expect(served).toBeLessThanOrEqual(Math.ceil(sizes[repo.repositoryName]! / 1000) + 2);

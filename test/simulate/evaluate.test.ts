@@ -26,7 +26,7 @@ describe('2.1 identification: tag status and storage class', () => {
 
 describe('2.1 AND across list entries', () => {
   // "An image is successfully matched if all of the tags in the tagPatternList or tagPrefixList value are matched against any of the image's tags."
-  const sel = (list: Record<string, string[]>) => policy(rule(1, { tagStatus: 'tagged', ...list, countType: 'sinceImagePushed', countNumber: 1 }));
+  const sel = (list: { tagPrefixList?: string[]; tagPatternList?: string[] }) => policy(rule(1, { tagStatus: 'tagged', ...list, countType: 'sinceImagePushed', countNumber: 1 }));
 
   it('needs every entry to match some tag', () => {
     const both = image({ name: 'both', tags: ['alpha-1', 'beta-1'], pushedDaysAgo: 5 });
@@ -422,7 +422,9 @@ describe('2.7 referrers follow their subject', () => {
 
   it('stay when their subject is absent, even under a rule that would select any image', () => {
     const orphan = image({ name: 'orphan', pushedDaysAgo: 400, subject: digest('gone') });
-    expect(decide(anyOld, [orphan]).of(orphan)).toMatchObject({ action: 'KEEP', cause: 'referrer' });
+    const d = decide(anyOld, [orphan]).of(orphan);
+    expect(d).toMatchObject({ action: 'KEEP', cause: 'referrer', relatedDigests: [digest('gone')] });
+    expect(d.reason).toContain('not in the repository');
   });
 
   it('are recognised from the manifest subject too', () => {

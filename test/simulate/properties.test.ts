@@ -4,6 +4,7 @@ import type { ImageRecord, ImageStatus, ManifestInfo } from '../../src/model/ima
 import type { CountType, LifecyclePolicy, LifecycleRule, StorageClass, TagStatus } from '../../src/model/policy.js';
 import { evaluatePolicy, type ImageDecision, type RunResult } from '../../src/simulate/evaluate.js';
 import { simulateHorizon } from '../../src/simulate/horizon.js';
+import { compilePattern, compilePrefix } from '../../src/simulate/match.js';
 import { DAY, NOW, OCI_INDEX, digest, indexManifest, relationsOf } from '../support/builders.js';
 import { naiveHorizon } from './helpers.js';
 
@@ -47,6 +48,43 @@ function pushTime(i: ImageRecord): number {
 }
 function newestFirst(a: ImageRecord, b: ImageRecord): number {
   return pushTime(b) - pushTime(a) || (a.imageDigest < b.imageDigest ? 1 : -1);
+}
+
+/** Reference model (6, 7, 8 for exclusions; 1 to 5 for the rest); followers are checked separately. */
+function referenceVerdict(p: LifecyclePolicy, repo: Repo, image: ImageRecord): [string, string, number | undefined] {
+  const present = new Map(repo.images.map((i) => [i.imageDigest, i]));
+  const activeIndexOf = (digestOf: string) =>
+    repo.manifests.some((m) => present.get(m.digest)?.imageStatus === 'ACTIVE' && m.digest !== digestOf && m.children.some((c) => c.digest === digestOf));
+  const excluded = (i: ImageRecord) => activeIndexOf(i.imageDigest) || i.subjectManifestDigest !== undefined || i.imageStatus === 'ACTIVATING';
+  if (activeIndexOf(image.imageDigest)) return ['index-child', 'KEEP', undefined];
+  if (image.subjectManifestDigest !== undefined) {
+    // Never selected; follows its subject (transitively) when the subject is acted on. Subjects are earlier images: no cycles.
+    const subject = present.get(image.subjectManifestDigest);
+    if (!subject || image.imageStatus === 'ACTIVATING') return ['referrer', 'KEEP', undefined];
+    const [cause, action, priority] = referenceVerdict(p, repo, subject);
+    const acts = cause === 'rule' || cause === 'follows-subject';
+    if (acts && (action === 'EXPIRE' || image.imageStatus === 'ACTIVE')) return ['follows-subject', action, priority];
+    return ['referrer', 'KEEP', undefined];
+  }
+  if (image.imageStatus === 'ACTIVATING') return ['activating', 'KEEP', undefined];
+  const rules = [...p.rules].sort((a, b) => a.rulePriority - b.rulePriority);
+  const first = rules.find((x) => oracleIdentifies(x, image));
+  if (!first) return ['not-identified', 'KEEP', undefined];
+  const s = first.selection;
+  let candidate: boolean;
+  if (s.countType === 'imageCountMoreThan') {
+    const ranked = repo.images.filter((i) => !excluded(i) && oracleIdentifies(first, i)).sort(newestFirst);
+    candidate = ranked.indexOf(image) >= s.countNumber;
+  } else {
+    const since =
+      s.countType === 'sinceImagePushed' ? pushTime(image)
+      : s.countType === 'sinceImagePulled' ? Math.max(image.imagePushedAt, image.lastRecordedPullTime ?? -Infinity, image.lastActivatedAt ?? -Infinity)
+      : image.lastArchivedAt!;
+    const days = s.countType === 'sinceImageTransitioned' ? Math.max(90, s.countNumber) : s.countNumber;
+    candidate = NOW - since > days * DAY;
+  }
+  if (!candidate) return ['protected', 'KEEP', first.rulePriority];
+  return ['rule', first.action.type === 'expire' ? 'EXPIRE' : 'TRANSITION', first.rulePriority];
 }
 
 // ---------- arbitraries ----------
@@ -188,6 +226,45 @@ function shuffle<T>(list: readonly T[], seed: number): T[] {
 const RUNS = { numRuns: 300 };
 const HORIZON_RUNS = { numRuns: 60 };
 
+// ---------- tag matching ----------
+
+describe('tag matching', () => {
+  // Few characters so that random patterns often match; regex metacharacters among them.
+  const chars = fc.constantFrom('a', 'b', '.', '+', '[', ']', '?', '(', '\\', '$', '^', '|', '{', 'A');
+  const tag = fc.string({ unit: chars, maxLength: 8 });
+  const pattern = fc.array(fc.oneof({ arbitrary: chars, weight: 4 }, { arbitrary: fc.constant('*'), weight: 1 }), { maxLength: 8 }).map((a) => a.join(''));
+
+  it('a pattern matches exactly the whole tags that the wildcard definition says', () => {
+    fc.assert(
+      fc.property(pattern, tag, (p, t) => {
+        expect(compilePattern(p)(t)).toBe(globMatches(p, t));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a pattern made from a tag by replacing a run of it with * matches that tag', () => {
+    fc.assert(
+      fc.property(tag, fc.nat(), fc.nat(), (t, i, j) => {
+        const [a, b] = [i % (t.length + 1), j % (t.length + 1)];
+        const [from, to] = [Math.min(a, b), Math.max(a, b)];
+        expect(compilePattern(t.slice(0, from) + '*' + t.slice(to))(t)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a prefix matches the tags that start with it', () => {
+    fc.assert(
+      fc.property(tag, tag, (p, t) => {
+        expect(compilePrefix(p)(t)).toBe(t.startsWith(p));
+        expect(compilePrefix(p)(p + t)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 // ---------- properties of one run ----------
 
 describe('properties of one run', () => {
@@ -266,6 +343,17 @@ describe('properties of one run', () => {
         const b = run({ rules: shuffle(p.rules, s1) }, { images: shuffle(repo.images, s2), manifests: shuffle(repo.manifests, s1 ^ s2) });
         expect(b.decisions.map(project)).toEqual(a.decisions.map(project));
         expect(b.nextThresholdCrossingAt).toBe(a.nextThresholdCrossingAt);
+      }),
+      RUNS,
+    );
+  });
+  it('agrees with a reference model written from section 2 of the semantics', () => {
+    fc.assert(
+      fc.property(policyArb, repoArb, (p, repo) => {
+        const r = run(p, repo);
+        expect(r.decisions.map((d) => [d.image.imageDigest, d.cause, d.action, d.appliedRulePriority ?? d.protectingRulePriority])).toEqual(
+          r.decisions.map((d) => [d.image.imageDigest, ...referenceVerdict(p, repo, d.image)]),
+        );
       }),
       RUNS,
     );

@@ -3,7 +3,8 @@ import { inUseImageArchived } from './in-use-image-archived.js';
 import { inUseImageExpired } from './in-use-image-expired.js';
 import { inUseSignatureRemoved } from './in-use-signature-removed.js';
 import { recentlyPulledImageExpired } from './recently-pulled-image-expired.js';
-import type { RepositoryCheck } from './types.js';
+import { lintStateChecks, policyChecks } from './lint/index.js';
+import type { PolicyCheck, RepositoryCheck } from './types.js';
 import { unresolvedInUseReference } from './unresolved-in-use-reference.js';
 
 // The registry of checks: one entry per finding kind.
@@ -16,3 +17,8 @@ export const repositoryChecks: RepositoryCheck[] = [
   recentlyPulledImageExpired,
   unresolvedInUseReference,
 ];
+
+export { policyChecks };
+
+/** Every check, for documentation, SARIF rule descriptors and config validation. */
+export const allChecks: Array<PolicyCheck | RepositoryCheck> = [...policyChecks, ...repositoryChecks, ...lintStateChecks];

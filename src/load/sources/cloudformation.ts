@@ -1,6 +1,6 @@
 import { MappedTextBuilder, type MappedText } from './positions.js';
 import { child, stringOf, type TreeNode } from './tree.js';
-import type { DraftsResult, PolicySourceFormat } from './types.js';
+import { describeNode, notTextProblem, type DraftsResult, type PolicySourceFormat } from './types.js';
 
 // CloudFormation and CDK templates: ECR repositories' and repository creation templates'
 // lifecycle policies, resolved statically where the template alone determines the text.
@@ -36,13 +36,8 @@ function intrinsicOf(node: TreeNode): Intrinsic | undefined {
 
 type Resolution =
   | { text: MappedText; origin: TreeNode; fromParameterDefault: boolean }
-  | { reason: string; notText?: string };
-
-function describe(node: TreeNode): string {
-  if (node.kind === 'map') return 'an object';
-  if (node.kind === 'seq') return 'a list';
-  return node.value === null ? 'null' : `a ${typeof node.value}`;
-}
+  /** `notText`: a literal of the wrong type rather than an intrinsic: a problem, not a source. */
+  | { reason: string; notText?: boolean };
 
 // Why an intrinsic has no static value, for the ones whose reason can be said precisely.
 const DEPLOY_TIME: Record<string, string> = {
@@ -63,7 +58,7 @@ class Resolver {
       return { text: node.mapped!(), origin: node, fromParameterDefault: false };
     }
     const fn = intrinsicOf(node);
-    if (fn === undefined) return { reason: `found ${describe(node)} where a string is expected`, notText: describe(node) };
+    if (fn === undefined) return { reason: `found ${describeNode(node)} where a string is expected`, notText: true };
     switch (fn.name) {
       case 'Ref':
         return this.ref(fn, depth);
@@ -129,7 +124,7 @@ class Resolver {
     }
     if (list.kind !== 'seq') {
       const inner = intrinsicOf(list);
-      return { reason: `${fn.spelling} joins a list given by ${inner?.spelling ?? describe(list)}, known only at deploy time` };
+      return { reason: `${fn.spelling} joins a list given by ${inner?.spelling ?? describeNode(list)}, known only at deploy time` };
     }
     const sep = delimiter.mapped!();
     const out = new MappedTextBuilder(list.start);
@@ -172,14 +167,10 @@ export function cloudFormationDrafts(root: TreeNode, format: PolicySourceFormat)
         format, name, at: r.origin, text: r.text, repositoryName, repositoryPrefix,
         ...(r.fromParameterDefault ? { resolvedFrom: 'parameter-default' as const } : {}),
       });
-    } else if (r.notText !== undefined) {
-      result.problems.push({
-        at: policy,
-        code: 'source/policy-not-string',
-        message: `${name}: the lifecycle policy must be its JSON text as a string`,
-        found: r.notText,
-        expected: 'a string (or an intrinsic function that yields one)',
-      });
+    } else if (r.notText) {
+      result.problems.push(
+        notTextProblem(policy, `${name}: the lifecycle policy must be its JSON text as a string`, 'a string (or an intrinsic function that yields one)'),
+      );
     } else {
       result.drafts.push({ format, name, at: policy, unresolvedReason: r.reason, repositoryName, repositoryPrefix });
     }

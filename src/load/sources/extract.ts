@@ -4,7 +4,7 @@ import { cloudFormationDrafts, hasCdkMetadata, isCloudFormationTemplate } from '
 import { identityText, type LineIndex } from './positions.js';
 import { terraformDrafts, isTerraformJson } from './terraform.js';
 import { child, parseJsonFile, parseYamlFile, stringOf, type ParsedFile, type TreeNode } from './tree.js';
-import type { DraftsResult, PolicySource, PolicySourcesResult, SourceDraft } from './types.js';
+import { notTextProblem, type DraftsResult, type PolicySource, type PolicySourcesResult, type SourceDraft } from './types.js';
 
 // Recognises what a file is by its content and finds the lifecycle policies in it.
 
@@ -38,26 +38,33 @@ function parseFile(file: string, text: string): ParsedFile {
   return parseYamlFile(file, text);
 }
 
+/**
+ * In a directory walk, `rules` alone is not enough (`.eslintrc.json` has an object of rules):
+ * it must be a list, empty or holding something rule-shaped.
+ */
+function hasPolicyRules(root: TreeNode): boolean {
+  const rules = child(root, 'rules');
+  if (rules?.kind !== 'seq') return false;
+  return rules.items.length === 0 || rules.items.some((r) => ['rulePriority', 'selection', 'action'].some((k) => child(r, k) !== undefined));
+}
+
 function isUnderCdkOut(file: string): boolean {
   return file.split(/[\\/]/).includes('cdk.out');
 }
 
-function draftsOf(file: string, text: string, root: TreeNode): DraftsResult | undefined {
+function draftsOf(file: string, text: string, root: TreeNode, explicit: boolean): DraftsResult | undefined {
   const name = basename(file);
   if (root.kind !== 'map') return undefined;
   const embedded = child(root, 'lifecyclePolicyText');
   if (embedded !== undefined) {
     const repositoryName = stringOf(child(root, 'repositoryName'));
     if (stringOf(embedded) === undefined) {
-      return {
-        drafts: [],
-        problems: [{ at: embedded, code: 'source/policy-not-string', message: 'lifecyclePolicyText must be the policy JSON text', found: embedded.kind, expected: 'a string' }],
-      };
+      return { drafts: [], problems: [notTextProblem(embedded, 'lifecyclePolicyText must be the policy JSON text')] };
     }
     return { drafts: [{ format: 'get-lifecycle-policy', name, at: embedded, text: embedded.mapped!(), repositoryName }], problems: [] };
   }
   // A plain policy is JSON text itself: the file is the policy (YAML cannot be one).
-  if (child(root, 'rules') !== undefined && looksLikeJson(text)) {
+  if (looksLikeJson(text) && (explicit ? child(root, 'rules') !== undefined : hasPolicyRules(root))) {
     return { drafts: [{ format: 'policy-json', name, at: root, text: identityText(text) }], problems: [] };
   }
   if (isTerraformJson(root)) return terraformDrafts(root);
@@ -78,7 +85,7 @@ function place(file: string, lines: LineIndex, d: SourceDraft): PolicySource {
     location: { file, pointer: d.at.pointer, line: start.line, column: start.column, endLine: end.line, endColumn: end.column },
     pointerPrefix: d.at.pointer,
     mapOffset: (offset) => {
-      if (text === undefined) return start;
+      if (text === undefined) return { ...start };
       const i = Math.min(Math.max(Math.trunc(offset), 0), text.text.length);
       return lines.position(text.offsets[i]!);
     },
@@ -101,8 +108,11 @@ export function compareSources(a: PolicySource, b: PolicySource): number {
   );
 }
 
-/** Pure: what `text` (the content of `file`) is, and the policies in it. */
-export function recognise(file: string, rawText: string): Recognition {
+/**
+ * Pure: what `text` (the content of `file`) is, and the policies in it. `explicit`: the user
+ * named this file, so anything with a top-level `rules` is taken as a policy to validate.
+ */
+export function recognise(file: string, rawText: string, explicit: boolean): Recognition {
   // Editors do not count a byte order mark as a column.
   const text = rawText.startsWith('\uFEFF') ? rawText.slice(1) : rawText;
   const parsed = parseFile(file, text);
@@ -110,7 +120,7 @@ export function recognise(file: string, rawText: string): Recognition {
   const result: PolicySourcesResult = { sources: [], problems: [] };
   let recognised = false;
   for (const root of parsed.roots) {
-    const drafts = draftsOf(file, text, root);
+    const drafts = draftsOf(file, text, root, explicit);
     if (drafts === undefined) continue;
     recognised = true;
     result.sources.push(...drafts.drafts.map((d) => place(file, parsed.lines, d)));
@@ -135,7 +145,7 @@ export function unrecognisedProblem(file: string): InputProblem {
 
 /** Pure: the lifecycle policies in one file given explicitly; anything unrecognised is a problem. */
 export function extractPolicySources(file: string, text: string): PolicySourcesResult {
-  const r = recognise(file, text);
+  const r = recognise(file, text, true);
   if (r.kind === 'recognised') return r.result;
   if (r.kind === 'invalid') return { sources: [], problems: r.problems };
   return { sources: [], problems: [unrecognisedProblem(file)] };

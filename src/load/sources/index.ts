@@ -82,7 +82,7 @@ export async function discoverPolicySources(paths: string[]): Promise<PolicySour
       problems.push(...r.problems);
       continue;
     }
-    const r = recognise(file, text);
+    const r = recognise(file, text, false);
     if (r.kind === 'recognised') {
       sources.push(...r.result.sources);
       problems.push(...r.result.problems);

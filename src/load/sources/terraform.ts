@@ -1,5 +1,5 @@
 import { child, stringOf, type TreeNode } from './tree.js';
-import type { DraftsResult } from './types.js';
+import { notTextProblem, type DraftsResult } from './types.js';
 
 // `terraform show -json` of a plan (planned_values) or of state (values): the resources that
 // carry a lifecycle policy, in the root module and every child module.
@@ -87,10 +87,7 @@ class TerraformReader {
       if (policy !== undefined && stringOf(policy) !== undefined) {
         result.drafts.push({ ...base, at: policy, text: policy.mapped!() });
       } else if (policy !== undefined && policy.value !== null) {
-        result.problems.push({
-          at: policy, code: 'source/policy-not-string', message: `${name}: ${kind.policy} must be the policy JSON text`,
-          found: policy.kind === 'scalar' ? `a ${typeof policy.value}` : `a ${policy.kind}`, expected: 'a string',
-        });
+        result.problems.push(notTextProblem(policy, `${name}: ${kind.policy} must be the policy JSON text`));
       } else {
         const reason = this.unknownAfterApply(name, kind.policy)
           ? `${kind.policy} is known only after apply (computed from values unknown at plan time)`

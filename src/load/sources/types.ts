@@ -44,8 +44,27 @@ export interface SourceDraft {
   resolvedFrom?: 'parameter-default';
 }
 
+/** A problem located by a tree node: the caller adds file and line/column. */
+export interface DraftProblem {
+  at: TreeNode;
+  code: string;
+  message: string;
+  found?: string;
+  expected?: string;
+}
+
 export interface DraftsResult {
   drafts: SourceDraft[];
-  /** Problems located by a tree node: the caller adds file and line/column. */
-  problems: Array<{ at: TreeNode; code: string; message: string; found?: string; expected?: string }>;
+  problems: DraftProblem[];
+}
+
+/** A policy given as something other than its JSON text (an object, a number...). */
+export function notTextProblem(at: TreeNode, message: string, expected = 'a string'): DraftProblem {
+  return { at, code: 'source/policy-not-string', message, found: describeNode(at), expected };
+}
+
+export function describeNode(node: TreeNode): string {
+  if (node.kind === 'map') return 'an object';
+  if (node.kind === 'seq') return 'a list';
+  return node.value === null ? 'null' : `a ${typeof node.value}`;
 }

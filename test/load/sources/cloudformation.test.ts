@@ -139,6 +139,15 @@ describe('CloudFormation JSON template', () => {
 describe('YAML details', () => {
   const template = (policyYaml: string) => `Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      LifecyclePolicy:\n        LifecyclePolicyText: ${policyYaml}\n`;
 
+  test('!Sub over a block literal without variables resolves with exact positions', () => {
+    const text = template('!Sub |\n          {"rules": [\n            {"countNumber": 3, "x": "${!Keep}"}]}\n');
+    const [s] = extractPolicySources('t.yaml', text).sources;
+    expect(s!.policyText).toBe('{"rules": [\n  {"countNumber": 3, "x": "${Keep}"}]}\n');
+    expect(s!.mapOffset(s!.policyText!.indexOf('"countNumber"'))).toEqual({ line: 8, column: 14 });
+    expect(s!.mapOffset(s!.policyText!.indexOf('Keep'))).toEqual(positionOf(text, 'Keep'));
+    expectEveryCharacterMapped(text, s!);
+  });
+
   test('double-quoted YAML with escapes and a folded line break', () => {
     const text = template('"{\\"rules\\":\n          [\\u0041, \\x42]}"');
     const [s] = extractPolicySources('t.yaml', text).sources;

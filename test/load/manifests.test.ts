@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { parseJsonDocument } from '../../src/load/json-document.js';
+import { MEDIA_TYPES, parseBatchGetImage, parseManifest } from '../../src/load/manifests.js';
+import { lineOf, problemsOf } from './helpers.js';
+
+const D = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+const desc = (n: number, size: number, mediaType?: string): Record<string, unknown> => ({ ...(mediaType ? { mediaType } : {}), digest: D(n), size });
+
+describe('parseManifest: manifest types', () => {
+  it('Docker v2 schema 2', () => {
+    const m = parseManifest(
+      JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.dockerManifest, config: desc(1, 1400, 'application/vnd.docker.container.image.v1+json'), layers: [desc(2, 100, 'application/vnd.docker.image.rootfs.diff.tar.gzip'), desc(3, 200)] }),
+      MEDIA_TYPES.dockerManifest,
+      D(10),
+    );
+    expect(m).toEqual({
+      digest: D(10), mediaType: MEDIA_TYPES.dockerManifest, kind: 'image',
+      config: { digest: D(1), size: 1400, mediaType: 'application/vnd.docker.container.image.v1+json' },
+      layers: [{ digest: D(2), size: 100, mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }, { digest: D(3), size: 200 }],
+      children: [],
+    });
+  });
+
+  it('Docker manifest list', () => {
+    const m = parseManifest(
+      JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.dockerList, manifests: [{ ...desc(4, 500, MEDIA_TYPES.dockerManifest), platform: { architecture: 'amd64', os: 'linux' } }, { ...desc(5, 510, MEDIA_TYPES.dockerManifest), platform: { architecture: 'arm', os: 'linux', variant: 'v7', features: ['x'] } }] }),
+      undefined,
+      D(11),
+    );
+    expect(m.kind).toBe('index');
+    expect(m.mediaType).toBe(MEDIA_TYPES.dockerList);
+    expect(m.layers).toEqual([]);
+    expect(m.children).toEqual([
+      { digest: D(4), size: 500, mediaType: MEDIA_TYPES.dockerManifest, platform: { os: 'linux', architecture: 'amd64' } },
+      { digest: D(5), size: 510, mediaType: MEDIA_TYPES.dockerManifest, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },
+    ]);
+  });
+
+  it('OCI image manifest (media type from batch-get-image when the manifest omits it)', () => {
+    const m = parseManifest(JSON.stringify({ schemaVersion: 2, config: desc(1, 10, MEDIA_TYPES.ociImageConfig), layers: [desc(2, 20)] }), MEDIA_TYPES.ociManifest, D(12));
+    expect(m).toMatchObject({ kind: 'image', mediaType: MEDIA_TYPES.ociManifest, layers: [{ digest: D(2), size: 20 }] });
+    expect(m.artifactType).toBeUndefined();
+    expect(m.subject).toBeUndefined();
+  });
+
+  it('OCI index', () => {
+    const m = parseManifest(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [desc(6, 600, MEDIA_TYPES.ociManifest)] }), MEDIA_TYPES.ociIndex, D(13));
+    expect(m).toMatchObject({ kind: 'index', children: [{ digest: D(6), size: 600 }] });
+  });
+
+  it('OCI index without mediaType is recognised by its manifests list', () => {
+    expect(parseManifest(JSON.stringify({ schemaVersion: 2, manifests: [] }), undefined, D(13)).kind).toBe('index');
+  });
+
+  it('OCI artifact manifest with subject and artifactType', () => {
+    const m = parseManifest(
+      JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json', config: desc(7, 2, 'application/vnd.oci.empty.v1+json'), layers: [desc(8, 4000)], subject: desc(9, 700, MEDIA_TYPES.ociIndex) }),
+      MEDIA_TYPES.ociManifest,
+      D(14),
+    );
+    expect(m).toMatchObject({ kind: 'image', subject: D(9), artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' });
+  });
+
+  it('OCI artifact without artifactType takes it from the config media type', () => {
+    const m = parseManifest(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: desc(7, 100, 'application/vnd.cncf.helm.config.v1+json'), layers: [desc(8, 4000)] }), undefined, D(15));
+    expect(m.artifactType).toBe('application/vnd.cncf.helm.config.v1+json');
+  });
+
+  it('draft OCI artifact manifest (blobs, no config)', () => {
+    const m = parseManifest(JSON.stringify({ mediaType: MEDIA_TYPES.ociArtifact, artifactType: 'application/vnd.example.sbom', blobs: [desc(8, 30)], subject: desc(9, 700) }), undefined, D(16));
+    expect(m).toMatchObject({ kind: 'image', layers: [{ digest: D(8), size: 30 }], subject: D(9), artifactType: 'application/vnd.example.sbom' });
+    expect(m.config).toBeUndefined();
+  });
+
+  it('an index with a subject (referrer index)', () => {
+    const m = parseManifest(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, artifactType: 'application/x.sbom', manifests: [], subject: desc(9, 700) }), undefined, D(17));
+    expect(m).toMatchObject({ kind: 'index', subject: D(9), artifactType: 'application/x.sbom' });
+  });
+
+  it('Docker schema 1: layers of unknown size 0, repeated blobs once', () => {
+    const m = parseManifest(
+      JSON.stringify({ schemaVersion: 1, name: 'team/api', tag: 'old', architecture: 'amd64', fsLayers: [{ blobSum: D(20) }, { blobSum: D(21) }, { blobSum: D(20) }], history: [], signatures: [] }),
+      MEDIA_TYPES.dockerSchema1Signed,
+      D(18),
+    );
+    expect(m).toEqual({ digest: D(18), mediaType: MEDIA_TYPES.dockerSchema1Signed, kind: 'image', layers: [{ digest: D(20), size: 0 }, { digest: D(21), size: 0 }], children: [] });
+  });
+});
+
+describe('parseManifest: rejected', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['not JSON', '{"schemaVersion": 2,', /not valid JSON/],
+    ['not an object', '[1]', /not a JSON object/],
+    ['layer without size', JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: desc(1, 1), layers: [{ digest: D(2) }] }), /layers\[0\]\.size is missing/],
+    ['malformed layer digest', JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: desc(1, 1), layers: [{ digest: 'nope', size: 1 }] }), /layers\[0\]\.digest is malformed/],
+    ['image without config', JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.dockerManifest, layers: [] }), /config is missing/],
+    ['index without manifests', JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex }), /without a manifests list/],
+    ['unknown kind', JSON.stringify({ schemaVersion: 2, mediaType: 'application/x-unknown' }), /unrecognised manifest media type/],
+    ['schema 1 without fsLayers', JSON.stringify({ schemaVersion: 1 }), /schema 1 manifest without fsLayers/],
+  ];
+  for (const [name, text, message] of cases) {
+    it(name, () => {
+      const problems = problemsOf(() => parseManifest(text, undefined, D(30), { file: 'm.json', pointer: '/images/0/imageManifest', line: 7, column: 30 }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.message).toMatch(message);
+      expect(problems[0]!.location).toEqual({ file: 'm.json', pointer: '/images/0/imageManifest', line: 7, column: 30 });
+    });
+  }
+});
+
+const entry = (n: number, manifest: string, tag?: string): Record<string, unknown> => ({
+  registryId: '123456789012',
+  repositoryName: 'team/api',
+  imageId: { imageDigest: D(n), ...(tag ? { imageTag: tag } : {}) },
+  imageManifest: manifest,
+  imageManifestMediaType: MEDIA_TYPES.dockerManifest,
+});
+const docker = (n: number): string => JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.dockerManifest, config: desc(n, 1), layers: [desc(n + 1, 10)] });
+
+describe('parseBatchGetImage', () => {
+  it('keys manifests by digest, sorted, and sorts failures', () => {
+    const t = JSON.stringify(
+      {
+        images: [entry(5, docker(50), 'v5'), entry(2, docker(20)), entry(5, docker(50), 'latest')],
+        failures: [
+          { imageId: { imageTag: 'gone' }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
+          { imageId: { imageDigest: D(1) }, failureCode: 'ImageReferencedByManifestList' },
+        ],
+      },
+      null,
+      2,
+    );
+    const r = parseBatchGetImage(parseJsonDocument(t, 'b.json'));
+    expect([...r.manifests.keys()]).toEqual([D(2), D(5)]);
+    expect(r.manifests.get(D(5))!.layers).toEqual([{ digest: D(51), size: 10 }]);
+    expect(r.failures).toEqual([
+      { imageTag: 'gone', failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
+      { imageDigest: D(1), failureCode: 'ImageReferencedByManifestList' },
+    ]);
+  });
+
+  it('locates a manifest string that is not JSON, with every other problem', () => {
+    const t = JSON.stringify({ images: [entry(1, docker(10)), entry(2, '{"schemaVersion": 2'), entry(3, docker(30)), entry(3, docker(31))] }, null, 2);
+    const problems = problemsOf(() => parseBatchGetImage(parseJsonDocument(t, 'b.json')));
+    expect(problems.map((p) => [p.code, p.location.pointer, p.location.line])).toEqual([
+      ['manifests/not-json', '/images/1/imageManifest', lineOf(t, '"imageManifest"', 1)],
+      ['manifests/conflicting-duplicate', '/images/3/imageManifest', lineOf(t, '"imageManifest"', 3)],
+    ]);
+    expect(problems[0]!.message).toContain(`manifest ${D(2)} is not valid JSON`);
+  });
+
+  it('rejects entries without a digest or manifest (schema)', () => {
+    const t = JSON.stringify({ images: [{ imageId: { imageTag: 'v1' }, imageManifest: '{}' }, { imageId: { imageDigest: D(1) } }] }, null, 2);
+    const problems = problemsOf(() => parseBatchGetImage(parseJsonDocument(t, 'b.json')));
+    expect(problems.map((p) => [p.code, p.location.pointer, p.location.line])).toEqual([
+      ['manifests/missing-property', '/images/0/imageId', lineOf(t, '"imageId"')],
+      ['manifests/missing-property', '/images/1', lineOf(t, '"imageDigest"') - 2],
+    ]);
+  });
+});
