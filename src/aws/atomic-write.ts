@@ -7,14 +7,16 @@ import { basename, dirname, join } from 'node:path';
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
+    await mkdir(dir, { recursive: true });
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    // A clean one-line message for the CLI; the system error stays available as `cause`.
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new Error(`cannot write ${path}: ${code}`, { cause: err });
   }
 }
 

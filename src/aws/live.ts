@@ -484,7 +484,7 @@ function checkOptions(options: LiveReadOptions): number {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency must be an integer >= 1 (found ${concurrency})`);
   if (options.shard !== undefined) validateShard(options.shard);
-  if (options.repositories !== undefined && options.repositoryPrefix !== undefined) {
+  if (options.repositories !== undefined && options.repositories.length > 0 && options.repositoryPrefix !== undefined) {
     throw new UsageError('give either repository names or a repository prefix, not both');
   }
   return concurrency;
@@ -539,7 +539,9 @@ async function* readRegistry(
   const stats = newStats();
   const warnings: string[] = [];
   const { tracker } = shared;
-  const names = options.repositories !== undefined ? [...new Set(options.repositories)].sort(compareStrings) : undefined;
+  // An empty name list means "no filter", like omitting --repository.
+  const names =
+    options.repositories !== undefined && options.repositories.length > 0 ? [...new Set(options.repositories)].sort(compareStrings) : undefined;
   const listing = names !== undefined ? await listByNames(client, names, stats, tracker) : await listAll(client, stats, tracker);
   const registryBase = { region, ...(roleArn !== undefined ? { roleArn } : {}), warnings };
   if (listing.error !== undefined) {

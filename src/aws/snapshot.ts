@@ -124,7 +124,8 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
     const dir = root !== undefined && pathProblem === undefined ? join(root, ...repo.repositoryName.split('/')) : undefined;
     if (dir !== undefined) await writeRepository(dir, repo, snapshotAt);
     const complete = repo.complete && dir !== undefined;
-    const reasons = [repo.incompleteReason, pathProblem].filter((r): r is string => r !== undefined);
+    const unwritten = root === undefined ? 'registry id unknown: nothing written' : undefined;
+    const reasons = [repo.incompleteReason, pathProblem, unwritten].filter((r): r is string => r !== undefined);
     repositories.push({
       repositoryName: repo.repositoryName,
       registryId: repo.registryId,

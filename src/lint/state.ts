@@ -31,6 +31,8 @@ export interface LintState {
   repositories: LintStateRepository[];
   uses: InUseReference[];
   blobIndex?: RegistryBlobIndex;
+  /** True with --images: one repository given explicitly. */
+  singleRepository: boolean;
   now: number;
   days: number;
 }
@@ -62,21 +64,22 @@ export async function loadLintState(o: LintStateOptions, now: number, days: numb
     uses.push(...loaded.uses);
   }
   if (o.recentPullDays !== undefined) uses.push(...recentPullUses(repositories.map((r) => ({ repositoryName: r.repositoryName, images: r.state.images })), now, o.recentPullDays));
-  const state: LintState = { repositories, uses, now, days };
+  const state: LintState = { repositories, uses, singleRepository: o.images !== undefined, now, days };
   if (o.blobMounting ?? inputs.registry.blobMounting) state.blobIndex = buildRegistryBlobIndex(repositories.map((r) => r.state));
   return { state, warnings: inputs.warnings };
 }
 
 /**
- * The repository a policy is checked against: the one it names, else the only one there is.
- * Undefined (with why) when that is ambiguous or missing.
+ * The repository a policy is checked against: the one it names, else the only one there is (with
+ * --images the state is one repository given for this purpose: it is used whatever the policy names).
+ * A string says why there is none.
  */
 export function pairRepository(state: LintState, repositoryName: string | undefined): LintStateRepository | string {
-  if (state.repositories.length === 1 && (repositoryName === undefined || state.repositories[0]!.repositoryName === repositoryName || state.repositories.length === 1)) {
-    return state.repositories[0]!;
-  }
+  const named = repositoryName === undefined ? undefined : state.repositories.find((r) => r.repositoryName === repositoryName);
+  if (named) return named;
+  if (state.repositories.length === 1 && (repositoryName === undefined || state.singleRepository)) return state.repositories[0]!;
   if (repositoryName === undefined) return `the policy names no repository and the state holds ${state.repositories.length}`;
-  return state.repositories.find((r) => r.repositoryName === repositoryName) ?? `the state has no repository ${repositoryName}`;
+  return `the state has no repository named ${repositoryName}`;
 }
 
 export interface PolicyUnderLint {

@@ -37,9 +37,6 @@ export function assertInputKind(doc: JsonDocument, accepted: readonly InputKind[
   if (kind === undefined || accepted.includes(kind)) return kind;
   const wanted = accepted.map((k) => KIND_LABELS[k]).join(' or ');
   throw new InputError([
-    problemAt(doc, '', 'input/wrong-kind', `this looks like ${KIND_LABELS[kind]}, but ${expectedBy} ${wanted}`, {
-      found: KIND_LABELS[kind],
-      expected: wanted,
-    }),
+    problemAt(doc, '', 'input/wrong-kind', `this looks like ${KIND_LABELS[kind]}, but ${expectedBy} ${wanted}`),
   ]);
 }

@@ -41,7 +41,7 @@ export function parseManifest(manifestJson: string, mediaType: string | undefine
   const syntax = parsed.problems.find((p) => p.code !== 'json/duplicate-key');
   if (syntax || parsed.value === undefined) {
     const lc = offsetToLineColumn(manifestJson, syntax?.offset ?? 0);
-    throw new InputError([{ location, code: 'manifests/not-json', message: `manifest ${digest} is not valid JSON: ${syntax?.message ?? 'invalid JSON'} (manifest line ${lc.line}, column ${lc.column})`, expected: 'an image manifest or index as a JSON string' }]);
+    throw new InputError([{ location, code: 'manifests/not-json', message: `manifest ${digest} is not valid JSON: ${(syntax?.message ?? '').replace(/^invalid JSON: /, '')} (manifest line ${lc.line}, column ${lc.column})`, expected: 'an image manifest or index as a JSON string' }]);
   }
   const m = parsed.value;
   if (!isObj(m)) return fail('not a JSON object', renderValue(m), 'an image manifest or index object');

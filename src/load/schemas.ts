@@ -3,6 +3,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import type { InputProblem } from '../model/errors.js';
 import { escapePointerToken, type SourceLocation } from '../model/location.js';
 import { parsePointer, locationIn, type JsonDocument } from './json-document.js';
+import { sortProblems } from './problems.js';
 
 // One Ajv instance; each schema is read and compiled on first use so start-up stays fast.
 
@@ -101,7 +102,7 @@ export function schemaProblems(
       ...(d.expected !== undefined ? { expected: d.expected } : {}),
     });
   }
-  return out;
+  return sortProblems(out);
 }
 
 /**
@@ -220,7 +221,7 @@ function describeError(e: ErrorObject): Described {
     case 'minLength':
       return {
         pointer: at,
-        kind: 'empty-string',
+        kind: Number(e.params.limit) === 1 ? 'empty-string' : 'too-short',
         message: Number(e.params.limit) === 1 ? `'${name}' must not be an empty string` : `'${name}' must have at least ${String(e.params.limit)} characters`,
         found: renderValue(e.data),
       };

@@ -2,7 +2,7 @@ import type { Finding } from '../model/finding.js';
 import type { FormatContext, Formatter } from './formatter.js';
 import type { Report } from './model.js';
 import { primaryPosition, relativeFile, sortedFindings } from './sarif.js';
-import { countSeverities, reportTotals } from './storage-text.js';
+import { countSeverities, formatCount, plural, reportTotals } from './storage-text.js';
 
 // GitHub Actions workflow commands: one annotation per finding, on the file and line it is about
 // (a policy value, or the first place the image is used). Escaping follows @actions/core's
@@ -53,6 +53,6 @@ export const formatGithub: Formatter = (report: Report, context: FormatContext) 
       `${r.repositoryName}${r.registryId ? ` (${r.registryId}${r.region ? ` ${r.region}` : ''})` : ''} could not be read completely: ${r.reason}; its results are incomplete`));
   }
   const c = countSeverities(report.findings);
-  out.push(`ecr-lifeguard ${context.command}: ${c.error} errors, ${c.warning} warnings, ${c.info} info`);
+  out.push(`ecr-lifeguard ${context.command}: ${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${formatCount(c.info)} info`);
   return out.join('\n') + '\n';
 };

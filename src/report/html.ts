@@ -8,7 +8,7 @@ import { attrs, esc, safeHref } from './html/escape.js';
 import { displayTags, short, type FateChange, type Report, type ReportImage, type ReportRepository } from './model.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
-  actionsByDay, cumulativeBytesByDay, formatBytes, formatCount, readStorage, repositoriesByRisk, reportTotals, storageLines, type RepositoryRisk, type SeverityCounts,
+  actionsByDay, cumulativeBytesByDay, formatBytes, formatCount, plural, readStorage, repositoriesByRisk, reportTotals, storageLines, type RepositoryRisk, type SeverityCounts,
 } from './storage-text.js';
 
 // One self-contained HTML file: summary, chart, repositories by risk with a drill-down per repository
@@ -69,7 +69,7 @@ function verdictLine(c: SeverityCounts, scope: string): string {
   const cls = c.error ? 'error' : c.warning ? 'warning' : c.info ? 'info' : 'ok';
   const text = c.error + c.warning + c.info === 0
     ? `No findings in ${scope}.`
-    : `${formatCount(c.error)} errors, ${formatCount(c.warning)} warnings, ${formatCount(c.info)} info in ${scope}.`;
+    : `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${formatCount(c.info)} info in ${scope}.`;
   return `<p id="verdict" class="verdict ${cls}">${h(text)}</p>`;
 }
 
@@ -97,7 +97,7 @@ function repositorySection(r: RepositoryRisk, anchor: string, report: Report, me
   const where = [repo.registryId, repo.region].filter(Boolean).join(' ');
   out.push(`<details${attrs({ class: `repo${repo.complete ? '' : ' incomplete'}`, id: anchor, 'data-name': repo.repositoryName })}>`);
   out.push(`<summary>${h(repo.repositoryName)}${where ? ` <span class="muted">${h(where)}</span>` : ''} — ${h(policyLabel(repo))}, ` +
-    `${h(formatCount(repo.images.length))} images, ${h(formatCount(r.severities.error))} errors, ${h(formatCount(r.severities.warning))} warnings</summary>`);
+    `${h(plural(repo.images.length, 'image'))}, ${h(plural(r.severities.error, 'error'))}, ${h(plural(r.severities.warning, 'warning'))}</summary>`);
   if (!repo.complete) out.push(`<p class="alert">${h(`Incomplete: ${repo.incompleteReason ?? 'could not be read completely'}. The verdicts below are not complete.`)}</p>`);
   for (const note of repo.notes) out.push(`<p class="muted">${h(`Note: ${note}`)}</p>`);
 
@@ -184,11 +184,11 @@ export const formatHtml: Formatter = (report: Report, context: FormatContext) =>
 
   body.push(`<header><h1>${h(`ecr-lifeguard ${context.command}`)}</h1><p class="meta">${h(`at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''} · ${report.tool.name} ${report.tool.version}`)}</p></header>`);
   body.push('<main>');
-  const scope = context.command === 'lint' ? `${formatCount(report.policies?.length ?? 0)} policies` : `${formatCount(totals.repositories)} repositories`;
+  const scope = context.command === 'lint' ? plural(report.policies?.length ?? 0, 'policy', 'policies') : plural(totals.repositories, 'repository', 'repositories');
   body.push(verdictLine(totals.severities, scope));
 
   if (totals.incompleteRepositories.length) {
-    body.push(`<section id="incomplete" class="alert"><h2>${h(`${formatCount(totals.incompleteRepositories.length)} repositories could not be read completely: their results are incomplete`)}</h2><ul>`);
+    body.push(`<section id="incomplete" class="alert"><h2>${h(`${plural(totals.incompleteRepositories.length, 'repository', 'repositories')} could not be read completely: their results are incomplete`)}</h2><ul>`);
     for (const r of totals.incompleteRepositories) {
       const where = [r.registryId, r.region].filter(Boolean).join(' ');
       body.push(`<li>${code(r.repositoryName)}${where ? ` <span class="muted">${h(where)}</span>` : ''}${r.unreadable ? ' (not read)' : ''}: ${h(r.reason)}</li>`);

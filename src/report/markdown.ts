@@ -4,7 +4,7 @@ import type { FateChange, Report, ReportDiff, ReportPolicy } from './model.js';
 import { displayTags, short } from './model.js';
 import type { FormatContext, Formatter } from './formatter.js';
 import { checkMetas, sortedFindings } from './sarif.js';
-import { countSeverities, formatBytes, formatCount, repositoriesByRisk, reportTotals, type SeverityCounts } from './storage-text.js';
+import { countSeverities, formatBytes, formatCount, plural, repositoriesByRisk, reportTotals, type SeverityCounts } from './storage-text.js';
 
 // GitHub-flavoured Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY: the verdict first,
 // tables next, long sections collapsed. Every value from the input is escaped: it may hold `|`,
@@ -52,10 +52,6 @@ function verdict(c: SeverityCounts, scope: string): string {
   const icon = c.error > 0 ? '❌' : c.warning > 0 ? '⚠️' : c.info > 0 ? 'ℹ️' : '✅';
   if (c.error + c.warning + c.info === 0) return `${icon} **No findings** in ${scope}.`;
   return `${icon} **${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${formatCount(c.info)} info** in ${scope}.`;
-}
-
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${formatCount(n)} ${n === 1 ? word : many}`;
 }
 
 function checkCell(id: string, metas: Map<string, CheckMeta>): string {

@@ -108,6 +108,8 @@ export interface Report {
   /** Lint: every policy checked. */
   policies?: ReportPolicy[];
   diff?: ReportDiff;
+  /** Lint: findings dropped by `ignore` entries of the config file, counted per check id. */
+  ignored?: Record<string, number>;
   storage?: Record<string, unknown>;
   /** Repositories that could not be read (audit); never silently dropped. */
   unreadableRepositories?: Array<{ repositoryName: string; registryId?: string; region?: string; reason: string }>;

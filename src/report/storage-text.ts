@@ -24,6 +24,11 @@ export function formatCount(n: number): string {
   return n < 0 ? `-${s}` : s;
 }
 
+/** `1 error`, `2 errors`; `many` for irregular plurals. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${formatCount(n)} ${n === 1 ? word : many}`;
+}
+
 function labelOf(key: string): string {
   return key.replace(/([A-Z])/g, ' $1').toLowerCase();
 }

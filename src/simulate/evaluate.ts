@@ -97,7 +97,8 @@ function exclusions(images: readonly ImageRecord[], relations: ContentRelations)
   // 6. Children of a present index that is not archived (ACTIVE) are neither identified, counted nor acted on.
   for (const [indexDigest, children] of relations.childrenOf) {
     const index = byDigest.get(indexDigest);
-    if (!index || index.imageStatus !== 'ACTIVE') continue;
+    // "Present and not archived": an ACTIVATING index (being restored) still protects its children.
+    if (!index || index.imageStatus === 'ARCHIVED') continue;
     for (const child of children) {
       if (!byDigest.has(child) || child === indexDigest) continue;
       const entry = out.get(child);
@@ -222,7 +223,7 @@ function referrerActions(
 function exclusionReason({ cause, related, subjectAbsent }: Exclusion): string {
   switch (cause) {
     case 'index-child':
-      return `child of active index ${related.map(short).join(', ')}: not selected while the index is present`;
+      return `child of index ${related.map(short).join(', ')}: not selected while the index is present`;
     case 'referrer':
       return subjectAbsent
         ? `referrer of ${short(related[0]!)}, which is not in the repository: never selected by rules, kept`

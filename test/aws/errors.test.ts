@@ -236,7 +236,7 @@ describe('atomic writes', () => {
     const target = join(out, 'blocked');
     await mkdir(target);
     await writeFile(join(target, 'keep'), 'x');
-    await expect(writeFileAtomic(target, 'data')).rejects.toThrow();
+    await expect(writeFileAtomic(target, 'data')).rejects.toThrow(/^cannot write .*blocked: E[A-Z]+$/);
     expect(await listFiles(out)).toContain('blocked/keep');
     expect((await listFiles(out)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     await writeJsonAtomic(join(out, 'a.json'), { b: 1 });

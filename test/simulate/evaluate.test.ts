@@ -370,9 +370,9 @@ describe('2.6 image index children', () => {
     expect(decide(untaggedOld, [child], { manifests }).of(child).action).toBe('EXPIRE');
   });
 
-  it('are ordinary images when the index is ACTIVATING (protection holds only while the index is ACTIVE)', () => {
+  it('stay protected while the index is ACTIVATING (present and not archived)', () => {
     const activatingIndex = { ...index, imageStatus: 'ACTIVATING' as const, lastArchivedAt: NOW - DAY };
-    expect(decide(untaggedOld, [child, activatingIndex], { manifests }).of(child).action).toBe('EXPIRE');
+    expect(decide(untaggedOld, [child, activatingIndex], { manifests }).of(child)).toMatchObject({ action: 'KEEP', cause: 'index-child' });
   });
 
   it('an index whose manifest was not supplied protects nothing (children unknown) and is listed as such', () => {

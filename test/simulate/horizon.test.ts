@@ -47,7 +47,7 @@ describe('2.9 horizon: daily runs with actions applied', () => {
       rule(1, { countType: 'sinceImagePushed', countNumber: 30 }, 'transition'),
       rule(2, { storageClass: 'archive', countType: 'sinceImageTransitioned', countNumber: 30 }), // simulated as 90
     );
-    const { events, h } = horizon(p, [img], 200);
+    const { events } = horizon(p, [img], 200);
     expect(events).toEqual(['6 TRANSITION t', '97 EXPIRE t']);
     const mid = simulateHorizon(p, [img], relationsOf([img]), NOW, 50).finalImages[0]!;
     expect(mid).toMatchObject({ imageStatus: 'ARCHIVED', lastArchivedAt: NOW + 6 * DAY, imagePushedAt: img.imagePushedAt });

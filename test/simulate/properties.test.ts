@@ -54,7 +54,7 @@ function newestFirst(a: ImageRecord, b: ImageRecord): number {
 function referenceVerdict(p: LifecyclePolicy, repo: Repo, image: ImageRecord): [string, string, number | undefined] {
   const present = new Map(repo.images.map((i) => [i.imageDigest, i]));
   const activeIndexOf = (digestOf: string) =>
-    repo.manifests.some((m) => present.get(m.digest)?.imageStatus === 'ACTIVE' && m.digest !== digestOf && m.children.some((c) => c.digest === digestOf));
+    repo.manifests.some((m) => present.has(m.digest) && present.get(m.digest)!.imageStatus !== 'ARCHIVED' && m.digest !== digestOf && m.children.some((c) => c.digest === digestOf));
   const excluded = (i: ImageRecord) => activeIndexOf(i.imageDigest) || i.subjectManifestDigest !== undefined || i.imageStatus === 'ACTIVATING';
   if (activeIndexOf(image.imageDigest)) return ['index-child', 'KEEP', undefined];
   if (image.subjectManifestDigest !== undefined) {
@@ -378,6 +378,7 @@ describe('properties of the horizon', () => {
           lastDay = t.day;
           expect(expiredOn.has(t.imageDigest)).toBe(false); // nothing happens to an image after it is gone
           const seen = t.action === 'EXPIRE' ? expiredOn : transitionedOn;
+          expect(seen.has(t.imageDigest)).toBe(false);
           seen.set(t.imageDigest, t.day);
           if (t.action === 'TRANSITION') expect(repo.images.find((i) => i.imageDigest === t.imageDigest)!.imageStatus).toBe('ACTIVE');
         }

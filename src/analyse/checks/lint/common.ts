@@ -58,3 +58,8 @@ export function selectionPointer(rule: LifecycleRule, index: number): string {
   const list = ruleListName(rule);
   return rulePointer(index, 'selection', list ?? 'tagStatus');
 }
+
+/** Code-unit order (deterministic, locale-free). */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,100 @@
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { formatProblem, InputError, UsageError, type InputProblem } from '../../model/errors.js';
+import { failsOn, type Finding } from '../../model/finding.js';
+import { discoverPolicySources } from '../../load/sources/index.js';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
+import type { ReportDiff } from '../../report/model.js';
+import { loadConfig, ignoreMatches, type LintConfig } from '../../lint/config.js';
+import { buildLintReport, lintAll, type LintedPolicy, type StateRunner } from '../../lint/run.js';
+import { EXIT } from '../exit.js';
+import { useColour, type CliIO } from '../io.js';
+import { parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
+
+// `ecr-lifeguard lint [PATH...]`: the pre-merge check. Plain policy files load neither the AWS SDK
+// nor the analysis: state (`--snapshot`, `--images`) and `--base` load their modules on demand.
+
+export interface LintArgs {
+  paths?: string[];
+  config?: string;
+  base?: string;
+  snapshot?: string;
+  policy?: string;
+  images?: string;
+  manifests?: string;
+  inUse?: string[];
+  recentPullDays?: number;
+  blobMounting?: boolean;
+  now?: string;
+  days?: number;
+  format?: string;
+  failOn?: string;
+  output?: string;
+}
+
+/** With state and no --days, lint looks this far ahead (rules that never act, fate changes). */
+export const LINT_DEFAULT_DAYS = 30;
+
+export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
+  const formats = Object.keys(REPORT_FORMATS) as ReportFormat[];
+  const format = parseChoice<ReportFormat>('--format', args.format, formats, io.stdoutIsTTY ? 'table' : 'json');
+  const failOn = parseFailOn(args.failOn);
+  const now = parseNow(args.now, io.clock);
+  const withState = args.snapshot !== undefined || args.images !== undefined;
+  if (!withState) {
+    for (const [flag, v] of [['--in-use', args.inUse?.length ? args.inUse : undefined], ['--manifests', args.manifests], ['--recent-pull-days', args.recentPullDays], ['--days', args.days]] as const) {
+      if (v !== undefined) throw new UsageError(`lint: ${flag} needs repository state: give --snapshot DIR or --images FILE`);
+    }
+  }
+  const days = withState ? parseDays(args.days ?? LINT_DEFAULT_DAYS) : 0;
+  const config = await loadConfig(args.config, io.cwd);
+
+  const given = args.paths?.length ? args.paths : args.policy !== undefined ? [args.policy] : ['.'];
+  const paths = given.map((p) => displayPath(p, io.cwd));
+  const discovered = await discoverPolicySources(paths);
+  if (discovered.problems.length > 0) throw new InputError(discovered.problems);
+  if (discovered.sources.length === 0) io.stderr(`ecr-lifeguard: no lifecycle policy found in ${paths.join(', ')}\n`);
+
+  let runState: StateRunner | undefined;
+  const warnings: InputProblem[] = [];
+  if (withState) {
+    const stateModule = await import('../../lint/state.js');
+    const loaded = await stateModule.loadLintState(args, now, days);
+    warnings.push(...loaded.warnings);
+    runState = (target, repositoryName) => {
+      const repository = stateModule.pairRepository(loaded.state, repositoryName);
+      return typeof repository === 'string' ? repository : stateModule.lintAgainstState(target, repository, loaded.state, config);
+    };
+  }
+
+  const policies = lintAll(discovered.sources, config, runState);
+  const diff = args.base !== undefined ? await policyDiff(args.base, policies, config, io.cwd, runState) : undefined;
+
+  for (const p of policies) {
+    warnings.push(...p.linted.warnings);
+    if (p.stateSkipped !== undefined) io.stderr(`warning: ${p.linted.source.file} (${p.linted.source.name}): state checks skipped: ${p.stateSkipped}\n`);
+  }
+  for (const w of warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
+
+  const report = buildLintReport({ policies, config, cwd: io.cwd, now, days, ...(diff ? { diff } : {}) });
+  const text = renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'lint' });
+  if (args.output !== undefined) await writeFile(resolve(io.cwd, args.output), text);
+  else io.stdout(text);
+  return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
+}
+
+async function policyDiff(base: string, policies: LintedPolicy[], config: LintConfig, cwd: string, runState: StateRunner | undefined): Promise<ReportDiff> {
+  const [{ loadBaseSources, pairSources }, { diffPolicies }] = await Promise.all([import('../../lint/base.js'), import('../../lint/diff.js')]);
+  const baseSources = await loadBaseSources(displayPath(base, cwd), policies.map((p) => p.linted.source));
+  const basePolicies = lintAll(baseSources.sources, config, runState);
+  const pairs = pairSources(baseSources, basePolicies.map((p) => ({ ...p, source: p.linted.source })), policies.map((p) => ({ ...p, source: p.linted.source })));
+  const visible = (f: Finding): boolean => !config.ignore.some((e) => ignoreMatches(e, f, cwd));
+  return diffPolicies(baseSources.label, pairs, visible);
+}
+
+/** Paths are shown as the user would type them: relative to the process's directory when given relative to `cwd`. */
+function displayPath(p: string, cwd: string): string {
+  if (isAbsolute(p)) return p;
+  const r = relative(process.cwd(), resolve(cwd, p));
+  return r === '' ? '.' : r;
+}

@@ -1,0 +1,171 @@
+import { compareFindings, type Finding } from '../model/finding.js';
+import type { LifecyclePolicy, LifecycleRule } from '../model/policy.js';
+import type { FateChange, ReportDiff } from '../report/model.js';
+import type { Verdict } from '../simulate/evaluate.js';
+import type { AnalysedImage } from '../analyse/analyse.js';
+import { cmp } from '../analyse/checks/lint/common.js';
+import type { LintedPolicy } from './run.js';
+
+// `lint --base`: what a policy change does. Rule changes; images whose fate over the horizon changes
+// against the same state; findings the change introduces and fixes. Pure.
+
+export interface PolicyPair {
+  /** Undefined when the policy is new. */
+  base?: LintedPolicy;
+  /** Undefined when the policy was removed. */
+  next?: LintedPolicy;
+}
+
+type RuleChange = ReportDiff['ruleChanges'][number];
+
+/** What a rule does, without its priority: rules with equal content are the same rule moved. */
+function ruleContent(rule: LifecycleRule): string {
+  const s = rule.selection;
+  return JSON.stringify([
+    rule.description ?? null, s.tagStatus, s.tagPrefixList ?? null, s.tagPatternList ?? null, s.storageClass ?? 'standard',
+    s.countType, s.countUnit ?? null, s.countNumber, rule.action.type, rule.action.targetStorageClass ?? null,
+  ]);
+}
+
+const FIELDS: Array<[string, (r: LifecycleRule) => unknown]> = [
+  ['description', (r) => r.description],
+  ['tagStatus', (r) => r.selection.tagStatus],
+  ['tagPrefixList', (r) => r.selection.tagPrefixList],
+  ['tagPatternList', (r) => r.selection.tagPatternList],
+  ['storageClass', (r) => r.selection.storageClass ?? 'standard'],
+  ['countType', (r) => r.selection.countType],
+  ['countUnit', (r) => r.selection.countUnit],
+  ['countNumber', (r) => r.selection.countNumber],
+  ['action.type', (r) => r.action.type],
+  ['action.targetStorageClass', (r) => r.action.targetStorageClass],
+];
+
+const show = (v: unknown): string => (v === undefined ? '(none)' : JSON.stringify(v));
+
+export function describeRule(rule: LifecycleRule): string {
+  const s = rule.selection;
+  const what = s.tagStatus === 'tagged' ? `tagged ${s.tagPrefixList ? `tagPrefixList ${show(s.tagPrefixList)}` : `tagPatternList ${show(s.tagPatternList)}`}` : s.tagStatus;
+  const count = s.countType === 'imageCountMoreThan' ? `more than ${s.countNumber} images` : `${s.countType} ${s.countNumber} days`;
+  return `${rule.action.type} ${what}${s.storageClass === 'archive' ? ' (archive)' : ''}, ${count}`;
+}
+
+/**
+ * Rules matched between the two policies: same content (possibly moved to another priority), then
+ * same priority with field changes; the rest are added or removed.
+ */
+export function diffRules(base: LifecyclePolicy | undefined, next: LifecyclePolicy | undefined): RuleChange[] {
+  const before = [...(base?.rules ?? [])];
+  const after = [...(next?.rules ?? [])];
+  const changes: RuleChange[] = [];
+  const take = <T>(list: T[], i: number): T => list.splice(i, 1)[0]!;
+  // Unchanged: same priority, same content.
+  for (let i = after.length - 1; i >= 0; i--) {
+    const j = before.findIndex((b) => b.rulePriority === after[i]!.rulePriority && ruleContent(b) === ruleContent(after[i]!));
+    if (j >= 0) {
+      take(before, j);
+      take(after, i);
+    }
+  }
+  // Moved: same content, other priority.
+  for (let i = after.length - 1; i >= 0; i--) {
+    const j = before.findIndex((b) => ruleContent(b) === ruleContent(after[i]!));
+    if (j < 0) continue;
+    const b = take(before, j);
+    const a = take(after, i);
+    changes.push({ change: 'changed', rulePriority: a.rulePriority, summary: `rulePriority ${b.rulePriority} -> ${a.rulePriority} (${describeRule(a)})` });
+  }
+  // Edited in place: same priority.
+  for (let i = after.length - 1; i >= 0; i--) {
+    const j = before.findIndex((b) => b.rulePriority === after[i]!.rulePriority);
+    if (j < 0) continue;
+    const b = take(before, j);
+    const a = take(after, i);
+    const fields = FIELDS.filter(([, get]) => JSON.stringify(get(a)) !== JSON.stringify(get(b))).map(([name, get]) => `${name} ${show(get(b))} -> ${show(get(a))}`);
+    changes.push({ change: 'changed', rulePriority: a.rulePriority, summary: fields.join('; ') });
+  }
+  for (const a of after) changes.push({ change: 'added', rulePriority: a.rulePriority, summary: describeRule(a) });
+  for (const b of before) changes.push({ change: 'removed', rulePriority: b.rulePriority, summary: describeRule(b) });
+  const order = { removed: 0, changed: 1, added: 2 };
+  return changes.sort((x, y) => x.rulePriority - y.rulePriority || order[x.change] - order[y.change] || cmp(x.summary, y.summary));
+}
+
+/**
+ * Identity of a finding across the change: check, repository, image and policy; for findings about
+ * a rule without an image, the rule's content rather than its priority (priorities get renumbered).
+ */
+export function findingKey(f: Finding, policyName: string, policy: LifecyclePolicy | undefined): string {
+  let subject = '';
+  if (f.image) subject = f.image.imageDigest;
+  else if (f.rulePriority !== undefined) {
+    const rule = policy?.rules.find((r) => r.rulePriority === f.rulePriority);
+    subject = rule ? ruleContent(rule) : `rule ${f.rulePriority}`;
+  } else subject = typeof f.evidence.code === 'string' ? `${f.evidence.code} ${String(f.evidence.found ?? '')}` : f.message;
+  return JSON.stringify([f.id, f.repositoryName ?? '', policyName, subject]);
+}
+
+/** Findings only in `a` (as a multiset: two equal keys in a and one in b leave one). */
+function onlyIn(a: readonly Finding[], aKeys: readonly string[], bKeys: readonly string[]): Finding[] {
+  const remaining = new Map<string, number>();
+  for (const k of bKeys) remaining.set(k, (remaining.get(k) ?? 0) + 1);
+  return a.filter((_, i) => {
+    const n = remaining.get(aKeys[i]!) ?? 0;
+    if (n > 0) {
+      remaining.set(aKeys[i]!, n - 1);
+      return false;
+    }
+    return true;
+  });
+}
+
+interface Fate {
+  action: Verdict;
+  date?: string;
+  appliedRulePriority?: number;
+}
+
+/** Over the horizon: deleted wins over archived (an image may be archived, then expired). */
+function fateOf(image: AnalysedImage | undefined): Fate {
+  const a = image?.expired ?? image?.archived;
+  return a ? { action: a.action, date: a.date, appliedRulePriority: a.rulePriority } : { action: 'KEEP' };
+}
+
+export function diffFates(pair: PolicyPair): FateChange[] {
+  const base = pair.base?.state;
+  const next = pair.next?.state;
+  if (!base || !next || base.repositoryName !== next.repositoryName) return [];
+  const before = new Map(base.analysed.images.map((i) => [i.imageDigest, i]));
+  const out: FateChange[] = [];
+  for (const image of next.analysed.images) {
+    const b = fateOf(before.get(image.imageDigest));
+    const a = fateOf(image);
+    if (a.action === b.action) continue;
+    out.push({
+      repositoryName: next.repositoryName, imageDigest: image.imageDigest, imageTags: [...image.imageTags].sort(),
+      inUse: next.inUse.has(image.imageDigest) || base.inUse.has(image.imageDigest), before: b, after: a,
+    });
+  }
+  return out;
+}
+
+export function diffPolicies(baseLabel: string, pairs: readonly PolicyPair[], visible: (f: Finding) => boolean): ReportDiff {
+  const ruleChanges: RuleChange[] = [];
+  const fateChanges: FateChange[] = [];
+  const introducedFindings: Finding[] = [];
+  const fixedFindings: Finding[] = [];
+  const several = pairs.length > 1;
+  for (const pair of pairs) {
+    const name = pair.next?.linted.source.name ?? pair.base!.linted.source.name;
+    for (const c of diffRules(pair.base?.linted.policy, pair.next?.linted.policy)) {
+      ruleChanges.push(several ? { ...c, summary: `${name}: ${c.summary}` } : c);
+    }
+    fateChanges.push(...diffFates(pair));
+    const before = (pair.base?.findings ?? []).filter(visible);
+    const after = (pair.next?.findings ?? []).filter(visible);
+    const beforeKeys = before.map((f) => findingKey(f, name, pair.base?.linted.policy));
+    const afterKeys = after.map((f) => findingKey(f, name, pair.next?.linted.policy));
+    introducedFindings.push(...onlyIn(after, afterKeys, beforeKeys));
+    fixedFindings.push(...onlyIn(before, beforeKeys, afterKeys));
+  }
+  fateChanges.sort((x, y) => cmp(x.repositoryName, y.repositoryName) || cmp(x.imageDigest, y.imageDigest));
+  return { base: baseLabel, ruleChanges, fateChanges, introducedFindings: introducedFindings.sort(compareFindings), fixedFindings: fixedFindings.sort(compareFindings) };
+}

@@ -1,0 +1,395 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startFakeEcr } from './fake-ecr.js';
+import { BENCH_NOW, ensureSnapshot, generateSnapshot, LARGE_REPOSITORY, type GeneratedSnapshot } from './generate.js';
+import { bestOf, formatBytes, formatMs, runProcess, RSS_METHOD, type ProcessRun } from './measure.js';
+
+// `npm run bench`: times whole CLI runs as a user runs them and prints each figure with the ratio
+// it is judged by (issue 7), plus the in-process read/parse vs simulate split (issue 2). Every
+// measurement is independent: a command the CLI does not have yet is "not available", a failing
+// one is reported with its error, and the others still run.
+//
+//   node test/bench/dist/main.js [--seed S] [--images N] [--audit-repositories R] [--audit-images N]
+//        [--snapshot-repositories R] [--snapshot-images N] [--runs K] [--only 1,2,...] [--json FILE] [--quick]
+//   node test/bench/dist/main.js generate --images N --repositories R [--seed S] [--out DIR]
+
+type Flags = Record<string, string | true>;
+
+function parseFlags(argv: readonly string[]): { command?: string; flags: Flags } {
+  const flags: Flags = {};
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) {
+      command ??= a;
+      continue;
+    }
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      flags[a.slice(2)] = next;
+      i += 1;
+    } else flags[a.slice(2)] = true;
+  }
+  return { ...(command !== undefined ? { command } : {}), flags };
+}
+
+function intFlag(flags: Flags, name: string, fallback: number): number {
+  const v = flags[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} needs a positive integer, got ${String(v)}`);
+  return n;
+}
+
+/** The repository root: the nearest folder above this file holding package.json. */
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package.json not found above the bench harness');
+    dir = up;
+  }
+  return dir;
+}
+
+const ROOT = repositoryRoot();
+const OUT_DIR = dirname(fileURLToPath(import.meta.url));
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const DATA_ROOT = join(tmpdir(), 'ecr-lifeguard-bench');
+
+interface Figure {
+  id: string;
+  title: string;
+  status: 'ok' | 'not available' | 'failed';
+  /** Human lines, printed as they are. */
+  lines: string[];
+  ratio?: number;
+  target?: string;
+  pass?: boolean;
+  command?: string;
+  values?: Record<string, number | string>;
+}
+
+const figures: Figure[] = [];
+
+function report(f: Figure): void {
+  figures.push(f);
+  const verdict = f.status !== 'ok' ? f.status.toUpperCase() : f.pass === undefined ? '' : f.pass ? 'PASS' : 'FAIL';
+  process.stdout.write(`\n[${f.id}] ${f.title}${verdict ? `: ${verdict}` : ''}\n`);
+  if (f.command) process.stdout.write(`    $ ${f.command}\n`);
+  for (const l of f.lines) process.stdout.write(`    ${l}\n`);
+}
+
+const node = process.execPath;
+const cli = (args: readonly string[]): Promise<ProcessRun> => runProcess(node, [CLI, ...args], { cwd: ROOT });
+const shown = (args: readonly string[]): string => ['node', 'dist/cli/main.js', ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ');
+
+/** Help text of a CLI command, or undefined when the CLI does not have it. */
+async function commandHelp(command: string): Promise<string | undefined> {
+  const run = await cli([command, '--help']);
+  if (run.code !== 0) return undefined;
+  return run.stdout.includes(command) ? run.stdout : undefined;
+}
+
+const offers = (help: string, option: string): boolean => new RegExp(`(^|\\s)${option}(\\s|$|=)`, 'm').test(help);
+
+function ok(run: ProcessRun, what: string, accepted: readonly number[] = [0]): void {
+  if (run.code === null || !accepted.includes(run.code)) {
+    throw new Error(`${what} exited with ${String(run.code)}: ${(run.stderr || run.stdout).trim().split('\n').slice(0, 6).join(' | ')}`);
+  }
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+}
+
+/** `node -e` that reads every file and JSON.parses the .json ones: the floor for any tool reading them. */
+const PARSE_SCRIPT = "const fs=require('fs');for(const f of process.argv.slice(1)){const t=fs.readFileSync(f,'utf8');if(f.endsWith('.json'))JSON.parse(t)}";
+
+const ratioLine = (label: string, ratio: number, target: string): string => `ratio ${label} = ${ratio.toFixed(2)} (target ${target})`;
+
+async function main(): Promise<void> {
+  const { command, flags } = parseFlags(process.argv.slice(2));
+  const seed = intFlag(flags, 'seed', 1);
+  if (command === 'generate') {
+    const images = intFlag(flags, 'images', 1000);
+    const repositories = intFlag(flags, 'repositories', 1);
+    const started = performance.now();
+    const out = typeof flags.out === 'string' ? flags.out : join(DATA_ROOT, `${seed}-${repositories}x${images}`);
+    const s = await generateSnapshot({ out, seed, images, repositories });
+    process.stdout.write(`generated ${s.totalImages} images in ${s.repositories.length} repositories (${formatBytes(s.totalBytes)}) in ${formatMs(performance.now() - started)}: ${s.dir}, in-use files in ${s.inUseDir}\n`);
+    return;
+  }
+  if (command !== undefined) throw new Error(`unknown command ${command}: use no command (run the benchmark) or "generate"`);
+
+  const quick = flags.quick === true;
+  const singleImages = intFlag(flags, 'images', quick ? 10_000 : 100_000);
+  const auditRepositories = intFlag(flags, 'audit-repositories', quick ? 10 : 100);
+  const auditImages = intFlag(flags, 'audit-images', quick ? 1_000 : 10_000);
+  const snapshotRepositories = intFlag(flags, 'snapshot-repositories', quick ? 3 : 8);
+  const snapshotImages = intFlag(flags, 'snapshot-images', quick ? 1_000 : 2_500);
+  const runs = intFlag(flags, 'runs', 3);
+  const only = typeof flags.only === 'string' ? new Set(flags.only.split(',')) : undefined;
+  const wanted = (id: string): boolean => only === undefined || only.has(id);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+
+  process.stdout.write(`ecr-lifeguard benchmark: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${formatBytes(totalmem())} memory\n`);
+  process.stdout.write(`peak RSS method: ${RSS_METHOD}; wall times are the best of ${runs} runs unless noted; data under ${DATA_ROOT}\n`);
+
+  const single = await prepare(seed, singleImages, 1);
+  const baseline = await bestOf(5, () => runProcess(node, ['-e', '0']));
+  report({
+    id: '0', title: 'baseline: node -e 0', status: 'ok', command: 'node -e 0',
+    lines: [`wall ${formatMs(baseline.wallMs)}, peak RSS ${formatBytes((baseline.peakRssKb ?? 0) * 1024)} (best of 5)`],
+    values: { wallMs: baseline.wallMs, peakRssKb: baseline.peakRssKb ?? 0 },
+  });
+
+  const dryRunArgs = (days?: number): string[] => [
+    'dry-run', '--snapshot', single.dir, '--in-use', single.inUseDir, '--now', single.now, ...(days !== undefined ? ['--days', String(days)] : []),
+    '--format', 'json', '--output', '/dev/null', '--fail-on', 'never',
+  ];
+  let singleDryRun: ProcessRun | undefined;
+  if (wanted('1') || wanted('2')) {
+    await measure('1', `dry-run of one ${singleImages.toLocaleString('en')}-image repository (manifests, --in-use) vs node reading + JSON.parse of the same files`, async (f) => {
+      if ((await commandHelp('dry-run')) === undefined) return notAvailable(f, 'dry-run');
+      const files = [...(await filesUnder(single.dir)), ...(await filesUnder(single.inUseDir))];
+      const bytes = await totalSize(files);
+      const parse = await bestOf(runs, () => runProcess(node, ['-e', PARSE_SCRIPT, ...files]));
+      ok(parse, 'the parse baseline');
+      const run = await bestOf(runs, () => cli(dryRunArgs()));
+      ok(run, 'dry-run', [0, 1]);
+      singleDryRun = run;
+      const ratio = run.wallMs / parse.wallMs;
+      f.command = shown(dryRunArgs());
+      f.lines.push(
+        `input: ${files.length} files, ${formatBytes(bytes)}`,
+        `node read + JSON.parse: ${formatMs(parse.wallMs)} (runs: ${parse.allWallMs.map(formatMs).join(', ')}), peak RSS ${formatBytes((parse.peakRssKb ?? 0) * 1024)}`,
+        `dry-run: ${formatMs(run.wallMs)} (runs: ${run.allWallMs.map(formatMs).join(', ')}), peak RSS ${formatBytes((run.peakRssKb ?? 0) * 1024)}`,
+        ratioLine('dry-run / parse', ratio, '<= 2'),
+      );
+      Object.assign(f, { ratio, target: '<= 2', pass: ratio <= 2, values: { parseMs: parse.wallMs, dryRunMs: run.wallMs, inputBytes: bytes, dryRunPeakRssKb: run.peakRssKb ?? 0 } });
+    });
+  }
+
+  if (wanted('2')) {
+    await measure('2', 'dry-run --days 365 vs the single evaluation (same repository)', async (f) => {
+      if (singleDryRun === undefined) return notAvailable(f, 'dry-run (figure 1 did not complete)');
+      const run = await bestOf(runs, () => cli(dryRunArgs(365)));
+      ok(run, 'dry-run --days 365', [0, 1]);
+      const ratio = run.wallMs / singleDryRun.wallMs;
+      f.command = shown(dryRunArgs(365));
+      f.lines.push(
+        `dry-run --days 365: ${formatMs(run.wallMs)} (runs: ${run.allWallMs.map(formatMs).join(', ')}), peak RSS ${formatBytes((run.peakRssKb ?? 0) * 1024)}`,
+        `dry-run (single evaluation): ${formatMs(singleDryRun.wallMs)}`,
+        ratioLine('days-365 / single', ratio, '<= 5'),
+      );
+      Object.assign(f, { ratio, target: '<= 5', pass: ratio <= 5, values: { days365Ms: run.wallMs, singleMs: singleDryRun.wallMs } });
+    });
+  }
+
+  if (wanted('3')) {
+    await measure('3', `audit of ${(auditRepositories * auditImages).toLocaleString('en')} images (${auditRepositories} repositories of ${auditImages.toLocaleString('en')}): peak RSS vs 2 x largest repository input + node baseline`, async (f) => {
+      const help = await commandHelp('audit');
+      if (help === undefined) return notAvailable(f, 'audit');
+      const audit = await prepare(seed, auditImages, auditRepositories);
+      const args = ['audit', '--snapshot', audit.dir];
+      if (offers(help, '--in-use')) args.push('--in-use', audit.inUseDir);
+      if (offers(help, '--now')) args.push('--now', audit.now);
+      if (offers(help, '--format')) args.push('--format', 'json');
+      if (offers(help, '--output')) args.push('--output', '/dev/null');
+      if (offers(help, '--fail-on')) args.push('--fail-on', 'never');
+      const run = await cli(args);
+      ok(run, 'audit', [0, 1]);
+      if (run.peakRssKb === undefined) throw new Error('peak RSS could not be measured on this machine');
+      const peak = run.peakRssKb * 1024;
+      const bound = 2 * audit.largestRepositoryBytes + (baseline.peakRssKb ?? 0) * 1024;
+      const ratio = peak / bound;
+      f.command = shown(args);
+      f.lines.push(
+        `snapshot: ${formatBytes(audit.totalBytes)} in total, largest repository ${formatBytes(audit.largestRepositoryBytes)}`,
+        `audit: ${formatMs(run.wallMs)} (one run), peak RSS ${formatBytes(peak)}`,
+        `bound: 2 x ${formatBytes(audit.largestRepositoryBytes)} + ${formatBytes((baseline.peakRssKb ?? 0) * 1024)} (node -e 0) = ${formatBytes(bound)}`,
+        ratioLine('peak RSS / bound', ratio, '<= 1'),
+      );
+      Object.assign(f, { ratio, target: '<= 1', pass: ratio <= 1, values: { auditMs: run.wallMs, peakRssBytes: peak, boundBytes: bound, largestRepositoryBytes: audit.largestRepositoryBytes, totalBytes: audit.totalBytes } });
+    });
+  }
+
+  if (wanted('4')) {
+    await measure('4', 'lint of one policy file (50 rules) vs node -e 0 start-up', async (f) => {
+      const help = await commandHelp('lint');
+      if (help === undefined) return notAvailable(f, 'lint');
+      const policyFile = join(single.dir, ...LARGE_REPOSITORY.split('/'), 'get-lifecycle-policy.json');
+      const args = offers(help, '--policy') ? ['lint', '--policy', policyFile] : ['lint', policyFile];
+      const run = await bestOf(Math.max(runs, 5), () => cli(args));
+      ok(run, 'lint', [0, 1]);
+      const ratio = run.wallMs / baseline.wallMs;
+      f.command = shown(args);
+      f.lines.push(
+        `lint: ${formatMs(run.wallMs)} (best of ${run.allWallMs.length}: ${run.allWallMs.map(formatMs).join(', ')}), exit ${String(run.code)}`,
+        `node -e 0: ${formatMs(baseline.wallMs)}`,
+        ratioLine('lint / node -e 0', ratio, '<= 2.5'),
+      );
+      Object.assign(f, { ratio, target: '<= 2.5', pass: ratio <= 2.5, values: { lintMs: run.wallMs, nodeMs: baseline.wallMs } });
+    });
+  }
+
+  if (wanted('5')) {
+    await measure('5', 'second snapshot of an unchanged registry against the fake ECR: API calls', async (f) => {
+      const help = await commandHelp('snapshot');
+      if (help === undefined) return notAvailable(f, 'snapshot');
+      await snapshotFigure(f, help, await prepare(seed, snapshotImages, snapshotRepositories));
+    });
+  }
+
+  if (wanted('6')) {
+    await measure('6', `in process (issue 2): read + parse vs simulate of the ${singleImages.toLocaleString('en')}-image repository`, (f) => inProcessFigure(f, single, runs));
+  }
+
+  process.stdout.write('\nsummary\n');
+  for (const f of figures) {
+    if (f.ratio === undefined && f.status === 'ok') continue;
+    const verdict = f.status !== 'ok' ? f.status : `${f.ratio!.toFixed(2)} (${f.target})${f.pass === undefined ? '' : f.pass ? ' PASS' : ' FAIL'}`;
+    process.stdout.write(`  [${f.id}] ${f.title}: ${verdict}\n`);
+  }
+  if (typeof flags.json === 'string') await writeFile(flags.json, `${JSON.stringify({ node: process.version, cpus: cpus().length, rssMethod: RSS_METHOD, figures }, null, 2)}\n`);
+}
+
+async function prepare(seed: number, images: number, repositories: number): Promise<GeneratedSnapshot> {
+  const { snapshot, generatedMs } = await ensureSnapshot(DATA_ROOT, { seed, images, repositories, now: BENCH_NOW });
+  process.stdout.write(
+    generatedMs !== undefined
+      ? `generated ${snapshot.totalImages.toLocaleString('en')} images in ${repositories} repositories (${formatBytes(snapshot.totalBytes)}) in ${formatMs(generatedMs)}: ${snapshot.dir}\n`
+      : `reusing ${snapshot.dir} (${snapshot.totalImages.toLocaleString('en')} images, ${formatBytes(snapshot.totalBytes)})\n`,
+  );
+  return snapshot;
+}
+
+async function totalSize(files: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const f of files) total += (await readFile(f)).byteLength;
+  return total;
+}
+
+function notAvailable(f: Figure, command: string): void {
+  f.status = 'not available';
+  f.lines.push(`the CLI has no working \`${command}\` yet (\`node dist/cli/main.js ${command.split(' ')[0]} --help\` fails)`);
+}
+
+async function measure(id: string, title: string, body: (f: Figure) => Promise<void>): Promise<void> {
+  const f: Figure = { id, title, status: 'ok', lines: [] };
+  try {
+    await body(f);
+  } catch (error) {
+    f.status = 'failed';
+    f.lines.push(error instanceof Error ? error.message : String(error));
+  }
+  report(f);
+}
+
+async function snapshotFigure(f: Figure, help: string, registry: GeneratedSnapshot): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'ecr-lifeguard-bench-snapshot-'));
+  const server = await startFakeEcr(ROOT, OUT_DIR, registry);
+  try {
+    const out = join(work, 'snapshot');
+    const cache = join(work, 'cache');
+    const outFlag = ['--out', '--output', '--dir'].find((o) => offers(help, o));
+    if (outFlag === undefined) throw new Error('snapshot --help names no output directory option (--out)');
+    const args = ['snapshot', outFlag, out];
+    if (offers(help, '--endpoint-url')) args.push('--endpoint-url', server.url);
+    if (offers(help, '--region')) args.push('--region', registry.region);
+    if (offers(help, '--cache-dir')) args.push('--cache-dir', cache);
+    // The SDK also honours these; fake credentials only, and no shared config from this machine.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, AWS_ENDPOINT_URL_ECR: server.url, AWS_ENDPOINT_URL: server.url, AWS_REGION: registry.region,
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEBENCH0000001', AWS_SECRET_ACCESS_KEY: 'fake-bench-secret', XDG_CACHE_HOME: cache,
+      AWS_CONFIG_FILE: join(work, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
+    };
+    delete env.AWS_PROFILE;
+    delete env.AWS_SESSION_TOKEN;
+    const first = await runProcess(node, [CLI, ...args], { cwd: ROOT, env });
+    ok(first, 'the first snapshot');
+    const firstCalls = Object.fromEntries(server.calls);
+    server.resetCounts();
+    const second = await runProcess(node, [CLI, ...args], { cwd: ROOT, env });
+    ok(second, 'the second snapshot');
+    const batchGetImage = server.calls.get('BatchGetImage') ?? 0;
+    const perRepository = new Map<string, number>();
+    let registryLevel = 0;
+    for (const call of server.log) {
+      if (call.repositoryName === undefined) registryLevel += 1;
+      else perRepository.set(call.repositoryName, (perRepository.get(call.repositoryName) ?? 0) + 1);
+    }
+    const worst = registry.repositories
+      .map((r) => ({ name: r.repositoryName, calls: perRepository.get(r.repositoryName) ?? 0, limit: Math.ceil(r.images / 1000) + 2 }))
+      .reduce((a, b) => (b.calls / b.limit > a.calls / a.limit ? b : a));
+    const ratio = worst.calls / worst.limit;
+    f.command = `${shown(args).replace(server.url, 'http://127.0.0.1:PORT')}   (env AWS_ENDPOINT_URL_ECR=http://127.0.0.1:PORT, fake credentials)`;
+    f.lines.push(
+      `registry: ${registry.repositories.length} repositories of ${registry.imagesPerRepository.toLocaleString('en')} images`,
+      `first snapshot: ${formatMs(first.wallMs)}, calls ${JSON.stringify(firstCalls)}`,
+      `second snapshot: ${formatMs(second.wallMs)}, calls ${JSON.stringify(Object.fromEntries(server.calls))} (registry-level calls: ${registryLevel})`,
+      `BatchGetImage calls in the second snapshot: ${batchGetImage} (target 0)`,
+      `calls per repository: worst ${worst.name} ${worst.calls} vs ceil(${registry.imagesPerRepository}/1000)+2 = ${worst.limit}`,
+      ratioLine('calls / limit (worst repository)', ratio, '<= 1'),
+    );
+    Object.assign(f, { ratio, target: '<= 1, and 0 BatchGetImage', pass: batchGetImage === 0 && ratio <= 1, values: { batchGetImage, worstCalls: worst.calls, limit: worst.limit, registryLevel, secondMs: second.wallMs } });
+  } finally {
+    await server.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+type SnapshotModule = typeof import('../../dist/load/snapshot.js');
+type RelationsModule = typeof import('../../dist/simulate/relations.js');
+type HorizonModule = typeof import('../../dist/simulate/horizon.js');
+
+/** The compiled project modules (dist/), loaded at run time: their path differs between this source and its output. */
+async function projectModule<T>(path: string): Promise<T> {
+  return (await import(pathToFileURL(join(ROOT, 'dist', path)).href)) as T;
+}
+
+async function inProcessFigure(f: Figure, single: GeneratedSnapshot, runs: number): Promise<void> {
+  const { loadSnapshot } = await projectModule<SnapshotModule>('load/snapshot.js');
+  const { buildRelations } = await projectModule<RelationsModule>('simulate/relations.js');
+  const { simulateHorizon } = await projectModule<HorizonModule>('simulate/horizon.js');
+  const files = await filesUnder(single.dir);
+  const time = async <T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> => {
+    let best = Infinity;
+    let value: T | undefined;
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      value = await fn();
+      best = Math.min(best, performance.now() - started);
+    }
+    return { ms: best, value: value as T };
+  };
+  const parse = await time(async () => {
+    for (const file of files) JSON.parse(await readFile(file, 'utf8'));
+  });
+  const load = await time(() => loadSnapshot(single.dir));
+  const repo = load.value.repositories.find((r) => r.repositoryName === LARGE_REPOSITORY) ?? load.value.repositories[0]!;
+  const policy = repo.policy?.policy ?? { rules: [] };
+  const now = Date.parse(single.now);
+  const relations = buildRelations(repo.state);
+  const once = await time(() => simulateHorizon(policy, repo.state.images, relations, now, 0));
+  const horizon = await time(() => simulateHorizon(policy, repo.state.images, relations, now, 365));
+  const acted = once.value.first.decisions.filter((d) => d.action !== 'KEEP').length;
+  f.lines.push(
+    `read + JSON.parse of the snapshot files: ${formatMs(parse.ms)}`,
+    `loadSnapshot (read, parse, validate, normalise): ${formatMs(load.ms)}`,
+    `simulate once (${policy.rules.length} rules, ${repo.state.images.length.toLocaleString('en')} images, ${acted.toLocaleString('en')} acted on): ${formatMs(once.ms)}`,
+    `simulate --days 365: ${formatMs(horizon.ms)}, ${horizon.value.evaluatedDays.length} days evaluated, ${horizon.value.timeline.length.toLocaleString('en')} timeline entries`,
+    `ratio simulate / read+parse = ${(once.ms / parse.ms).toFixed(2)}; simulate / loadSnapshot = ${(once.ms / load.ms).toFixed(2)}; days-365 / once = ${(horizon.ms / once.ms).toFixed(2)}`,
+  );
+  f.values = { parseMs: parse.ms, loadMs: load.ms, simulateMs: once.ms, horizonMs: horizon.ms, evaluatedDays: horizon.value.evaluatedDays.length };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

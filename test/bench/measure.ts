@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Whole-process measurements: wall time from spawn to exit, and peak RSS. Peak RSS comes from
+// GNU time (`/usr/bin/time -f %M`, the kernel's ru_maxrss of the child) when installed, else
+// from polling /proc/<pid>/status VmHWM (the kernel's high-water mark) every few milliseconds.
+// Children are spawned asynchronously so an in-process server (the fake ECR) keeps answering.
+
+export interface ProcessRun {
+  code: number | null;
+  wallMs: number;
+  /** Kibibytes; undefined when neither method is available. */
+  peakRssKb?: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const GNU_TIME = '/usr/bin/time';
+export const RSS_METHOD = existsSync(GNU_TIME) ? 'GNU time -f %M (ru_maxrss)' : existsSync('/proc/self/status') ? '/proc/<pid>/status VmHWM, polled every 5 ms' : 'unavailable';
+
+const OUTPUT_LIMIT = 1 << 20;
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessRun> {
+  const useTime = existsSync(GNU_TIME);
+  const scratch = useTime ? await mkdtemp(join(tmpdir(), 'ecr-lifeguard-bench-time-')) : undefined;
+  const timeFile = scratch !== undefined ? join(scratch, 'rss') : undefined;
+  const [file, argv] = timeFile !== undefined ? [GNU_TIME, ['-f', '%M', '-o', timeFile, command, ...args]] : [command, [...args]];
+  const started = performance.now();
+  const child = spawn(file, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    if (stdout.length < OUTPUT_LIMIT) stdout += d.toString('utf8');
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < OUTPUT_LIMIT) stderr += d.toString('utf8');
+  });
+  let polledKb: number | undefined;
+  const poll = timeFile === undefined && child.pid !== undefined ? setInterval(() => void readVmHwm(child.pid!).then((kb) => (polledKb = Math.max(polledKb ?? 0, kb ?? 0))), 5) : undefined;
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c) => resolve(c));
+  });
+  const wallMs = performance.now() - started;
+  if (poll) clearInterval(poll);
+  let peakRssKb = polledKb;
+  if (timeFile !== undefined) {
+    const text = await readFile(timeFile, 'utf8').catch(() => '');
+    // GNU time prints "Command exited with non-zero status N" before the figure on failures.
+    const last = text.trim().split('\n').pop();
+    peakRssKb = last !== undefined && /^\d+$/.test(last) ? Number(last) : undefined;
+    await rm(scratch!, { recursive: true, force: true });
+  }
+  return { code, wallMs, ...(peakRssKb !== undefined ? { peakRssKb } : {}), stdout, stderr };
+}
+
+async function readVmHwm(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const m = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Runs `times` times and keeps the fastest run (the least disturbed by the machine). */
+export async function bestOf(times: number, run: () => Promise<ProcessRun>): Promise<ProcessRun & { allWallMs: number[] }> {
+  const runs: ProcessRun[] = [];
+  for (let i = 0; i < times; i++) runs.push(await run());
+  const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+  return { ...best, allWallMs: runs.map((r) => r.wallMs) };
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u += 1;
+  }
+  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
