@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { realpath, stat } from 'node:fs/promises';
-import { dirname, relative, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { InputError, UsageError, type InputProblem } from '../model/errors.js';
 import { discoverPolicySources, extractPolicySources, type PolicySource } from '../load/sources/index.js';
@@ -31,17 +31,20 @@ async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
 
-export async function loadBaseSources(base: string, next: readonly PolicySource[]): Promise<BaseSources> {
-  if (await isFile(base)) {
-    const r = await discoverPolicySources([base]);
+/** `base` is a file (relative to `cwd`) when one exists, else a git revision. */
+export async function loadBaseSources(base: string, next: readonly PolicySource[], cwd: string): Promise<BaseSources> {
+  const asFile = resolve(cwd, base);
+  if (await isFile(asFile)) {
+    const shown = isAbsolute(base) ? base : relative(process.cwd(), asFile);
+    const r = await discoverPolicySources([shown]);
     if (r.problems.length > 0) throw new InputError(r.problems);
-    return { label: base, mode: 'file', sources: r.sources, linkedFile: new Map() };
+    return { label: shown, mode: 'file', sources: r.sources, linkedFile: new Map() };
   }
   const sources: PolicySource[] = [];
   const problems: InputProblem[] = [];
   const linkedFile = new Map<string, string>();
   const files = [...new Set(next.map((s) => s.file))].sort();
-  let verified = files.length === 0 ? (await git(process.cwd(), ['rev-parse', '--verify', '--quiet', `${base}^{commit}`])) !== undefined : false;
+  let verified = files.length === 0 ? (await git(cwd, ['rev-parse', '--verify', '--quiet', `${base}^{commit}`])) !== undefined : false;
   for (const file of files) {
     const real = await realpath(file);
     const top = (await git(dirname(real), ['rev-parse', '--show-toplevel']))?.trim();

@@ -2,7 +2,7 @@ import type { InputProblem } from '../model/errors.js';
 import type { ImageRecord, ImageStatus } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
 import { locationIn, problemAt, type JsonDocument } from './json-document.js';
-import { sortProblems, throwIfProblems } from './problems.js';
+import { entriesWithProblems, sortProblems, throwIfProblems } from './problems.js';
 import { validateAgainstSchema } from './schemas.js';
 import { formatTimestamp, parseTimestamp } from './time.js';
 
@@ -44,10 +44,10 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
       );
     }
   }
-  // The schema problems make the shapes below unreliable: stop at them (they are all reported).
-  if (problems.some((p) => p.code !== 'images/paginated') || !Array.isArray(root.imageDetails)) {
-    throwIfProblems(problems);
-  }
+  // Entries with schema problems are skipped below (their shape is unreliable); the others are
+  // still checked so that every problem is reported in one go.
+  if (root === null || typeof root !== 'object' || !Array.isArray(root.imageDetails)) throwIfProblems(problems);
+  const skip = entriesWithProblems(problems, '/imageDetails');
   const details = root.imageDetails as Obj[];
   const images: ImageRecord[] = [];
   const firstByDigest = new Map<string, number>();
@@ -56,6 +56,7 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
   let registryId: { value: string; index: number } | undefined;
 
   details.forEach((d, i) => {
+    if (skip.has(i)) return;
     const at = `/imageDetails/${i}`;
     const report = (field: string, code: string, message: string, found?: string, expected?: string): void => {
       problems.push(problemAt(doc, field ? `${at}/${field}` : at, code, message, { found, expected }));

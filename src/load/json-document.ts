@@ -160,7 +160,7 @@ function duplicateKeys(root: JsonNode | undefined): RawJsonProblem[] {
       for (const prop of node.children ?? []) {
         const key = prop.children?.[0];
         if (key && seen.has(key.value)) {
-          out.push({ offset: key.offset, code: 'json/duplicate-key', message: `duplicate property '${key.value}' (ambiguous: which value counts?)`, expected: 'each property once per object' });
+          out.push({ offset: key.offset, code: 'json/duplicate-key', message: `duplicate property '${key.value}': which of its values counts is ambiguous`, expected: 'each property once per object' });
         }
         if (key) seen.add(key.value);
       }

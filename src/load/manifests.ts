@@ -2,7 +2,7 @@ import { InputError, type InputProblem } from '../model/errors.js';
 import type { BlobRef, IndexChild, ManifestInfo } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
 import { locationIn, offsetToLineColumn, parseJsonText, problemAt, type JsonDocument } from './json-document.js';
-import { throwIfProblems } from './problems.js';
+import { entriesWithProblems, throwIfProblems } from './problems.js';
 import { renderValue, validateAgainstSchema } from './schemas.js';
 
 // Image manifests (Docker v2 / v1, OCI image, index and artifact) -> the content graph facts the
@@ -145,10 +145,14 @@ export interface BatchGetImageResult {
 /** `aws ecr batch-get-image` output (several calls' outputs may be merged). Throws InputError with every problem. */
 export function parseBatchGetImage(doc: JsonDocument): BatchGetImageResult {
   const problems: InputProblem[] = validateAgainstSchema('batch-get-image', doc, '', { codePrefix: 'manifests' });
-  throwIfProblems(problems);
   const root = doc.value as { images: Obj[]; failures?: Obj[] };
+  if (!isObj(root) || !Array.isArray(root.images) || (root.failures !== undefined && !Array.isArray(root.failures))) throwIfProblems(problems);
+  // Entries with schema problems are skipped; the others are still parsed so every problem is reported.
+  const skip = entriesWithProblems(problems, '/images');
+  const skipFailures = entriesWithProblems(problems, '/failures');
   const found = new Map<string, { manifest: ManifestInfo; text: string; index: number }>();
   root.images.forEach((image, i) => {
+    if (skip.has(i)) return;
     const imageId = image.imageId as { imageDigest: string };
     const digest = imageId.imageDigest;
     const text = image.imageManifest as string;
@@ -170,7 +174,7 @@ export function parseBatchGetImage(doc: JsonDocument): BatchGetImageResult {
   });
   throwIfProblems(problems);
   const manifests = new Map([...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([d, v]) => [d, v.manifest]));
-  const failures: ManifestFailure[] = (root.failures ?? []).map((f) => {
+  const failures: ManifestFailure[] = (root.failures ?? []).filter((_, i) => !skipFailures.has(i)).map((f) => {
     const id = isObj(f.imageId) ? f.imageId : {};
     return {
       ...(typeof id.imageDigest === 'string' ? { imageDigest: id.imageDigest } : {}),

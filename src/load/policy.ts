@@ -74,8 +74,9 @@ export function parsePolicyText(text: string, ctx: PolicyTextContext): PolicyTex
     return { problems: sortProblems(problems), warnings: [], locate };
   }
   const result = checkPolicy(parsed.value, text.length, locate);
+  // Duplicate keys: whether ECR takes the first or the last value is undocumented, so the policy is ambiguous.
   for (const p of parsed.problems) {
-    result.problems.push({ location: wrap('', toLineColumn(p.offset)), code: p.code, message: REJECT + p.message, ...extra(p) });
+    result.problems.push({ location: wrap('', toLineColumn(p.offset)), code: p.code, message: p.message, ...extra(p) });
   }
   if (result.problems.length > 0) delete result.policy;
   sortProblems(result.problems);

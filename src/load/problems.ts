@@ -57,3 +57,16 @@ export async function collectProblems<T>(problems: InputProblem[], step: () => P
     throw e;
   }
 }
+
+/** Indices of the array entries under `arrayPointer` that some problem points into (e.g. schema errors). */
+export function entriesWithProblems(problems: readonly InputProblem[], arrayPointer: string): Set<number> {
+  const out = new Set<number>();
+  const prefix = `${arrayPointer}/`;
+  for (const p of problems) {
+    const ptr = p.location.pointer;
+    if (ptr === undefined || !ptr.startsWith(prefix)) continue;
+    const index = /^\d+/.exec(ptr.slice(prefix.length));
+    if (index) out.add(Number(index[0]));
+  }
+  return out;
+}

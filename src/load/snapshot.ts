@@ -40,6 +40,8 @@ export interface Snapshot {
   repositories: SnapshotRepository[];
 }
 
+const LOAD_CONCURRENCY = 16;
+
 // ECR's repository name grammar (2 to 256 characters).
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
@@ -59,10 +61,17 @@ export async function loadSnapshot(dir: string): Promise<Snapshot> {
     ]);
   }
   const repositories: SnapshotRepository[] = [];
-  for (const folder of folders) {
-    const repo = await loadRepository(dir, folder, registry, problems);
-    if (repo) repositories.push(repo);
-  }
+  // A bounded pool: large registries have thousands of folders, and each opens up to four files.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < folders.length) {
+      const found: InputProblem[] = [];
+      const repo = await loadRepository(dir, folders[next++]!, registry, found);
+      if (repo) repositories.push(repo);
+      problems.push(...found);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, folders.length) }, worker));
   throwIfProblems(problems);
   repositories.sort((a, b) => (a.repositoryName < b.repositoryName ? -1 : a.repositoryName > b.repositoryName ? 1 : 0));
   return { dir, registry, repositories };
@@ -128,11 +137,11 @@ async function loadRepositoryFile(path: string): Promise<{ doc: JsonDocument; va
   return { doc, value: v };
 }
 
+/** Loads one repository folder; `problems` receives this repository's problems only. */
 async function loadRepository(dir: string, folder: string, registry: RegistryInfo, problems: InputProblem[]): Promise<SnapshotRepository | undefined> {
   const abs = join(dir, folder);
   const repositoryName = folder.split(sep).join('/');
   const file = (name: string): string => join(abs, name);
-  const before = problems.length;
   const problem = (location: InputProblem['location'], code: string, message: string, found?: string, expected?: string): void => {
     problems.push({ location, code, message, ...(found !== undefined ? { found } : {}), ...(expected !== undefined ? { expected } : {}) });
   };
@@ -189,7 +198,7 @@ async function loadRepository(dir: string, folder: string, registry: RegistryInf
   if (registryIds.length > 1) {
     problem({ file: abs }, 'snapshot/registry-mismatch', `the files of repository ${repositoryName} name different registries: ${registryIds.join(', ')}`, registryIds.join(', '), 'one registryId');
   }
-  if (problems.length > before || !images) return undefined;
+  if (problems.length > 0 || !images) return undefined;
 
   const manifests = batch?.manifests ?? new Map<string, ManifestInfo>();
   fillSubjects(images, manifests);

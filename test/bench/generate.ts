@@ -171,7 +171,8 @@ interface RepositoryContent {
 export function generateRepositoryImages(seed: number, repositoryName: string, count: number, now: number): RepositoryContent {
   const prng = mulberry32(deriveSeed(seed, repositoryName));
   const bases = baseLayerSets(seed);
-  const repoBases = Array.from({ length: prng.int(1, 3) }, () => prng.int(0, BASE_SET_COUNT - 1));
+  // Popular bases are shared by many repositories: a skewed pick favours the first sets.
+  const repoBases = Array.from({ length: prng.int(1, 3) }, () => Math.floor(BASE_SET_COUNT * prng.next() ** 3));
   const builds = planBuilds(prng, count);
   const times = pushTimes(prng, builds.length, now);
   const start = now - HISTORY_DAYS * DAY_MS;

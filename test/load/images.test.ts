@@ -51,6 +51,7 @@ const rejected: Case[] = [
   { name: 'nextToken present', details: [detail(1)], top: { nextToken: 'eyJ...' }, code: 'images/paginated', pointer: '/nextToken', lineAt: ['"nextToken"'] },
   { name: 'CLI NextToken present', details: [detail(1)], top: { NextToken: 'eyJ...' }, code: 'images/paginated', pointer: '/NextToken', lineAt: ['"NextToken"'] },
   { name: 'two repositories', details: [detail(1), detail(2, { repositoryName: 'web' })], code: 'images/mixed-repositories', pointer: '/imageDetails/1/repositoryName', lineAt: ['"web"'] },
+  { name: 'two registries', details: [detail(1), detail(2, { registryId: '210987654321' })], code: 'images/mixed-registries', pointer: '/imageDetails/1/registryId', lineAt: ['"210987654321"'] },
   { name: 'negative size', details: [detail(1, { imageSizeInBytes: -1 })], code: 'images/out-of-range', pointer: '/imageDetails/0/imageSizeInBytes', lineAt: ['"imageSizeInBytes"'] },
   { name: 'null tags', details: [detail(1, { imageTags: null })], code: 'images/null-value', pointer: '/imageDetails/0/imageTags', lineAt: ['"imageTags"'] },
 ];
@@ -82,6 +83,15 @@ describe('parseDescribeImages: rejected', () => {
     expect(problems.map((p) => p.code)).toEqual(['images/pull-before-push', 'images/duplicate-digest', 'images/duplicate-tag', 'images/archived-without-time']);
     const lines = problems.map((p) => p.location.line!);
     expect(lines).toEqual([...lines].sort((a, b) => a - b));
+  });
+
+  it('reports schema problems of one entry with the checks of the others', () => {
+    const t = textOf([detail(1, { imageTags: ['latest'] }), detail(2, { imageTags: ['latest'] }), detail(3, { imageDigest: 'sha256:x' })]);
+    const problems = problemsOf(() => parse(t));
+    expect(problems.map((p) => [p.code, p.location.pointer])).toEqual([
+      ['images/duplicate-tag', '/imageDetails/1/imageTags/0'],
+      ['images/bad-digest', '/imageDetails/2/imageDigest'],
+    ]);
   });
 
   it('rejects output that is not describe-images shaped', () => {

@@ -149,6 +149,16 @@ describe('parseBatchGetImage', () => {
     expect(problems[0]!.message).toContain(`manifest ${D(2)} is not valid JSON`);
   });
 
+  it('reports schema problems together with manifest problems', () => {
+    const t = JSON.stringify({ images: [entry(1, 'nope'), { imageId: { imageDigest: 'sha256:1' }, imageManifest: '{}' }], failures: [{ imageId: {} }] }, null, 2);
+    const problems = problemsOf(() => parseBatchGetImage(parseJsonDocument(t, 'b.json')));
+    expect(problems.map((p) => [p.code, p.location.pointer])).toEqual([
+      ['manifests/not-json', '/images/0/imageManifest'],
+      ['manifests/bad-digest', '/images/1/imageId/imageDigest'],
+      ['manifests/missing-property', '/failures/0'],
+    ]);
+  });
+
   it('rejects entries without a digest or manifest (schema)', () => {
     const t = JSON.stringify({ images: [{ imageId: { imageTag: 'v1' }, imageManifest: '{}' }, { imageId: { imageDigest: D(1) } }] }, null, 2);
     const problems = problemsOf(() => parseBatchGetImage(parseJsonDocument(t, 'b.json')));

@@ -233,6 +233,17 @@ describe('parsePolicyText: JSON syntax', () => {
   });
 });
 
+describe('parsePolicyText: duplicate properties', () => {
+  it('rejects a property given twice as ambiguous', () => {
+    const t = JSON.stringify({ rules: [rule()] }, null, 2).replace('"countNumber": 10', '"countNumber": 10,\n        "countNumber": 100');
+    const r = parsePolicyText(t, { file: 'p' });
+    expect(r.policy).toBeUndefined();
+    expect(r.problems.map((p) => [p.code, p.location.line, p.message])).toEqual([
+      ['json/duplicate-key', lineOf(t, '"countNumber": 100'), "duplicate property 'countNumber': which of its values counts is ambiguous"],
+    ]);
+  });
+});
+
 describe('parsePolicyText: archive minimum warning', () => {
   it('accepts sinceImageTransitioned below 90 days with a warning', () => {
     const t = text({ rules: [archiveExpire(1, { countNumber: 30 })] });

@@ -85,7 +85,7 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
 
 async function policyDiff(base: string, policies: LintedPolicy[], config: LintConfig, cwd: string, runState: StateRunner | undefined): Promise<ReportDiff> {
   const [{ loadBaseSources, pairSources }, { diffPolicies }] = await Promise.all([import('../../lint/base.js'), import('../../lint/diff.js')]);
-  const baseSources = await loadBaseSources(displayPath(base, cwd), policies.map((p) => p.linted.source));
+  const baseSources = await loadBaseSources(base, policies.map((p) => p.linted.source), cwd);
   const basePolicies = lintAll(baseSources.sources, config, runState);
   const pairs = pairSources(baseSources, basePolicies.map((p) => ({ ...p, source: p.linted.source })), policies.map((p) => ({ ...p, source: p.linted.source })));
   const visible = (f: Finding): boolean => !config.ignore.some((e) => ignoreMatches(e, f, cwd));

@@ -41,7 +41,7 @@ export const catchAllSmallCount: PolicyCheck = {
       const draft: FindingDraft = {
         message:
           `rule ${rule.rulePriority} keeps only the newest ${s.countNumber} of ${describeSelection(rule)} and expires the rest: ` +
-          `${s.countNumber + 1} pushes in a row (a burst of CI builds) would delete every older image, production included ` +
+          `${s.countNumber} pushes in a row (a burst of CI builds) push every image there today out of the count, production included ` +
           `(threshold: ${minimum})`,
         location: context.locate(rulePointer(index, 'selection', 'countNumber')),
         rulePriority: rule.rulePriority,

@@ -63,3 +63,8 @@ export function selectionPointer(rule: LifecycleRule, index: number): string {
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** `1 image`, `3 images`. */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

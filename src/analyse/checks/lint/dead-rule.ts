@@ -1,6 +1,6 @@
 import { ruleStorageClass } from '../../../model/policy.js';
 import { docsLink, type FindingDraft, type RepositoryCheck } from '../types.js';
-import { describeSelection, lintPolicy } from './common.js';
+import { count, describeSelection, lintPolicy } from './common.js';
 import { identifiedToday, transitionsImages } from './state-common.js';
 
 // A rule that selects none of the repository's images today: usually a typo in a prefix, a tag
@@ -31,7 +31,7 @@ export const deadRule: RepositoryCheck = {
       if (identifiedToday(context, rule).length > 0) continue;
       const inClass = context.horizon.first.decisions.filter((d) => (storageClass === 'archive' ? d.image.imageStatus === 'ARCHIVED' : d.image.imageStatus === 'ACTIVE')).length;
       out.push({
-        message: `rule ${rule.rulePriority} (${describeSelection(rule)}) identifies none of the ${inClass} ${storageClass}-storage images of ${context.repositoryName} today`,
+        message: `rule ${rule.rulePriority} (${describeSelection(rule)}) identifies none of the ${count(inClass, `${storageClass}-storage image`)} of ${context.repositoryName} today`,
         repositoryName: context.repositoryName,
         rulePriority: rule.rulePriority,
         evidence: { storageClass, imagesInStorageClass: inClass },

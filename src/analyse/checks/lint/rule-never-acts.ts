@@ -1,5 +1,5 @@
 import { docsLink, type FindingDraft, type RepositoryCheck } from '../types.js';
-import { describeSelection, lintPolicy } from './common.js';
+import { count, describeSelection, lintPolicy } from './common.js';
 import { identifiedToday } from './state-common.js';
 
 // A rule that selects images but acts on none over the whole horizon: harmless, but often not what
@@ -32,7 +32,7 @@ export const ruleNeverActs: RepositoryCheck = {
       const firstBy = context.horizon.first.decisions.filter((d) => d.protectingRulePriority === rule.rulePriority).length;
       out.push({
         message:
-          `rule ${rule.rulePriority} (${describeSelection(rule)}) identifies ${identified} images of ${context.repositoryName} but acts on none ` +
+          `rule ${rule.rulePriority} (${describeSelection(rule)}) identifies ${count(identified, 'image')} of ${context.repositoryName} but acts on none ` +
           `within ${context.days} days${firstBy === 0 ? ' (higher-priority rules identify all of them first)' : ''}`,
         repositoryName: context.repositoryName,
         rulePriority: rule.rulePriority,
