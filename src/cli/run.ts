@@ -50,8 +50,21 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         };
       },
     )
+    .command(
+      'lint [paths..]',
+      'Check lifecycle policies where they live (policy JSON, Terraform plans, CloudFormation, CDK) before they merge',
+      (y) => analysisOptions(stateOptions(y))
+        .positional('paths', { type: 'string', array: true, describe: 'Files or directories to search (default: the current directory)' })
+        .option('format', { type: 'string', describe: 'Output format: table, json, sarif, markdown, github (default: table on a terminal, json otherwise)' })
+        .option('config', { type: 'string', describe: 'Configuration file (default: .ecr-lifeguard.json in the current directory, when present)' })
+        .option('base', { type: 'string', describe: 'Compare with this policy file, or the same files at this git revision' })
+        .option('skip-other-files', { type: 'boolean', describe: 'Skip files given explicitly that hold no lifecycle policy (for pre-commit)' }),
+      (args) => {
+        handler = { args, run: async (a, io2) => (await import('./commands/lint.js')).runLint(camel(a), io2) };
+      },
+    )
     .option('debug', { type: 'boolean', describe: 'Show stack traces of unexpected errors' })
-    .demandCommand(1, 'Give a command: dry-run')
+    .demandCommand(1, 'Give a command: dry-run, lint')
     .strict()
     .version(VERSION)
     .help()

@@ -114,21 +114,39 @@ function snippet(text: string, offset: number): string {
   return s === '' ? 'end of input' : JSON.stringify(s);
 }
 
-/** Strict JSON parse (no comments, no trailing commas, no duplicate keys) keeping the node tree. */
+/**
+ * Above this size, documents are machine output (describe-images, batch-get-image): they are parsed
+ * with JSON.parse alone and the positional tree is built only if a problem needs locating. Below it,
+ * the tree is built up front to reject duplicate keys too.
+ */
+export const DUPLICATE_KEY_CHECK_LIMIT = 1024 * 1024;
+
+/** Strict JSON parse (no comments, no trailing commas; no duplicate keys in documents up to 1 MiB). */
 export function parseJsonText(text: string): ParsedJson {
   if (text.trim() === '') return { problems: [{ offset: 0, code: 'json/empty', message: 'the file is empty', expected: 'a JSON document' }] };
-  const errors: jsonc.ParseError[] = [];
-  const tree = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const first = errors[0];
-  if (first) return { tree, problems: [describeSyntaxError(text, tree, first)] };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    // jsonc-parser accepted something JSON.parse does not: keep the engine's word for it.
-    return { tree, problems: [{ offset: 0, code: 'json/syntax', message: `invalid JSON: ${(e as Error).message}` }] };
+    return describeInvalid(text, e as Error);
   }
+  if (text.length > DUPLICATE_KEY_CHECK_LIMIT) return { value, problems: [] };
+  const tree = buildTree(text).tree;
   return { tree, value, problems: duplicateKeys(tree) };
+}
+
+function buildTree(text: string): { tree: JsonNode | undefined; errors: jsonc.ParseError[] } {
+  const errors: jsonc.ParseError[] = [];
+  const tree = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  return { tree, errors };
+}
+
+/** JSON.parse failed: let the positional parser say where and why. */
+function describeInvalid(text: string, e: Error): ParsedJson {
+  const { tree, errors } = buildTree(text);
+  const first = errors[0];
+  if (first) return { tree, problems: [describeSyntaxError(text, tree, first)] };
+  return { tree, problems: [{ offset: 0, code: 'json/syntax', message: `invalid JSON: ${e.message}` }] };
 }
 
 function describeSyntaxError(text: string, tree: JsonNode | undefined, err: jsonc.ParseError): RawJsonProblem {
@@ -186,20 +204,24 @@ export function locateInTree(
 
 export function parseJsonDocument(text: string, file: string): JsonDocument {
   const parsed = parseJsonText(text);
-  const toLineColumn = makeOffsetLocator(text);
+  let locator: ((offset: number) => LineColumn) | undefined;
+  const toLineColumn = (offset: number) => (locator ??= makeOffsetLocator(text))(offset);
   if (parsed.problems.length > 0) {
     throw new InputError(
       parsed.problems.map((p): InputProblem => ({ location: { file, ...toLineColumn(p.offset) }, code: p.code, message: p.message, found: p.found, expected: p.expected })),
     );
   }
-  const tree = parsed.tree;
+  let tree = parsed.tree;
+  const treeOf = () => (tree ??= buildTree(text).tree);
   return {
     file,
     text,
     value: parsed.value,
-    tree,
+    get tree() {
+      return treeOf();
+    },
     locate(pointer) {
-      const node = findNodeAtPointer(tree, pointer);
+      const node = findNodeAtPointer(treeOf(), pointer);
       return node ? toLineColumn(node.offset) : undefined;
     },
   };

@@ -45,11 +45,35 @@ const LOAD_CONCURRENCY = 16;
 // ECR's repository name grammar (2 to 256 characters).
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
-export async function loadSnapshot(dir: string): Promise<Snapshot> {
+/** A snapshot opened for reading one repository at a time (audits of large registries keep memory bounded). */
+export interface OpenedSnapshot {
+  dir: string;
+  registry: RegistryInfo;
+  /** Repository folders relative to dir, sorted. */
+  folders: string[];
+  /** Loads one folder; throws InputError with that repository's problems. */
+  load(folder: string): Promise<SnapshotRepository>;
+}
+
+export async function openSnapshot(dir: string): Promise<OpenedSnapshot> {
   await assertDirectory(dir);
-  const problems: InputProblem[] = [];
-  const registry = (await collectProblems(problems, () => loadRegistry(dir))) ?? {};
+  const registry = await loadRegistry(dir);
   const folders = await findRepositoryFolders(dir);
+  assertFolders(dir, folders);
+  return {
+    dir,
+    registry,
+    folders,
+    async load(folder) {
+      const problems: InputProblem[] = [];
+      const repo = await loadRepository(dir, folder, registry, problems);
+      throwIfProblems(problems);
+      return repo!;
+    },
+  };
+}
+
+function assertFolders(dir: string, folders: string[]): void {
   if (folders.length === 0) {
     throw new InputError([
       {
@@ -60,6 +84,14 @@ export async function loadSnapshot(dir: string): Promise<Snapshot> {
       },
     ]);
   }
+}
+
+export async function loadSnapshot(dir: string): Promise<Snapshot> {
+  await assertDirectory(dir);
+  const problems: InputProblem[] = [];
+  const registry = (await collectProblems(problems, () => loadRegistry(dir))) ?? {};
+  const folders = await findRepositoryFolders(dir);
+  assertFolders(dir, folders);
   const repositories: SnapshotRepository[] = [];
   // A bounded pool: large registries have thousands of folders, and each opens up to four files.
   let next = 0;
@@ -88,12 +120,16 @@ async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;
 }
 
-/** Folders (relative to dir, sorted) holding describe-images.json; hidden folders and symlinks are not followed. */
+/**
+ * Folders (relative to dir, sorted) holding describe-images.json, or only repository.json (a repository
+ * the live snapshot could not read completely: it must not vanish from an audit). Hidden folders and
+ * symlinks are not followed.
+ */
 async function findRepositoryFolders(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (abs: string): Promise<void> => {
     const entries = await readdir(abs, { withFileTypes: true });
-    if (entries.some((e) => e.name === SNAPSHOT_FILES.images && !e.isDirectory())) out.push(relative(dir, abs));
+    if (entries.some((e) => (e.name === SNAPSHOT_FILES.images || e.name === SNAPSHOT_FILES.repository) && !e.isDirectory())) out.push(relative(dir, abs));
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (e.isDirectory() && !e.name.startsWith('.')) await walk(join(abs, e.name));
     }
@@ -119,7 +155,7 @@ async function loadRegistry(dir: string): Promise<RegistryInfo> {
 interface RepositoryFile {
   repositoryName: string;
   registryId?: string;
-  lifecyclePolicyStatus: 'present' | 'none';
+  lifecyclePolicyStatus: 'present' | 'none' | 'unknown';
   complete: boolean;
   incompleteReason?: string;
   snapshotAt?: string;
@@ -154,6 +190,23 @@ async function loadRepository(dir: string, folder: string, registry: RegistryInf
     problem({ file: abs }, 'snapshot/bad-repository-name', `folder ${JSON.stringify(repositoryName)} is not a valid ECR repository name`, JSON.stringify(repositoryName), 'lowercase letters, digits, . _ - separators and / between path components, 2 to 256 characters');
   }
 
+  const repoPath = file(SNAPSHOT_FILES.repository);
+  const repoFile = (await exists(repoPath)) ? await collectProblems(problems, () => loadRepositoryFile(repoPath)) : undefined;
+  if (!(await exists(file(SNAPSHOT_FILES.images)))) {
+    // Only repository.json: the live snapshot could not read the images. Incomplete, never "no images".
+    if (repoFile && !repoFile.value.complete) {
+      return {
+        repositoryName,
+        state: { repositoryName, ...(repoFile.value.registryId !== undefined ? { registryId: repoFile.value.registryId } : {}), images: [], manifests: new Map(), manifestsLoaded: false },
+        policyStatus: 'unknown',
+        complete: false,
+        incompleteReason: repoFile.value.incompleteReason ?? 'the images could not be read',
+        manifestFailures: [],
+      };
+    }
+    if (repoFile) problem(locationIn(repoFile.doc, '/complete'), 'snapshot/images-missing', `${SNAPSHOT_FILES.repository} says the snapshot is complete, but ${SNAPSHOT_FILES.images} is missing`, 'true', `${SNAPSHOT_FILES.images} next to it, or "complete": false`);
+    return undefined;
+  }
   const images = await collectProblems(problems, async () => {
     const doc = await readJsonDocument(file(SNAPSHOT_FILES.images));
     assertInputKind(doc, ['describe-images'], `a snapshot's ${SNAPSHOT_FILES.images} holds`);
@@ -171,8 +224,6 @@ async function loadRepository(dir: string, folder: string, registry: RegistryInf
   const policyPath = file(SNAPSHOT_FILES.policy);
   const hasPolicy = await exists(policyPath);
   const policy = hasPolicy ? await collectProblems(problems, () => loadPolicyFile(policyPath, `a snapshot's ${SNAPSHOT_FILES.policy} holds`)) : undefined;
-  const repoPath = file(SNAPSHOT_FILES.repository);
-  const repoFile = (await exists(repoPath)) ? await collectProblems(problems, () => loadRepositoryFile(repoPath)) : undefined;
 
   // Consistency between the files and the folder they sit in.
   const mismatch = (location: InputProblem['location'], what: string, found: string, expected: string): void =>

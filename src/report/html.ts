@@ -222,6 +222,10 @@ export const formatHtml: Formatter = (report: Report, context: FormatContext) =>
     body.push('</section>');
   }
 
+  // Lint readers come for the findings; audit readers for the repositories first.
+  const findingsSection = `<section id="findings"><h2>${h(`Findings (${formatCount(report.findings.length)})`)}</h2>` +
+    (report.findings.length ? findingsTable(report.findings, metas, true, 'findings-table') : '<p>No findings.</p>') + '</section>';
+  if (context.command === 'lint') body.push(findingsSection);
   if (context.command === 'lint' && report.policies) body.push(policiesSection(report));
   if (report.diff) body.push(diffSection(report, metas));
 
@@ -250,9 +254,7 @@ export const formatHtml: Formatter = (report: Report, context: FormatContext) =>
     body.push('</section>');
   }
 
-  body.push(`<section id="findings"><h2>${h(`Findings (${formatCount(report.findings.length)})`)}</h2>`);
-  body.push(report.findings.length ? findingsTable(report.findings, metas, true, 'findings-table') : '<p>No findings.</p>');
-  body.push('</section>');
+  if (context.command !== 'lint') body.push(findingsSection);
 
   if (report.storage) {
     const lines = storageLines(report.storage);

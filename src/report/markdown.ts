@@ -3,6 +3,7 @@ import type { Finding } from '../model/finding.js';
 import type { FateChange, Report, ReportDiff, ReportPolicy } from './model.js';
 import { displayTags, short } from './model.js';
 import type { FormatContext, Formatter } from './formatter.js';
+import { safeHref } from './html/escape.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import { countSeverities, formatBytes, formatCount, plural, repositoriesByRisk, reportTotals, type SeverityCounts } from './storage-text.js';
 
@@ -55,7 +56,7 @@ function verdict(c: SeverityCounts, scope: string): string {
 }
 
 function checkCell(id: string, metas: Map<string, CheckMeta>): string {
-  const docs = metas.get(id)?.docs;
+  const docs = safeHref(metas.get(id)?.docs ?? '');
   return docs ? `[${mdCode(id)}](${docs.replace(/[()\s]/g, encodeURIComponent)})` : mdCode(id);
 }
 

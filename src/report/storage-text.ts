@@ -154,17 +154,19 @@ export function registryStorage(report: Report): StorageView | undefined {
     if (now) total.now = now;
     if (horizon) total.horizon = horizon;
   }
-  // Sum the step functions on every day any repository changes.
+  // Sum the step functions on every day any repository changes (one cursor per repository).
   const daySet = [...new Set(views.flatMap((v) => v.byDay.map((d) => d.day)))].sort((a, b) => a - b);
+  const cursors = views.map(() => -1);
   for (const day of daySet) {
     const entry: StorageDayView = { day, bytesFreed: 0, bytesMovedToArchive: 0 };
-    for (const v of views) {
-      const last = [...v.byDay].reverse().find((d) => d.day <= day);
-      if (!last) continue;
+    views.forEach((v, i) => {
+      while (cursors[i]! + 1 < v.byDay.length && v.byDay[cursors[i]! + 1]!.day <= day) cursors[i]!++;
+      const last = v.byDay[cursors[i]!];
+      if (!last) return;
       entry.bytesFreed += last.bytesFreed;
       entry.bytesMovedToArchive += last.bytesMovedToArchive;
       if (last.date !== undefined && last.day === day) entry.date = last.date;
-    }
+    });
     total.byDay.push(entry);
   }
   return total;
@@ -307,16 +309,22 @@ export function reportTotals(report: Report): ReportTotals {
   return totals;
 }
 
-/** Actions by day (0..days) and kind, from the repositories' timelines. */
-export function actionsByDay(repositories: readonly ReportRepository[], days: number): Array<{ day: number; date?: string; EXPIRE: number; TRANSITION: number }> {
-  const out = Array.from({ length: Math.max(0, days) + 1 }, (_, day) => ({ day, EXPIRE: 0, TRANSITION: 0 }) as { day: number; date?: string; EXPIRE: number; TRANSITION: number });
+export interface DayActions {
+  day: number;
+  EXPIRE: number;
+  TRANSITION: number;
+}
+
+/** Actions by day (0..days) and kind, from the repositories' timelines (without one: the actions now). */
+export function actionsByDay(repositories: readonly ReportRepository[], days: number): DayActions[] {
+  const out: DayActions[] = Array.from({ length: Math.max(0, days) + 1 }, (_, day) => ({ day, EXPIRE: 0, TRANSITION: 0 }));
   for (const r of repositories) {
-    const entries = r.timeline.length > 0 ? r.timeline : r.images.filter((i) => i.action !== 'KEEP').map((i) => ({ day: 0, action: i.action as 'EXPIRE' | 'TRANSITION', date: undefined }));
+    const entries = r.timeline.length > 0
+      ? r.timeline
+      : r.images.flatMap((i) => (i.action === 'KEEP' ? [] : [{ day: 0, action: i.action }]));
     for (const t of entries) {
       const slot = out[t.day];
-      if (!slot) continue;
-      slot[t.action]++;
-      if (t.date !== undefined) slot.date ??= t.date;
+      if (slot) slot[t.action]++;
     }
   }
   return out;

@@ -18,7 +18,7 @@ const hostile = formatHtml(fixture('hostile'), context('audit', {
 describe('html report markup', () => {
   it('is one self-contained document: inline style and script, nothing fetched', () => {
     expect(audit.startsWith('<!doctype html>\n<html lang="en">')).toBe(true);
-    expect(audit).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`);
+    expect(audit).toContain('<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;');
     expect(audit.match(/<script\b[^>]*>/g)).toEqual(['<script>']);
     expect(audit).not.toMatch(/<link\b(?![^>]*rel="icon" href="data:,")/);
     expect(audit).not.toMatch(/\ssrc=/);
@@ -37,6 +37,17 @@ describe('html report markup', () => {
     expect(hostile).toContain('evil/&lt;script&gt;alert(&quot;repo&quot;)&lt;/script&gt;');
     expect(hostile.match(/<script\b[^>]*>/g)).toEqual(['<script>']);
     expect(hostile).not.toContain('javascript:');
+  });
+
+  it('for lint: verdict over policies, findings first, then policies and the policy diff', () => {
+    const lint = formatHtml(fixture('lint'), context('lint'));
+    expect(lint).toContain('<p id="verdict" class="verdict error">2 errors, 2 warnings, 1 info in 3 policies.</p>');
+    const at = (s: string) => lint.indexOf(s);
+    expect(at('<section id="findings">')).toBeGreaterThan(0);
+    expect(at('<section id="findings">')).toBeLessThan(at('<section id="policies">'));
+    expect(at('<section id="policies">')).toBeLessThan(at('<section id="diff">'));
+    expect(lint).toContain('<h3>Findings introduced (1)</h3>');
+    expect(lint).toContain('<td><strong>in use</strong></td><td>KEEP</td><td><strong>EXPIRE 2026-12-02 (rule 1)</strong></td>');
   });
 
   it('is deterministic and independent of input order', () => {
@@ -157,6 +168,12 @@ describe.skipIf(!haveChromium)('html report in headless Chromium', () => {
 
     expect(errors).toEqual([]);
     expect(requests).toEqual([url]);
+    await page.context().close();
+  });
+
+  it('records requests a page makes (control for the assertions above)', async () => {
+    const { page, url, requests } = await open('control', '<!doctype html><title>control</title><img src="http://127.0.0.1:9/pixel.png">');
+    expect(requests).toEqual([url, 'http://127.0.0.1:9/pixel.png']);
     await page.context().close();
   });
 

@@ -30,6 +30,8 @@ export interface LintArgs {
   format?: string;
   failOn?: string;
   output?: string;
+  /** Files given explicitly that hold no lifecycle policy are skipped instead of being an error (pre-commit passes every changed file). */
+  skipOtherFiles?: boolean;
 }
 
 /** With state and no --days, lint looks this far ahead (rules that never act, fate changes). */
@@ -52,6 +54,7 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   const given = args.paths?.length ? args.paths : args.policy !== undefined ? [args.policy] : ['.'];
   const paths = given.map((p) => displayPath(p, io.cwd));
   const discovered = await discoverPolicySources(paths);
+  if (args.skipOtherFiles) discovered.problems = discovered.problems.filter((p) => p.code !== 'source/unrecognised');
   if (discovered.problems.length > 0) throw new InputError(discovered.problems);
   if (discovered.sources.length === 0) io.stderr(`ecr-lifeguard: no lifecycle policy found in ${paths.join(', ')}\n`);
 

@@ -28,7 +28,7 @@ footer { padding: 24px 20px; font-size: 12px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
 th, td { border: 1px solid var(--border); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: var(--bg-alt); font-weight: 600; }
-td.mono { white-space: nowrap; }
+td.mono, td a code { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr[data-repo] { cursor: pointer; }
 tr[data-repo]:hover { background: #eef5ff; }

@@ -1,4 +1,4 @@
-import { formatBytes, formatCount } from '../storage-text.js';
+import { formatBytes, formatCount, type DayActions } from '../storage-text.js';
 import { attrs, esc } from './escape.js';
 
 // An inline SVG chart: actions per day as stacked bars (expired, archived) and, on a second axis, the
@@ -6,12 +6,6 @@ import { attrs, esc } from './escape.js';
 // Plain arithmetic, fixed decimals: the same input gives the same bytes.
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-export interface DayActions {
-  day: number;
-  EXPIRE: number;
-  TRANSITION: number;
-}
 
 export interface ChartInput {
   id: string;

@@ -18,14 +18,18 @@ export const deadRule: RepositoryCheck = {
       'None of the repository\'s current images matches the rule\'s tag selection in its storage class, so the rule does ' +
       'nothing: often a mistyped prefix, a tag scheme that changed (v1.2 vs release-1.2), or ANDed list entries. Compare ' +
       'the selection with the tags in describe-images output. Archive-class rules are not reported while another rule ' +
-      'transitions images, since archived images appear later.',
+      'transitions images, since archived images appear later, nor are rules that act later within the horizon.',
     docs: docsLink(id),
   },
   run(context) {
     const policy = lintPolicy(context);
     if (!policy) return [];
     const out: FindingDraft[] = [];
+    // A rule can identify nothing today and still act later (children of an index archived today are
+    // ordinary images from the next run): those are not dead.
+    const acting = new Set(context.horizon.timeline.map((t) => t.appliedRulePriority));
     for (const rule of policy.rules) {
+      if (acting.has(rule.rulePriority)) continue;
       const storageClass = ruleStorageClass(rule);
       if (storageClass === 'archive' && transitionsImages(policy.rules)) continue;
       if (identifiedToday(context, rule).length > 0) continue;

@@ -13,7 +13,8 @@ export const unresolvedPolicy: PolicyCheck = {
     defaultSeverity: 'warning',
     description: 'A lifecycle policy whose text cannot be resolved statically (CloudFormation intrinsics, Terraform unknown values), so it was not checked.',
     help:
-      'The policy text is computed at deployment time (for example `Fn::Sub` with a parameter, `Fn::ImportValue`, or a ' +
+      'The policy text is computed at deployment time (for example `Fn::ImportValue`, `Fn::GetAtt`, a `Ref` to a parameter ' +
+      'without Default, or a ' +
       'Terraform value known only after apply), so no check could examine it. Write the policy as a literal string, or ' +
       'lint the rendered template (`cdk synth`, `terraform show -json` of a plan where the value is known).',
     docs: docsLink(id),
