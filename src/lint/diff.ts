@@ -49,40 +49,45 @@ export function describeRule(rule: LifecycleRule): string {
   return `${rule.action.type} ${what}${s.storageClass === 'archive' ? ' (archive)' : ''}, ${count}`;
 }
 
+/** Which images a rule looks at, without count or action: a rule edited in place keeps it. */
+function ruleSelectionKey(rule: LifecycleRule): string {
+  const s = rule.selection;
+  return JSON.stringify([s.tagStatus, s.tagPrefixList ?? null, s.tagPatternList ?? null, s.storageClass ?? 'standard']);
+}
+
+function fieldChanges(b: LifecycleRule, a: LifecycleRule): string {
+  const fields = [['rulePriority', (r: LifecycleRule) => r.rulePriority] as [string, (r: LifecycleRule) => unknown], ...FIELDS];
+  return fields.filter(([, get]) => JSON.stringify(get(a)) !== JSON.stringify(get(b))).map(([name, get]) => `${name} ${show(get(b))} -> ${show(get(a))}`).join('; ');
+}
+
 /**
- * Rules matched between the two policies: same content (possibly moved to another priority), then
- * same priority with field changes; the rest are added or removed.
+ * Rules matched between the two policies, in passes: unchanged (same priority and content); moved
+ * (same content); edited (same tag selection, else same priority); the rest are added or removed.
  */
 export function diffRules(base: LifecyclePolicy | undefined, next: LifecyclePolicy | undefined): RuleChange[] {
-  const before = [...(base?.rules ?? [])];
-  const after = [...(next?.rules ?? [])];
+  const before = [...(base?.rules ?? [])].sort((x, y) => x.rulePriority - y.rulePriority);
+  const after = [...(next?.rules ?? [])].sort((x, y) => x.rulePriority - y.rulePriority);
   const changes: RuleChange[] = [];
-  const take = <T>(list: T[], i: number): T => list.splice(i, 1)[0]!;
-  // Unchanged: same priority, same content.
-  for (let i = after.length - 1; i >= 0; i--) {
-    const j = before.findIndex((b) => b.rulePriority === after[i]!.rulePriority && ruleContent(b) === ruleContent(after[i]!));
-    if (j >= 0) {
-      take(before, j);
-      take(after, i);
+  const passes: Array<(b: LifecycleRule, a: LifecycleRule) => boolean> = [
+    (b, a) => b.rulePriority === a.rulePriority && ruleContent(b) === ruleContent(a),
+    (b, a) => ruleContent(b) === ruleContent(a),
+    (b, a) => ruleSelectionKey(b) === ruleSelectionKey(a),
+    (b, a) => b.rulePriority === a.rulePriority,
+  ];
+  passes.forEach((same, pass) => {
+    for (let i = 0; i < after.length; ) {
+      const j = before.findIndex((b) => same(b, after[i]!));
+      if (j < 0) {
+        i++;
+        continue;
+      }
+      const [b] = before.splice(j, 1);
+      const [a] = after.splice(i, 1);
+      if (pass === 0) continue;
+      const summary = pass === 1 ? `rulePriority ${b!.rulePriority} -> ${a!.rulePriority} (${describeRule(a!)})` : fieldChanges(b!, a!);
+      changes.push({ change: 'changed', rulePriority: a!.rulePriority, summary });
     }
-  }
-  // Moved: same content, other priority.
-  for (let i = after.length - 1; i >= 0; i--) {
-    const j = before.findIndex((b) => ruleContent(b) === ruleContent(after[i]!));
-    if (j < 0) continue;
-    const b = take(before, j);
-    const a = take(after, i);
-    changes.push({ change: 'changed', rulePriority: a.rulePriority, summary: `rulePriority ${b.rulePriority} -> ${a.rulePriority} (${describeRule(a)})` });
-  }
-  // Edited in place: same priority.
-  for (let i = after.length - 1; i >= 0; i--) {
-    const j = before.findIndex((b) => b.rulePriority === after[i]!.rulePriority);
-    if (j < 0) continue;
-    const b = take(before, j);
-    const a = take(after, i);
-    const fields = FIELDS.filter(([, get]) => JSON.stringify(get(a)) !== JSON.stringify(get(b))).map(([name, get]) => `${name} ${show(get(b))} -> ${show(get(a))}`);
-    changes.push({ change: 'changed', rulePriority: a.rulePriority, summary: fields.join('; ') });
-  }
+  });
   for (const a of after) changes.push({ change: 'added', rulePriority: a.rulePriority, summary: describeRule(a) });
   for (const b of before) changes.push({ change: 'removed', rulePriority: b.rulePriority, summary: describeRule(b) });
   const order = { removed: 0, changed: 1, added: 2 };

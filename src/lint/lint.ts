@@ -66,6 +66,16 @@ function countRules(text: string): number {
   }
 }
 
+/** Source problems that are the policy's fault (a deployment would fail), reported as ECR rejections rather than input errors. */
+const SOURCE_REJECTIONS = new Set(['source/policy-not-string']);
+
+/** Splits discovery problems: rejections become findings; the rest (unreadable, unparseable) are input errors. */
+export function sourceProblemFindings(problems: readonly InputProblem[], config: LintConfig): { findings: Finding[]; inputProblems: InputProblem[] } {
+  const findings: Finding[] = [];
+  collect(ecrRejectsPolicy.meta, rejectionDrafts(problems.filter((p) => SOURCE_REJECTIONS.has(p.code))), config, findings);
+  return { findings, inputProblems: problems.filter((p) => !SOURCE_REJECTIONS.has(p.code)) };
+}
+
 export function lintSource(source: PolicySource, config: LintConfig): LintedSource {
   const report: ReportPolicy = {
     file: source.file, name: source.name, format: source.format, ruleCount: 0, valid: false, location: source.location,

@@ -45,10 +45,12 @@ export interface LintReportInput {
   now: number;
   days: number;
   diff?: ReportDiff;
+  /** Findings that belong to no policy source (e.g. a policy value that is not a string). */
+  otherFindings?: readonly Finding[];
 }
 
 export function buildLintReport(input: LintReportInput): Report {
-  const all = input.policies.flatMap((p) => p.findings);
+  const all = [...input.policies.flatMap((p) => p.findings), ...(input.otherFindings ?? [])];
   const { findings, ignored } = applyIgnores(all, input.config, input.cwd);
   const report: Report = {
     tool: { name: TOOL_NAME, version: VERSION },

@@ -2,7 +2,7 @@ import type { Finding } from '../model/finding.js';
 import type { FormatContext, Formatter } from './formatter.js';
 import type { Report } from './model.js';
 import { primaryPosition, relativeFile, sortedFindings } from './sarif.js';
-import { countSeverities, formatCount, plural, reportTotals } from './storage-text.js';
+import { countSeverities, formatCount, originLabel, plural, reportTotals } from './storage-text.js';
 
 // GitHub Actions workflow commands: one annotation per finding, on the file and line it is about
 // (a policy value, or the first place the image is used). Escaping follows @actions/core's
@@ -29,7 +29,7 @@ function annotation(f: Finding, cwd: string): string {
   const lines = [f.message];
   // The annotation sits on the first use; the others are listed so none is lost.
   const others = f.location ? (f.origins ?? []) : (f.origins ?? []).slice(1);
-  for (const o of others) lines.push(`also used at ${relativeFile(o.file, cwd).path}${o.line !== undefined ? `:${o.line}` : ''}${o.path ? ` (${o.path})` : ''}`);
+  for (const o of others) lines.push(`also used at ${originLabel({ ...o, file: relativeFile(o.file, cwd).path })}`);
   return workflowCommand(
     command,
     [

@@ -1,14 +1,16 @@
 import type { CheckMeta } from '../analyse/checks/types.js';
+import { cmp } from '../analyse/graph.js';
 import type { Finding } from '../model/finding.js';
 import type { UseOrigin } from '../model/in-use.js';
 import type { FormatContext, Formatter } from './formatter.js';
 import { CONTENT_SECURITY_POLICY, SCRIPT, STYLE } from './html/assets.js';
 import { actionsChart, dayDate } from './html/chart.js';
 import { attrs, esc, safeHref } from './html/escape.js';
-import { displayTags, short, type FateChange, type Report, type ReportImage, type ReportRepository } from './model.js';
+import { displayTags, short, type Report, type ReportImage, type ReportRepository } from './model.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
-  actionsByDay, cumulativeBytesByDay, formatBytes, formatCount, plural, readStorage, repositoriesByRisk, reportTotals, storageLines, type RepositoryRisk, type SeverityCounts,
+  actionsByDay, compareFateChanges, cumulativeBytesByDay, fateText, formatBytes, formatCount, originLabel, plural, readStorage, repositoriesByRisk,
+  sortedRuleChanges, reportTotals, storageLines, type RepositoryRisk, type SeverityCounts,
 } from './storage-text.js';
 
 // One self-contained HTML file: summary, chart, repositories by risk with a drill-down per repository
@@ -33,13 +35,9 @@ function checkLink(id: string, metas: Map<string, CheckMeta>): string {
   return href ? `<a${attrs({ href, title: meta.description })}>${code(id)}</a>` : code(id);
 }
 
-function originText(o: UseOrigin): string {
-  return `${o.file}${o.line !== undefined ? `:${o.line}${o.column !== undefined ? `:${o.column}` : ''}` : ''}${o.path ? ` (${o.path})` : ''}`;
-}
-
 function originsList(origins: readonly UseOrigin[] | undefined): string {
   if (!origins?.length) return '';
-  return `<ul class="origins">${origins.map((o) => `<li>${code(originText(o))} <span class="muted">${h(o.format)}</span></li>`).join('')}</ul>`;
+  return `<ul class="origins">${origins.map((o) => `<li>${code(originLabel(o))} <span class="muted">${h(o.format)}</span></li>`).join('')}</ul>`;
 }
 
 function whereCell(f: Finding, withRepository: boolean): string {
@@ -139,18 +137,13 @@ function repositorySection(r: RepositoryRisk, anchor: string, report: Report, me
   return out.join('\n');
 }
 
-function fateText(f: FateChange['before']): string {
-  return f.action === 'KEEP' ? 'KEEP' : `${f.action}${f.date ? ` ${f.date.slice(0, 10)}` : ''}${f.appliedRulePriority !== undefined ? ` (rule ${f.appliedRulePriority})` : ''}`;
-}
-
 function diffSection(report: Report, metas: Map<string, CheckMeta>): string {
   const diff = report.diff!;
   const out = [`<section id="diff"><h2>${h(`Policy change against ${diff.base}`)}</h2>`];
   out.push(diff.ruleChanges.length
-    ? table(['Change', ['Rule', 'num'], 'Summary'], [...diff.ruleChanges].sort((a, b) => a.rulePriority - b.rulePriority || cmp(a.change, b.change) || cmp(a.summary, b.summary))
-      .map((c) => [td(h(c.change)), num(c.rulePriority), td(h(c.summary))]))
+    ? table(['Change', ['Rule', 'num'], 'Summary'], sortedRuleChanges(diff).map((c) => [td(h(c.change)), num(c.rulePriority), td(h(c.summary))]))
     : '<p>No rule changes.</p>');
-  const changes = [...diff.fateChanges].sort((a, b) => Number(b.inUse) - Number(a.inUse) || cmp(a.repositoryName, b.repositoryName) || cmp(a.imageDigest, b.imageDigest));
+  const changes = [...diff.fateChanges].sort(compareFateChanges);
   out.push(`<h3>Images that change fate (${h(formatCount(changes.length))})</h3>`);
   out.push(changes.length
     ? table(['Repository', 'Image', 'Tags', 'In use', 'Before', 'After'], changes.map((c) => [
@@ -207,7 +200,7 @@ export const formatHtml: Formatter = (report: Report, context: FormatContext) =>
     body.push(card('bytes-now', 'Bytes freed now', s?.now?.bytesFreed !== undefined ? formatBytes(s.now.bytesFreed) : 'n/a'));
     if (report.days > 0) body.push(card('bytes-horizon', `Bytes freed${within}`, s?.horizon?.bytesFreed !== undefined ? formatBytes(s.horizon.bytesFreed) : 'n/a'));
     if (s?.horizon?.bytesMovedToArchive) body.push(card('bytes-archived', `Bytes moved to archive${within}`, formatBytes(s.horizon.bytesMovedToArchive)));
-    body.push(card('findings', 'Findings', `${formatCount(totals.severities.error)} / ${formatCount(totals.severities.warning)} / ${formatCount(totals.severities.info)}`));
+    body.push(card('findings', 'Findings (errors / warnings / info)', `${formatCount(totals.severities.error)} / ${formatCount(totals.severities.warning)} / ${formatCount(totals.severities.info)}`));
     body.push('</dl>');
     if (s?.incomplete) body.push('<p class="muted">Bytes freed are a lower bound: some images have no manifest in the input.</p>');
     if (!s) body.push('<p class="muted">Bytes freed are not known: no manifests were supplied (batch-get-image). The chart counts actions instead.</p>');
@@ -284,7 +277,3 @@ export const formatHtml: Formatter = (report: Report, context: FormatContext) =>
     '',
   ].join('\n');
 };
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -1,11 +1,15 @@
 import type { CheckMeta } from '../analyse/checks/types.js';
+import { cmp } from '../analyse/graph.js';
 import type { Finding } from '../model/finding.js';
 import type { FateChange, Report, ReportDiff, ReportPolicy } from './model.js';
 import { displayTags, short } from './model.js';
 import type { FormatContext, Formatter } from './formatter.js';
 import { safeHref } from './html/escape.js';
 import { checkMetas, sortedFindings } from './sarif.js';
-import { countSeverities, formatBytes, formatCount, plural, repositoriesByRisk, reportTotals, type SeverityCounts } from './storage-text.js';
+import {
+  compareFateChanges, countSeverities, fateText, formatBytes, formatCount, plural, repositoriesByRisk, reportTotals, sortedRuleChanges,
+  type SeverityCounts,
+} from './storage-text.js';
 
 // GitHub-flavoured Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY: the verdict first,
 // tables next, long sections collapsed. Every value from the input is escaped: it may hold `|`,
@@ -132,19 +136,10 @@ function policiesTable(policies: readonly ReportPolicy[]): string[] {
   );
 }
 
-function fateText(f: FateChange['before']): string {
-  if (f.action === 'KEEP') return 'KEEP';
-  return `${f.action}${f.date ? ` ${f.date.slice(0, 10)}` : ''}${f.appliedRulePriority !== undefined ? ` (rule ${f.appliedRulePriority})` : ''}`;
-}
-
-function compareFate(a: FateChange, b: FateChange): number {
-  return Number(b.inUse) - Number(a.inUse) || cmp(a.repositoryName, b.repositoryName) || cmp(a.imageDigest, b.imageDigest);
-}
-
 function fateTable(changes: readonly FateChange[]): string[] {
   return table(
     ['Repository', 'Image', 'Tags', 'In use', 'Before', 'After'],
-    [...changes].sort(compareFate).map((c) => [
+    [...changes].sort(compareFateChanges).map((c) => [
       mdCode(c.repositoryName), mdCode(short(c.imageDigest)), mdText(displayTags(c.imageTags)),
       c.inUse ? '⚠️ **in use**' : '', fateText(c.before), `**${fateText(c.after)}**`,
     ]),
@@ -154,9 +149,7 @@ function fateTable(changes: readonly FateChange[]): string[] {
 export function diffMarkdown(diff: ReportDiff, metas: Map<string, CheckMeta>): string[] {
   const out = [`### Policy change against ${mdCode(diff.base)}`, ''];
   if (diff.ruleChanges.length) {
-    const rows = [...diff.ruleChanges]
-      .sort((a, b) => a.rulePriority - b.rulePriority || cmp(a.change, b.change) || cmp(a.summary, b.summary))
-      .map((r) => [mdText(r.change), String(r.rulePriority), mdText(r.summary)]);
+    const rows = sortedRuleChanges(diff).map((r) => [mdText(r.change), String(r.rulePriority), mdText(r.summary)]);
     out.push('**Rule changes**', '', ...table(['Change', 'Rule', 'Summary'], rows, ['l', 'r', 'l']), '');
   } else out.push('No rule changes.', '');
 
@@ -257,7 +250,3 @@ export const formatMarkdown: Formatter = (report: Report, context: FormatContext
   const lines = context.command === 'lint' ? lintMarkdown(report, context) : auditMarkdown(report, context);
   return lines.join('\n') + '\n';
 };
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

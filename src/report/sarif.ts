@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as checkRegistry from '../analyse/checks/index.js';
+import { cmp } from '../analyse/graph.js';
 import { DOCS_BASE, type CheckMeta } from '../analyse/checks/types.js';
 import { compareFindings, type Finding, type Severity } from '../model/finding.js';
 import type { UseOrigin } from '../model/in-use.js';
 import type { SourceLocation } from '../model/location.js';
 import type { FormatContext, Formatter } from './formatter.js';
 import { short, type Report } from './model.js';
+import { originLabel } from './storage-text.js';
 
 // SARIF 2.1.0: one run, one reportingDescriptor per registered check, one result per finding.
 // Paths are relative to %SRCROOT% (the working directory) so code scanning maps them onto the
@@ -145,7 +147,7 @@ function logicalLocations(f: Finding): SarifLocation['logicalLocations'] {
 }
 
 function originText(o: UseOrigin): string {
-  return `used at ${o.file}${o.line !== undefined ? `:${o.line}` : ''}${o.path ? ` (${o.path})` : ''} [${o.format}]`;
+  return `used at ${originLabel(o)} [${o.format}]`;
 }
 
 /**
@@ -268,8 +270,4 @@ function reportingDescriptor(m: CheckMeta): Record<string, unknown> {
 
 function pascalCase(id: string): string {
   return id.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

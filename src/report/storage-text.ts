@@ -1,7 +1,10 @@
+import { cmp } from '../analyse/graph.js';
 import type { Finding } from '../model/finding.js';
-import type { Report, ReportRepository } from './model.js';
+import type { UseOrigin } from '../model/in-use.js';
+import type { FateChange, Report, ReportDiff, ReportRepository } from './model.js';
 
-// Storage figures and report totals, shared by the table, Markdown and HTML formatters.
+// Storage figures, report totals and the small text helpers the table, Markdown, HTML, SARIF and
+// GitHub formatters share.
 // `storage` objects are whatever the analysis puts there (src/analyse/storage.ts: StorageSummary,
 // RegistryStorageTotals); they are read defensively so a formatter never throws on a new shape.
 
@@ -262,7 +265,7 @@ export function repositoriesByRisk(report: Report): RepositoryRisk[] {
       b.severities.warning - a.severities.warning ||
       (b.bytesFreed ?? 0) - (a.bytesFreed ?? 0) ||
       b.actionsOverHorizon - a.actionsOverHorizon ||
-      (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+      cmp(key(a), key(b)),
   );
 }
 
@@ -303,7 +306,7 @@ export function reportTotals(report: Report): ReportTotals {
     }
   }
   for (const u of report.unreadableRepositories ?? []) totals.incompleteRepositories.push({ ...u, unreadable: true });
-  totals.incompleteRepositories.sort((a, b) => (a.repositoryName < b.repositoryName ? -1 : a.repositoryName > b.repositoryName ? 1 : 0) || Number(a.unreadable) - Number(b.unreadable));
+  totals.incompleteRepositories.sort((a, b) => cmp(a.repositoryName, b.repositoryName) || Number(a.unreadable) - Number(b.unreadable));
   const storage = registryStorage(report);
   if (storage) totals.storage = storage;
   return totals;
@@ -328,4 +331,26 @@ export function actionsByDay(repositories: readonly ReportRepository[], days: nu
     }
   }
   return out;
+}
+
+// Text shared by several formats.
+
+/** `file:line:column (path)`, as much as the origin knows. */
+export function originLabel(o: UseOrigin): string {
+  return `${o.file}${o.line !== undefined ? `:${o.line}${o.column !== undefined ? `:${o.column}` : ''}` : ''}${o.path ? ` (${o.path})` : ''}`;
+}
+
+/** One side of a fate change: `KEEP`, or `EXPIRE 2026-12-02 (rule 1)`. */
+export function fateText(f: FateChange['before']): string {
+  if (f.action === 'KEEP') return 'KEEP';
+  return `${f.action}${f.date ? ` ${f.date.slice(0, 10)}` : ''}${f.appliedRulePriority !== undefined ? ` (rule ${f.appliedRulePriority})` : ''}`;
+}
+
+/** Fate changes a reviewer must see first: in-use images, then by repository and digest. */
+export function compareFateChanges(a: FateChange, b: FateChange): number {
+  return Number(b.inUse) - Number(a.inUse) || cmp(a.repositoryName, b.repositoryName) || cmp(a.imageDigest, b.imageDigest);
+}
+
+export function sortedRuleChanges(diff: ReportDiff): ReportDiff['ruleChanges'] {
+  return [...diff.ruleChanges].sort((a, b) => a.rulePriority - b.rulePriority || cmp(a.change, b.change) || cmp(a.summary, b.summary));
 }

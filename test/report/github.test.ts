@@ -42,7 +42,7 @@ describe('github annotations', () => {
     const parsed = lines.map(parseCommand).find((c) => c?.properties.title === 'in-use-image-expired')!;
     expect(parsed.command).toBe('error');
     expect(parsed.properties).toMatchObject({ file: 'deploy/k8s/api-canary.yaml', line: '18', col: '18' });
-    expect(parsed.data.split('\n')).toEqual([expect.stringMatching(/^in-use image shop\/api:release-1\.41\.2/), 'also used at ecs/api-task.json:12 (containerDefinitions[0].image)']);
+    expect(parsed.data.split('\n')).toEqual([expect.stringMatching(/^in-use image shop\/api:release-1\.41\.2/), 'also used at ecs/api-task.json:12:22 (containerDefinitions[0].image)']);
   });
 
   it('gives findings without a file no file property, and flags incomplete repositories', () => {

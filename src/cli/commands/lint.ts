@@ -6,6 +6,7 @@ import { discoverPolicySources } from '../../load/sources/index.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import type { ReportDiff } from '../../report/model.js';
 import { loadConfig, ignoreMatches, type LintConfig } from '../../lint/config.js';
+import { sourceProblemFindings } from '../../lint/lint.js';
 import { buildLintReport, lintAll, type LintedPolicy, type StateRunner } from '../../lint/run.js';
 import { EXIT } from '../exit.js';
 import { useColour, type CliIO } from '../io.js';
@@ -54,8 +55,9 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   const given = args.paths?.length ? args.paths : args.policy !== undefined ? [args.policy] : ['.'];
   const paths = given.map((p) => displayPath(p, io.cwd));
   const discovered = await discoverPolicySources(paths);
-  if (args.skipOtherFiles) discovered.problems = discovered.problems.filter((p) => p.code !== 'source/unrecognised');
-  if (discovered.problems.length > 0) throw new InputError(discovered.problems);
+  const { findings: otherFindings, inputProblems } = sourceProblemFindings(discovered.problems, config);
+  const problems = args.skipOtherFiles ? inputProblems.filter((p) => p.code !== 'source/unrecognised') : inputProblems;
+  if (problems.length > 0) throw new InputError(problems);
   if (discovered.sources.length === 0) io.stderr(`ecr-lifeguard: no lifecycle policy found in ${paths.join(', ')}\n`);
 
   let runState: StateRunner | undefined;
@@ -79,7 +81,7 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   }
   for (const w of warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
 
-  const report = buildLintReport({ policies, config, cwd: io.cwd, now, days, ...(diff ? { diff } : {}) });
+  const report = buildLintReport({ policies, config, cwd: io.cwd, now, days, otherFindings, ...(diff ? { diff } : {}) });
   const text = renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'lint' });
   if (args.output !== undefined) await writeFile(resolve(io.cwd, args.output), text);
   else io.stdout(text);
