@@ -40,7 +40,7 @@ export function emptyConfig(): LintConfig {
 
 // The config schema lives beside the others in schemas/; the loader's schema registry reads any
 // `<name>.schema.json` there.
-const CONFIG_SCHEMA = 'config' as SchemaName;
+const CONFIG_SCHEMA: SchemaName = 'config';
 
 /** Pure: a config file's text, validated; throws InputError with every located problem. */
 export function parseConfigText(text: string, file: string): LintConfig {

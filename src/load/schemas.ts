@@ -13,10 +13,12 @@ export type SchemaName =
   | 'describe-images'
   | 'batch-get-image'
   | 'snapshot-repository'
-  | 'registry';
+  | 'registry'
+  | 'config';
 
 export const SCHEMA_NAMES: readonly SchemaName[] = [
   'batch-get-image',
+  'config',
   'describe-images',
   'get-lifecycle-policy',
   'lifecycle-policy',

@@ -14,6 +14,8 @@ export interface ProcessRun {
   wallMs: number;
   /** Kibibytes; undefined when neither method is available. */
   peakRssKb?: number;
+  /** User + system CPU time of the child (GNU time only): much less sensitive to a busy machine than wall time. */
+  cpuMs?: number;
   stdout: string;
   stderr: string;
 }
@@ -32,7 +34,7 @@ export async function runProcess(command: string, args: readonly string[], optio
   const useTime = existsSync(GNU_TIME);
   const scratch = useTime ? await mkdtemp(join(tmpdir(), 'ecr-lifeguard-bench-time-')) : undefined;
   const timeFile = scratch !== undefined ? join(scratch, 'rss') : undefined;
-  const [file, argv] = timeFile !== undefined ? [GNU_TIME, ['-f', '%M', '-o', timeFile, command, ...args]] : [command, [...args]];
+  const [file, argv] = timeFile !== undefined ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, command, ...args]] : [command, [...args]];
   const started = performance.now();
   const child = spawn(file, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -52,14 +54,18 @@ export async function runProcess(command: string, args: readonly string[], optio
   const wallMs = performance.now() - started;
   if (poll) clearInterval(poll);
   let peakRssKb = polledKb;
+  let cpuMs: number | undefined;
   if (timeFile !== undefined) {
     const text = await readFile(timeFile, 'utf8').catch(() => '');
-    // GNU time prints "Command exited with non-zero status N" before the figure on failures.
-    const last = text.trim().split('\n').pop();
-    peakRssKb = last !== undefined && /^\d+$/.test(last) ? Number(last) : undefined;
+    // GNU time prints "Command exited with non-zero status N" before the figures on failures.
+    const m = /^(\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(text.trim().split('\n').pop() ?? '');
+    if (m) {
+      peakRssKb = Number(m[1]);
+      cpuMs = (Number(m[2]) + Number(m[3])) * 1000;
+    }
     await rm(scratch!, { recursive: true, force: true });
   }
-  return { code, wallMs, ...(peakRssKb !== undefined ? { peakRssKb } : {}), stdout, stderr };
+  return { code, wallMs, ...(peakRssKb !== undefined ? { peakRssKb } : {}), ...(cpuMs !== undefined ? { cpuMs } : {}), stdout, stderr };
 }
 
 async function readVmHwm(pid: number): Promise<number | undefined> {
@@ -72,14 +78,30 @@ async function readVmHwm(pid: number): Promise<number | undefined> {
 export const REPEAT_BUDGET_MS = 30_000;
 
 /** Runs up to `times` times (once when a run exceeds REPEAT_BUDGET_MS) and keeps the fastest (least disturbed) run. */
-export async function bestOf(times: number, run: () => Promise<ProcessRun>): Promise<ProcessRun & { allWallMs: number[] }> {
+export async function bestOf(times: number, run: () => Promise<ProcessRun>): Promise<BestRun> {
   const runs: ProcessRun[] = [];
   for (let i = 0; i < times; i++) {
     runs.push(await run());
     if (runs[0]!.wallMs > REPEAT_BUDGET_MS) break;
   }
-  const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
-  return { ...best, allWallMs: runs.map((r) => r.wallMs) };
+  const fastest = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+  return { ...fastest, allWallMs: runs.map((r) => r.wallMs) };
+}
+
+export type BestRun = ProcessRun & { allWallMs: number[] };
+
+/**
+ * Measurements and their yardsticks run in turn (a, b, c, a, b, c...), so all see the same load
+ * from whatever else the machine is doing; the fastest run of each is kept. Stops repeating
+ * once any run exceeds REPEAT_BUDGET_MS.
+ */
+export async function interleavedBestOf(times: number, runners: ReadonlyArray<() => Promise<ProcessRun>>): Promise<BestRun[]> {
+  const runs: ProcessRun[][] = runners.map(() => []);
+  for (let i = 0; i < times; i++) {
+    for (const [k, run] of runners.entries()) runs[k]!.push(await run());
+    if (runs.some((r) => r[0]!.wallMs > REPEAT_BUDGET_MS)) break;
+  }
+  return runs.map((list) => ({ ...list.reduce((x, y) => (y.wallMs < x.wallMs ? y : x)), allWallMs: list.map((r) => r.wallMs) }));
 }
 
 export function formatMs(ms: number): string {

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compilePattern } from '../../src/simulate/match.js';
+import type { LifecycleRule } from '../../src/model/policy.js';
+import { compilePattern, makeTagSelector } from '../../src/simulate/match.js';
+import { ruleCovers } from '../../src/analyse/checks/lint/shadowed-rule.js';
 import {
   globIncludes, globMatchesSomeOf, globOfPattern, globOfPrefix, isUniversal, signatureKindsMatched, STAR, type CharClass, type Glob,
 } from '../../src/analyse/checks/lint/tag-language.js';
@@ -95,5 +97,27 @@ describe('globMatchesSomeOf (intersection with a fixed-shape language)', () => {
       [globOfPattern('*G*'), []],
     ];
     for (const [glob, kinds] of cases) expect(signatureKindsMatched(glob), JSON.stringify(glob)).toEqual(kinds);
+  });
+});
+
+describe('shadowed-rule coverage (ruleCovers)', () => {
+  const entry = fc.array(fc.constantFrom('a', 'b', '*'), { minLength: 1, maxLength: 4 }).map((cs) => cs.join(''));
+  const rule = fc.record({
+    kind: fc.constantFrom('tagPatternList', 'tagPrefixList'),
+    entries: fc.array(entry, { minLength: 1, maxLength: 3 }),
+  }).map(({ kind, entries }): LifecycleRule => ({
+    rulePriority: 1,
+    selection: { tagStatus: 'tagged', [kind]: kind === 'tagPrefixList' ? entries.map((e) => e.replace(/\*/g, '')).map((e) => e || 'a') : entries, countType: 'imageCountMoreThan', countNumber: 1 },
+    action: { type: 'expire' },
+  }));
+  const tags = fc.array(fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 5 }).map((c) => c.join('')), { minLength: 1, maxLength: 3 });
+
+  it('is sound: when a higher rule covers a lower one, it selects every image the lower one selects', () => {
+    fc.assert(
+      fc.property(rule, rule, tags, (higher, lower, imageTags) => {
+        if (ruleCovers(higher, lower) && makeTagSelector(lower)(imageTags)) expect(makeTagSelector(higher)(imageTags)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -52,6 +52,7 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   const days = withState ? parseDays(args.days ?? LINT_DEFAULT_DAYS) : 0;
   const config = await loadConfig(args.config, io.cwd);
 
+  if (args.paths?.length && args.policy !== undefined) throw new UsageError('lint: --policy names the policy to lint; give it or PATH arguments, not both');
   const given = args.paths?.length ? args.paths : args.policy !== undefined ? [args.policy] : ['.'];
   const paths = given.map((p) => displayPath(p, io.cwd));
   const discovered = await discoverPolicySources(paths);
