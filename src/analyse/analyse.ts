@@ -127,6 +127,24 @@ export function analyseRepository(input: AnalyseRepositoryInput): AnalysedReposi
   };
 }
 
+/**
+ * Findings for uses naming repositories the snapshot does not contain (other registries dropped):
+ * one per reference, saying the repository is missing. Callers pass only such uses.
+ */
+export function missingRepositoryFindings(uses: readonly InUseReference[], registry: RegistryInfo = {}): Finding[] {
+  const resolve = createResolver({
+    ...(registry.registryId !== undefined ? { registryId: registry.registryId } : {}),
+    ...(registry.region !== undefined ? { region: registry.region } : {}),
+    repositories: new Map(),
+  });
+  const missing: ResolvedUse[] = [];
+  for (const use of uses) {
+    const resolved = resolve(use.reference);
+    if (resolved.status === 'unresolved') missing.push({ use, resolved });
+  }
+  return unresolvedReferenceDrafts(missing.sort(compareResolvedUses), false).map((d) => toFinding(unresolvedInUseReference.meta, d)).sort(compareFindings);
+}
+
 /** Uses in a stable order: origin (file, line, column, path), then reference. */
 export function compareResolvedUses(a: ResolvedUse, b: ResolvedUse): number {
   const x = a.use.origin;
@@ -210,21 +228,8 @@ export function analyseRegistry(input: AnalyseRegistryInput): AnalysedRegistry {
     if (input.keepRepositories !== false) repositories.push(analysed);
   }
 
-  // References to repositories the snapshot does not contain: reported once, saying so.
-  const resolveNone = createResolver({
-    ...(registry.registryId !== undefined ? { registryId: registry.registryId } : {}),
-    ...(registry.region !== undefined ? { region: registry.region } : {}),
-    repositories: new Map(),
-  });
-  const missing: ResolvedUse[] = [];
-  for (const [name, uses] of usesByRepository) {
-    if (seen.has(name)) continue;
-    for (const use of uses) {
-      const resolved = resolveNone(use.reference);
-      if (resolved.status === 'unresolved') missing.push({ use, resolved });
-    }
-  }
-  for (const draft of unresolvedReferenceDrafts(missing.sort(compareResolvedUses), false)) findings.push(toFinding(unresolvedInUseReference.meta, draft));
+  const unseen = [...usesByRepository].filter(([name]) => !seen.has(name)).flatMap(([, uses]) => uses);
+  findings.push(...missingRepositoryFindings(unseen, registry));
   findings.sort(compareFindings);
 
   return {

@@ -117,7 +117,6 @@ const runLine = (label: string, r: BestRun): string =>
   `${label}: ${formatMs(r.wallMs)} wall (runs: ${r.allWallMs.map(formatMs).join(', ')})${r.cpuMs !== undefined ? `, ${formatMs(r.cpuMs)} CPU` : ''}${r.peakRssKb !== undefined ? `, peak RSS ${formatBytes(r.peakRssKb * 1024)}` : ''}`;
 
 class NotAvailable extends Error {}
-type BestRunsOf<T> = T | undefined;
 
 async function main(): Promise<void> {
   const { command, flags } = parseFlags(process.argv.slice(2));
@@ -179,11 +178,11 @@ async function main(): Promise<void> {
       if (days) ok(days, 'dry-run --days 365', [0, 1]);
       dryRuns = { parse: parse!, single: singleRun!, ...(days ? { days } : {}), files: files.length, bytes: await totalSize(files) };
     } catch (error) {
-      dryRunProblem = error instanceof NotAvailable ? undefined : error instanceof Error ? error.message : String(error);
-      if (dryRunProblem === undefined) dryRuns = undefined;
+      // Not available: dryRuns stays undefined; anything else fails figures 1 and 2 with its message.
+      if (!(error instanceof NotAvailable)) dryRunProblem = error instanceof Error ? error.message : String(error);
     }
   }
-  const dryRunFigure = (f: Figure): BestRunsOf<typeof dryRuns> => {
+  const dryRunFigure = (f: Figure): typeof dryRuns => {
     if (dryRunProblem !== undefined) throw new Error(dryRunProblem);
     if (dryRuns === undefined) {
       notAvailable(f, 'dry-run');

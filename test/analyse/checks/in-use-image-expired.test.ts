@@ -57,10 +57,11 @@ describe(ID, () => {
   });
 
   it('fires when an index stays but a platform child manifest its pull needs is deleted', () => {
-    // The index is being restored (ACTIVATING): its children are no longer protected by it.
-    const amd = image({ name: 'amd', pushedDaysAgo: 30 });
+    // The index is archived: its children are ordinary images again, and the untagged rule deletes
+    // the arm64 one. Restoring the index later does not bring that platform back.
+    const amd = image({ name: 'amd', tags: ['v1-amd64'], pushedDaysAgo: 30 });
     const arm = image({ name: 'arm', pushedDaysAgo: 30 });
-    const idx = image({ name: 'idx', tags: ['v1'], pushedDaysAgo: 30, status: 'ACTIVATING' });
+    const idx = image({ name: 'idx', tags: ['v1'], pushedDaysAgo: 30, archivedDaysAgo: 10 });
     const st = state([amd, arm, idx], [
       imageManifest(amd.imageDigest, [blob('amd', 5)]),
       imageManifest(arm.imageDigest, [blob('arm', 6)]),
@@ -70,10 +71,13 @@ describe(ID, () => {
     const [f, ...rest] = findingsOf(run({ state: st, policy: p, uses: [use(ref(':v1'))] }), ID);
     expect(rest).toEqual([]);
     expect(f!.image!.imageDigest).toBe(idx.imageDigest);
-    expect(f!.message).toContain('stays, but its child manifests linux/amd64');
-    expect(f!.message).toContain('linux/arm64/v8');
+    expect(f!.message).toContain('stays, but its child manifest linux/arm64/v8');
+    expect(f!.message).not.toContain('amd64');
     expect(f!.evidence.referencedManifestAffected).toBe(false);
-    expect((f!.evidence.affectedManifests as Array<{ platform: string }>).map((m) => m.platform)).toEqual(['linux/amd64', 'linux/arm64/v8']);
-    expect(f!.evidence.missingBytes).toBe(11);
+    expect(f!.evidence.affectedManifests).toMatchObject([{ digest: arm.imageDigest, role: 'child', platform: 'linux/arm64/v8', rulePriority: 1 }]);
+    expect(f!.evidence.missingBlobs).toEqual([{ digest: blob('arm', 6).digest, size: 6 }]);
+    // While the index is active its children are protected: no finding.
+    const active = state([amd, arm, { ...idx, imageStatus: 'ACTIVE' }], [...st.manifests.values()]);
+    expect(findingsOf(run({ state: active, policy: p, uses: [use(ref(':v1'))] }), ID)).toEqual([]);
   });
 });
