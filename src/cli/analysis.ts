@@ -1,13 +1,21 @@
-import type { Finding } from '../model/finding.js';
-import { compareFindings } from '../model/finding.js';
+import { analyseRepository, missingRepositoryFindings, type AnalysedRepository } from '../analyse/analyse.js';
+import { computeFates } from '../analyse/fate.js';
+import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, type RegistryBlobIndex } from '../analyse/graph.js';
+import { loadInUse, recentPullUses } from '../analyse/in-use/index.js';
+import { createRegistryStorageAccumulator } from '../analyse/storage.js';
+import { InputError, type InputProblem } from '../model/errors.js';
+import { compareFindings, type Finding } from '../model/finding.js';
+import type { RegistryInfo } from '../model/image.js';
+import type { InUseReference, UseOrigin } from '../model/in-use.js';
 import type { LifecyclePolicy } from '../model/policy.js';
-import { buildRelations, type ContentRelations } from '../simulate/relations.js';
-import { simulateHorizon, type HorizonResult } from '../simulate/horizon.js';
-import { previewOf, reportImages, timelineOf, TOOL_NAME, iso, type Report, type ReportRepository } from '../report/model.js';
+import type { ContentRelations } from '../simulate/relations.js';
+import { formatBytes } from '../report/storage-text.js';
+import { iso, previewOf, reportImages, short, timelineOf, TOOL_NAME, type Report, type ReportRepository } from '../report/model.js';
 import type { LoadedInputs, RepositoryInput } from './inputs.js';
 import { VERSION } from './version.js';
 
-// Runs the simulation and analysis over loaded inputs and builds the report document.
+// Glue between the loaded inputs and the pure analysis: loads in-use sources, runs the analysis of
+// each repository, and builds the report document every format renders.
 
 export interface AnalysisOptions {
   inUse?: string[];
@@ -20,64 +28,162 @@ export interface AnalysisContext {
   days: number;
 }
 
+/** Everything the analysis of one repository needs besides the repository itself. */
+export interface AnalysisSetup extends AnalysisContext {
+  registry: RegistryInfo;
+  /** Uses from --in-use files (recent pulls are derived per repository). */
+  declaredUses: InUseReference[];
+  recentPullDays: number;
+  blobIndex?: RegistryBlobIndex;
+}
+
 export interface AnalysedInput {
   input: RepositoryInput;
   policy: LifecyclePolicy;
   relations: ContentRelations;
-  horizon: HorizonResult;
+  analysed: AnalysedRepository;
   findings: Finding[];
   report: ReportRepository;
-  /** Extra lines for --explain (in-use origins, layer sharing). */
+  /** Extra lines for --explain: in-use origins and layer sharing. */
   explainExtra(imageDigest: string): string[];
 }
 
 export interface Analysis {
+  setup: AnalysisSetup;
   repositories: AnalysedInput[];
   report: Report;
 }
 
-export async function analyseInputs(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext): Promise<Analysis> {
-  const repositories = inputs.repositories.map((input) => analyseRepositoryInput(input, input.policy?.policy, o));
-  return { repositories, report: assembleReport(repositories, o) };
+export const DEFAULT_RECENT_PULL_DAYS = 30;
+
+/** Loads --in-use sources. An unresolvable Dockerfile ARG is a warning; any other problem stops (exit 2). */
+export async function loadDeclaredUses(paths: readonly string[] | undefined, warn: (problem: InputProblem) => void): Promise<InUseReference[]> {
+  if (!paths || paths.length === 0) return [];
+  const { uses, problems } = await loadInUse([...paths]);
+  const fatal = problems.filter((p) => p.code !== 'in-use/unresolved-arg');
+  if (fatal.length > 0) throw new InputError(fatal);
+  problems.filter((p) => p.code === 'in-use/unresolved-arg').forEach(warn);
+  return uses;
+}
+
+export function recentPullDaysOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_RECENT_PULL_DAYS;
+  if (!Number.isInteger(value) || value < 0) throw new InputError([{ location: { file: '--recent-pull-days' }, code: 'usage/recent-pull-days', message: 'must be a whole number of days, 0 or more', found: String(value) }]);
+  return value;
+}
+
+export async function prepareAnalysis(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void): Promise<AnalysisSetup> {
+  const declaredUses = await loadDeclaredUses(o.inUse, warn);
+  const registry: RegistryInfo = { ...inputs.registry, ...(o.blobMounting !== undefined ? { blobMounting: o.blobMounting } : {}) };
+  let blobIndex: RegistryBlobIndex | undefined;
+  if (registry.blobMounting) {
+    // Blob mounting shares layers across the registry: a blob is freed only when no repository holds it.
+    blobIndex = createRegistryBlobIndex();
+    for (const r of inputs.repositories) addToRegistryBlobIndex(blobIndex, r.state);
+  }
+  return { now: o.now, days: o.days, registry, declaredUses, recentPullDays: recentPullDaysOf(o.recentPullDays), ...(blobIndex ? { blobIndex } : {}) };
+}
+
+export async function analyseInputs(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void = () => {}): Promise<Analysis> {
+  const setup = await prepareAnalysis(inputs, o, warn);
+  const repositories = inputs.repositories.map((input) => analyseRepositoryInput(input, input.policy?.policy, setup));
+  return { setup, repositories, report: assembleReport(repositories, setup) };
 }
 
 /** One repository under a given policy (the interactive editor calls this after every edit). */
-export function analyseRepositoryInput(input: RepositoryInput, policy: LifecyclePolicy | undefined, o: AnalysisContext): AnalysedInput {
+export function analyseRepositoryInput(input: RepositoryInput, policy: LifecyclePolicy | undefined, setup: AnalysisSetup): AnalysedInput {
   const effective = policy ?? { rules: [] };
-  const relations = buildRelations(input.state);
-  const horizon = simulateHorizon(effective, input.state.images, relations, o.now, o.days);
-  const findings: Finding[] = [];
-  const analysed = { input, policy: effective, relations, horizon, findings, explainExtra: () => [] as string[] };
-  return { ...analysed, report: repositoryReport(analysed) };
+  const uses = [
+    ...setup.declaredUses,
+    ...(setup.recentPullDays > 0 ? recentPullUses([{ repositoryName: input.repositoryName, images: input.state.images }], setup.now, setup.recentPullDays) : []),
+  ];
+  const analysed = analyseRepository({
+    repositoryName: input.repositoryName,
+    state: input.state,
+    policy: effective,
+    now: setup.now,
+    days: setup.days,
+    uses,
+    ...(input.registryId ?? setup.registry.registryId ? { registryId: input.registryId ?? setup.registry.registryId } : {}),
+    ...(input.region ?? setup.registry.region ? { region: input.region ?? setup.registry.region } : {}),
+    ...(setup.blobIndex ? { blobIndex: setup.blobIndex } : {}),
+  });
+  return {
+    input,
+    policy: effective,
+    relations: analysed.graph.relations,
+    analysed,
+    findings: analysed.findings,
+    report: reportRepository(input, analysed),
+    explainExtra: (digest) => explainExtra(analysed, digest),
+  };
 }
 
-export function assembleReport(repositories: readonly AnalysedInput[], o: AnalysisContext): Report {
+/** The report of several analysed repositories: registry storage totals and references to repositories not loaded. */
+export function assembleReport(repositories: readonly AnalysedInput[], setup: AnalysisSetup): Report {
+  const accumulator = createRegistryStorageAccumulator(setup.blobIndex);
+  for (const r of repositories) accumulator.add(r.analysed.graph, computeFates(r.input.state.images, r.analysed.horizon));
+  const loaded = new Set(repositories.map((r) => r.input.repositoryName));
+  const elsewhere = missingRepositoryFindings(setup.declaredUses.filter((u) => !loaded.has(u.reference.repositoryName)), setup.registry);
   return {
     tool: { name: TOOL_NAME, version: VERSION },
-    now: iso(o.now),
-    days: o.days,
+    now: iso(setup.now),
+    days: setup.days,
     repositories: repositories.map((r) => r.report),
-    findings: repositories.flatMap((r) => r.findings).sort(compareFindings),
+    findings: [...repositories.flatMap((r) => r.findings), ...elsewhere].sort(compareFindings),
+    storage: accumulator.totals(setup.now, setup.days) as unknown as Record<string, unknown>,
   };
 }
 
-function repositoryReport(r: Omit<AnalysedInput, 'report'>): ReportRepository {
-  const { previewResults, summary } = previewOf(r.horizon.first.decisions);
-  const notes = [...r.input.notes];
-  if (r.relations.indexesWithoutManifest.length > 0) {
-    notes.push(`${r.relations.indexesWithoutManifest.length} image indexes have no manifest in the input, so their children are not known to be protected: supply batch-get-image output`);
+export function originText(kind: string, o: UseOrigin): string {
+  return `${kind} ${o.file}${o.line !== undefined ? `:${o.line}` : ''}${o.path ? ` (${o.path})` : ''}`;
+}
+
+export function reportRepository(input: RepositoryInput, analysed: AnalysedRepository): ReportRepository {
+  const { previewResults, summary } = previewOf(analysed.horizon.first.decisions);
+  const notes = [...input.notes];
+  const relations = analysed.graph.relations;
+  if (relations.indexesWithoutManifest.length > 0) {
+    notes.push(`${relations.indexesWithoutManifest.length} image indexes have no manifest in the input, so their children are not known to be protected: supply batch-get-image output`);
+  }
+  if (!input.state.manifestsLoaded && input.state.images.length > 0) notes.push('no manifests (batch-get-image) were supplied: layers, referrers and bytes freed are unknown');
+  const inUse = new Map<string, string[]>();
+  for (const image of analysed.images) {
+    if (image.uses.length > 0) inUse.set(image.imageDigest, image.uses.map((u) => originText(u.use.kind, u.use.origin)));
   }
   return {
-    repositoryName: r.input.repositoryName,
-    ...(r.input.registryId !== undefined ? { registryId: r.input.registryId } : {}),
-    ...(r.input.region !== undefined ? { region: r.input.region } : {}),
-    policyStatus: r.input.policyStatus,
-    complete: r.input.complete,
-    ...(r.input.incompleteReason !== undefined ? { incompleteReason: r.input.incompleteReason } : {}),
+    repositoryName: input.repositoryName,
+    ...(input.registryId !== undefined ? { registryId: input.registryId } : {}),
+    ...(input.region !== undefined ? { region: input.region } : {}),
+    policyStatus: input.policyStatus,
+    complete: input.complete,
+    ...(input.incompleteReason !== undefined ? { incompleteReason: input.incompleteReason } : {}),
     previewResults,
     summary,
-    images: reportImages(r.horizon),
-    timeline: r.horizon.timeline.length && r.horizon.evaluatedDays.length ? timelineOf(r.horizon) : [],
+    images: reportImages(analysed.horizon, inUse),
+    timeline: timelineOf(analysed.horizon),
+    storage: analysed.storage as unknown as Record<string, unknown>,
     notes,
   };
+}
+
+function explainExtra(analysed: AnalysedRepository, digest: string): string[] {
+  const lines: string[] = [];
+  const image = analysed.images.find((i) => i.imageDigest === digest);
+  for (const u of image?.uses ?? []) lines.push(`in use: ${originText(u.use.kind, u.use.origin)} as ${u.use.reference.raw}`);
+  const impact = analysed.storage.images.find((i) => i.imageDigest === digest);
+  const graph = analysed.graph;
+  if (impact) {
+    lines.push(`layers when it goes (${impact.action} ${impact.date.slice(0, 10)}): ${impact.exclusive.length} exclusive, ${formatBytes(impact.exclusiveBytes)} freed; ${impact.shared.length} shared, ${formatBytes(impact.sharedBytes)} retained`);
+    for (const s of impact.shared.slice(0, 5)) {
+      lines.push(`  shared ${short(s.digest)} (${formatBytes(s.size)}) held by ${s.heldBy.map((h) => `${short(h.imageDigest)}${h.inUse ? ' [in use]' : ''}`).join(', ')}${s.heldByCount > s.heldBy.length ? ` and ${s.heldByCount - s.heldBy.length} more` : ''}`);
+    }
+  } else if (graph.manifests.has(digest)) {
+    const blobs = blobsForPull(graph, digest);
+    const shared = blobs.filter((b) => (graph.blobHolders.get(b.digest) ?? []).some((h) => h !== digest));
+    lines.push(`layers: ${blobs.length} blobs, ${formatBytes(blobs.reduce((a, b) => a + b.size, 0))}; ${shared.length} shared with other images of ${analysed.repositoryName}`);
+  } else if (!graph.manifestsLoaded) {
+    lines.push('layers: unknown (no batch-get-image output)');
+  }
+  return lines;
 }

@@ -354,3 +354,14 @@ export function compareFateChanges(a: FateChange, b: FateChange): number {
 export function sortedRuleChanges(diff: ReportDiff): ReportDiff['ruleChanges'] {
   return [...diff.ruleChanges].sort((a, b) => a.rulePriority - b.rulePriority || cmp(a.change, b.change) || cmp(a.summary, b.summary));
 }
+
+/** One sentence for the table: bytes freed now and over the horizon, bytes moved to archive, and whether it is a lower bound. */
+export function storageSentence(storage: Record<string, unknown> | undefined, days: number): string | undefined {
+  const view = readStorage(storage);
+  if (!view) return undefined;
+  const parts = [`frees ${formatBytes(view.now?.bytesFreed ?? 0)} now`];
+  if (days > 0) parts.push(`${formatBytes(view.horizon?.bytesFreed ?? 0)} within ${days} days`);
+  const archived = view.horizon?.bytesMovedToArchive ?? view.now?.bytesMovedToArchive ?? 0;
+  if (archived > 0) parts.push(`moves ${formatBytes(archived)} to archive`);
+  return `Storage: ${parts.join(', ')} (each layer counted once; shared layers are not freed)${view.incomplete ? '; a lower bound: some manifests are missing' : ''}`;
+}

@@ -4,7 +4,7 @@ import { formatLocation } from '../model/location.js';
 import { palette, type Palette } from './colour.js';
 import type { FormatContext } from './formatter.js';
 import { displayTags, short, type Report, type ReportImage, type ReportRepository } from './model.js';
-import { formatBytes, storageLines } from './storage-text.js';
+import { formatBytes, storageSentence } from './storage-text.js';
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
 
@@ -18,7 +18,8 @@ export function formatTable(report: Report, context: FormatContext): string {
     for (const u of report.unreadableRepositories) out.push(`  ${u.repositoryName}: ${u.reason}`);
   }
   out.push('', ...findingsSection(report.findings, p));
-  if (report.storage) out.push('', p.bold('Storage (registry)'), ...storageLines(report.storage).map((l) => `  ${l}`));
+  const registryStorage = storageSentence(report.storage, report.days);
+  if (registryStorage && report.repositories.length > 1) out.push('', p.bold(`Registry: ${registryStorage.replace(/^Storage: /, '')}`));
   return out.join('\n') + '\n';
 }
 
@@ -48,7 +49,8 @@ function repositorySection(repo: ReportRepository, days: number, p: Palette): st
     table.push(row);
   }
   lines.push(table.toString());
-  if (repo.storage) lines.push(...storageLines(repo.storage).map((l) => `  ${l}`));
+  const storage = storageSentence(repo.storage, days);
+  if (storage) lines.push(`  ${storage}`);
   return lines;
 }
 

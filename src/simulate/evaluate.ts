@@ -132,6 +132,8 @@ export function evaluatePolicy(
 
   const acted = new Map<string, { action: Verdict; rulePriority: number }>();
   const firstIdentifiedBy = new Map<string, number>();
+  // What the first identifying rule measured (rank or age), for the one-line reason.
+  const measured = new Map<string, Measure>();
   let nextCrossing = Infinity;
 
   for (const rule of rulesInPriorityOrder(policy)) {
@@ -155,10 +157,17 @@ export function evaluatePolicy(
     for (const image of candidates) {
       if (!firstIdentifiedBy.has(image.imageDigest)) acted.set(image.imageDigest, { action, rulePriority: rule.rulePriority });
     }
-    for (const image of identified) {
-      if (!firstIdentifiedBy.has(image.imageDigest)) firstIdentifiedBy.set(image.imageDigest, rule.rulePriority);
+    for (let k = 0; k < identified.length; k++) {
+      const image = identified[k]!;
+      if (firstIdentifiedBy.has(image.imageDigest)) continue;
+      firstIdentifiedBy.set(image.imageDigest, rule.rulePriority);
+      measured.set(image.imageDigest, { rule, rank: k + 1, of: identified.length });
     }
   }
+  const why = (image: ImageRecord): string => {
+    const m = measured.get(image.imageDigest);
+    return m ? `: ${measureText(m, image, now)}` : '';
+  };
 
   const decisions: ImageDecision[] = [];
   const followers = referrerActions(sorted, relations, acted, excluded);
@@ -166,7 +175,7 @@ export function evaluatePolicy(
     const digest = image.imageDigest;
     const a = acted.get(digest);
     if (a) {
-      decisions.push({ image, action: a.action, appliedRulePriority: a.rulePriority, cause: 'rule', reason: `rule ${a.rulePriority} ${a.action === 'EXPIRE' ? 'expires' : 'archives'} it` });
+      decisions.push({ image, action: a.action, appliedRulePriority: a.rulePriority, cause: 'rule', reason: `rule ${a.rulePriority} ${a.action === 'EXPIRE' ? 'expires' : 'archives'} it${why(image)}` });
       continue;
     }
     const f = followers.get(digest);
@@ -184,12 +193,33 @@ export function evaluatePolicy(
     }
     const protecting = firstIdentifiedBy.get(digest);
     if (protecting !== undefined) {
-      decisions.push({ image, action: 'KEEP', protectingRulePriority: protecting, cause: 'protected', reason: `rule ${protecting} selects it but does not act on it` });
+      decisions.push({ image, action: 'KEEP', protectingRulePriority: protecting, cause: 'protected', reason: `rule ${protecting} keeps it${why(image)}` });
     } else {
       decisions.push({ image, action: 'KEEP', cause: 'not-identified', reason: 'no rule selects it' });
     }
   }
   return { now, decisions, nextThresholdCrossingAt: Number.isFinite(nextCrossing) ? nextCrossing : undefined };
+}
+
+interface Measure {
+  rule: LifecycleRule;
+  rank: number;
+  of: number;
+}
+
+/** "rank 7 of 9, the newest 5 are kept" or "pushed 23.4 days ago, threshold more than 7". */
+function measureText(m: Measure, image: ImageRecord, now: number): string {
+  const s = m.rule.selection;
+  if (s.countType === 'imageCountMoreThan') {
+    return `rank ${m.rank} of ${m.of} it selects, ${m.rank > s.countNumber ? 'beyond' : 'within'} the newest ${s.countNumber}`;
+  }
+  const a = ageMeasure(m.rule, image)!;
+  const what =
+    s.countType === 'sinceImageTransitioned' ? 'archived'
+    : s.countType === 'sinceImagePulled' ? (a.since === image.lastRecordedPullTime ? 'last pulled' : a.since === image.imagePushedAt ? 'pushed (never pulled)' : 'restored')
+    : a.since === image.imagePushedAt ? 'pushed' : 'restored';
+  const days = Math.floor(((now - a.since) / DAY_MS) * 10) / 10;
+  return `${what} ${days.toFixed(1)} days ago, threshold more than ${a.thresholdMs / DAY_MS}`;
 }
 
 /**

@@ -31,7 +31,7 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   const inputs = await loadInputs(args, now);
   for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
 
-  const analysis = await analyseInputs(inputs, { ...args, now, days });
+  const analysis = await analyseInputs(inputs, { ...args, now, days }, (p) => io.stderr(`warning: ${formatProblem(p)}\n`));
 
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 

@@ -4,6 +4,7 @@ import { EXIT } from '../exit.js';
 import { loadInputs, requireStateSource } from '../inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { parseDays, parseNow } from '../options.js';
+import { prepareAnalysis } from '../analysis.js';
 import { runRepl } from '../interactive/repl.js';
 import { Session } from '../interactive/session.js';
 import type { DryRunArgs } from './dry-run.js';
@@ -16,7 +17,8 @@ export async function runInteractive(args: DryRunArgs, io: CliIO): Promise<numbe
   const days = parseDays(args.days);
   const inputs = await loadInputs(args, now);
   for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
-  const session = new Session(inputs.repositories, { now, days }, {
+  const setup = await prepareAnalysis(inputs, { ...args, now, days }, (p) => io.stderr(`warning: ${formatProblem(p)}\n`));
+  const session = new Session(inputs.repositories, setup, {
     colour: useColour(io) && Boolean(process.stdin.isTTY),
     writeFile: (path, text) => writeFile(path, text),
   });

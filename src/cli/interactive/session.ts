@@ -8,7 +8,7 @@ import { formatExplanation } from '../../report/explain-text.js';
 import { palette } from '../../report/colour.js';
 import { displayTags, short, type ReportImage } from '../../report/model.js';
 import { findingsSection, formatTable } from '../../report/table.js';
-import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisContext } from '../analysis.js';
+import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisSetup } from '../analysis.js';
 import type { RepositoryInput } from '../inputs.js';
 import { isoTime } from '../options.js';
 
@@ -56,14 +56,14 @@ export const COMMANDS: Record<string, { usage: string; help: string }> = {
 
 export class Session {
   private current = 0;
-  private ctx: AnalysisContext;
+  private ctx: AnalysisSetup;
   private readonly histories = new Map<string, PolicyHistory>();
   private readonly cache = new Map<string, AnalysedInput>();
   private quitWarned = false;
 
   constructor(
     private readonly repositories: RepositoryInput[],
-    ctx: AnalysisContext,
+    ctx: AnalysisSetup,
     private readonly io: SessionIO,
   ) {
     this.ctx = { ...ctx };
