@@ -397,3 +397,31 @@ export function createRegistryStorageAccumulator(blobIndex?: RegistryBlobIndex):
     },
   };
 }
+
+/**
+ * Totals of several registries (or of shards of one registry with per-repository blob scope): blobs
+ * of different registries are distinct, so figures add up; by-day figures are cumulative, so each
+ * day sums every registry's latest figure on or before it.
+ */
+export function sumStorageTotals(list: readonly RegistryStorageTotals[]): RegistryStorageTotals {
+  const days = [...new Set(list.flatMap((t) => t.byDay.map((d) => d.day)))].sort((a, b) => a - b);
+  const byDay: StorageOnDay[] = days.map((day) => {
+    let figures = zeroFigures();
+    let date = '';
+    for (const t of list) {
+      const latest = [...t.byDay].reverse().find((d) => d.day <= day);
+      if (latest) figures = addFigures(figures, latest);
+      const own = t.byDay.find((d) => d.day === day);
+      if (own) date = own.date;
+    }
+    return { day, date, ...figures };
+  });
+  return {
+    blobScope: list.some((t) => t.blobScope === 'registry') ? 'registry' : 'repository',
+    now: list.reduce((a, t) => addFigures(a, t.now), zeroFigures()),
+    horizon: list.reduce((a, t) => addFigures(a, t.horizon), zeroFigures()),
+    byDay,
+    incomplete: list.some((t) => t.incomplete),
+    imagesWithoutManifest: list.reduce((a, t) => a + t.imagesWithoutManifest, 0),
+  };
+}

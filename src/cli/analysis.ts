@@ -2,7 +2,7 @@ import { analyseRepository, missingRepositoryFindings, type AnalysedRepository }
 import { computeFates } from '../analyse/fate.js';
 import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, type RegistryBlobIndex } from '../analyse/graph.js';
 import { loadInUse, recentPullUses } from '../analyse/in-use/index.js';
-import { createRegistryStorageAccumulator } from '../analyse/storage.js';
+import { createRegistryStorageAccumulator, type RegistryStorageTotals } from '../analyse/storage.js';
 import { InputError, type InputProblem } from '../model/errors.js';
 import { compareFindings, type Finding } from '../model/finding.js';
 import type { RegistryInfo } from '../model/image.js';
@@ -119,20 +119,43 @@ export function analyseRepositoryInput(input: RepositoryInput, policy: Lifecycle
   };
 }
 
-/** The report of several analysed repositories: registry storage totals and references to repositories not loaded. */
-export function assembleReport(repositories: readonly AnalysedInput[], setup: AnalysisSetup): Report {
-  const accumulator = createRegistryStorageAccumulator(setup.blobIndex);
-  for (const r of repositories) accumulator.add(r.analysed.graph, computeFates(r.input.state.images, r.analysed.horizon));
-  const loaded = new Set(repositories.map((r) => r.input.repositoryName));
-  const elsewhere = missingRepositoryFindings(setup.declaredUses.filter((u) => !loaded.has(u.reference.repositoryName)), setup.registry);
+/**
+ * Registry-level results built one repository at a time (audits stream repositories and keep only
+ * this): storage totals, findings, and references to repositories that were not loaded.
+ */
+export interface ReportAccumulator {
+  add(r: AnalysedInput): void;
+  finish(): { findings: Finding[]; storage: RegistryStorageTotals };
+}
+
+/** `known`: repositories that exist even if not analysed here (other shards): not reported as missing. */
+export function createReportAccumulator(setup: AnalysisSetup, known: Iterable<string> = []): ReportAccumulator {
+  const storage = createRegistryStorageAccumulator(setup.blobIndex);
+  const loaded = new Set<string>(known);
+  const findings: Finding[] = [];
   return {
-    tool: { name: TOOL_NAME, version: VERSION },
-    now: iso(setup.now),
-    days: setup.days,
-    repositories: repositories.map((r) => r.report),
-    findings: [...repositories.flatMap((r) => r.findings), ...elsewhere].sort(compareFindings),
-    storage: accumulator.totals(setup.now, setup.days) as unknown as Record<string, unknown>,
+    add(r) {
+      storage.add(r.analysed.graph, computeFates(r.input.state.images, r.analysed.horizon));
+      loaded.add(r.input.repositoryName);
+      findings.push(...r.findings);
+    },
+    finish() {
+      const elsewhere = missingRepositoryFindings(setup.declaredUses.filter((u) => !loaded.has(u.reference.repositoryName)), setup.registry);
+      return { findings: [...findings, ...elsewhere].sort(compareFindings), storage: storage.totals(setup.now, setup.days) };
+    },
   };
+}
+
+export function reportHead(setup: AnalysisContext): Pick<Report, 'tool' | 'now' | 'days'> {
+  return { tool: { name: TOOL_NAME, version: VERSION }, now: iso(setup.now), days: setup.days };
+}
+
+/** The report of several analysed repositories, all in memory (dry-run, interactive). */
+export function assembleReport(repositories: readonly AnalysedInput[], setup: AnalysisSetup): Report {
+  const accumulator = createReportAccumulator(setup);
+  repositories.forEach((r) => accumulator.add(r));
+  const { findings, storage } = accumulator.finish();
+  return { ...reportHead(setup), repositories: repositories.map((r) => r.report), findings, storage: storage as unknown as Record<string, unknown> };
 }
 
 export function originText(kind: string, o: UseOrigin): string {
@@ -158,6 +181,7 @@ export function reportRepository(input: RepositoryInput, analysed: AnalysedRepos
     policyStatus: input.policyStatus,
     complete: input.complete,
     ...(input.incompleteReason !== undefined ? { incompleteReason: input.incompleteReason } : {}),
+    imageCount: input.state.images.length,
     previewResults,
     summary,
     images: reportImages(analysed.horizon, inUse),

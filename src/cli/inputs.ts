@@ -3,7 +3,7 @@ import { InputError, UsageError, type InputProblem } from '../model/errors.js';
 import type { RegistryInfo, RepositoryState } from '../model/image.js';
 import { checkTimesAgainstNow, loadImagesFile, loadManifestsFile } from '../load/detect.js';
 import { loadPolicyFile, type LoadedPolicy } from '../load/policy.js';
-import { loadSnapshot } from '../load/snapshot.js';
+import { loadSnapshot, type SnapshotRepository } from '../load/snapshot.js';
 
 // Loads what every state-based command needs: repositories with their state and policy,
 // from a snapshot directory or from single AWS CLI output files.
@@ -33,6 +33,25 @@ export interface LoadedInputs {
   warnings: InputProblem[];
 }
 
+/** A snapshot repository as the analysis takes it; `override` is --policy, simulated instead of the repository's own. */
+export function toRepositoryInput(r: SnapshotRepository, registry: RegistryInfo, override?: LoadedPolicy): RepositoryInput {
+  const policy = override ?? r.policy;
+  const notes: string[] = [];
+  if (r.manifestFailures.length > 0) notes.push(`${r.manifestFailures.length} manifests could not be fetched (batch-get-image failures)`);
+  if (override && r.policyStatus === 'present') notes.push(`simulating --policy ${override.file} instead of the repository's own policy`);
+  return {
+    repositoryName: r.repositoryName,
+    ...(r.state.registryId ?? registry.registryId ? { registryId: r.state.registryId ?? registry.registryId } : {}),
+    ...(registry.region !== undefined ? { region: registry.region } : {}),
+    state: r.state,
+    ...(policy ? { policy } : {}),
+    policyStatus: policy ? 'present' : r.policyStatus,
+    complete: r.complete,
+    ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
+    notes,
+  };
+}
+
 export function requireStateSource(o: StateOptions, command: string): void {
   if (o.snapshot !== undefined && o.images !== undefined) throw new UsageError(`${command}: give either --snapshot DIR or --images FILE, not both`);
   if (o.snapshot === undefined && o.images === undefined) throw new UsageError(`${command}: give --snapshot DIR, or --policy FILE with --images FILE [--manifests FILE]`);
@@ -49,16 +68,8 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
     const snapshot = await loadSnapshot(o.snapshot);
     registry = snapshot.registry;
     repositories = snapshot.repositories.map((r) => {
-      const policy = override ?? r.policy;
-      const notes: string[] = [];
-      if (r.manifestFailures.length > 0) notes.push(`${r.manifestFailures.length} manifests could not be fetched (batch-get-image failures)`);
-      if (override && r.policyStatus === 'present') notes.push(`simulating --policy ${override.file} instead of the repository's own policy`);
       warnings.push(...(r.policy?.warnings ?? []));
-      return {
-        repositoryName: r.repositoryName, registryId: r.state.registryId ?? registry.registryId, region: registry.region,
-        state: r.state, policy, policyStatus: policy ? 'present' : r.policyStatus,
-        complete: r.complete, incompleteReason: r.incompleteReason, notes,
-      };
+      return toRepositoryInput(r, registry, override);
     });
   } else {
     const images = await loadImagesFile(o.images!);

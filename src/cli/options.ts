@@ -52,3 +52,13 @@ export function isoTime(ms: number): string {
 export function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+/** `--shard K/N` (1-based K, as in `--shard 1/4`) -> the 0-based shard the adapter filters by. */
+export function parseShard(value: unknown): { index: number; count: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(String(value));
+  const k = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || k < 1 || k > n) throw new UsageError(`--shard must be K/N with 1 <= K <= N, e.g. --shard 1/4; found "${String(value)}"`);
+  return { index: k - 1, count: n };
+}

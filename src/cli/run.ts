@@ -26,6 +26,17 @@ const analysisOptions = (y: Argv) =>
     .option('fail-on', { type: 'string', choices: ['error', 'warning', 'info', 'never'], describe: 'Exit 1 when a finding at or above this severity exists (default: error)' })
     .option('output', { type: 'string', describe: 'Write the report to this file instead of standard output' });
 
+const liveSelection = (y: Argv) =>
+  y
+    .option('repository', { type: 'string', array: true, describe: 'Only this repository (repeatable)' })
+    .option('repository-prefix', { type: 'string', describe: 'Only repositories whose name starts with this' })
+    .option('region', { type: 'string', array: true, describe: 'Region to read (repeatable; default: the SDK\'s region)' })
+    .option('profile', { type: 'string', describe: 'AWS profile from the shared config' })
+    .option('role-arn', { type: 'string', array: true, describe: 'Role to assume, one per account (repeatable)' })
+    .option('endpoint-url', { type: 'string', describe: 'ECR endpoint (also AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL)' })
+    .option('cache-dir', { type: 'string', describe: 'Manifest cache (default: $XDG_CACHE_HOME/ecr-lifeguard/manifests)' })
+    .option('concurrency', { type: 'number', describe: 'Repositories read at once (default 4)' });
+
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const debug = argv.includes('--debug');
   let handler: { run: Handler; args: Record<string, unknown> } | undefined;
@@ -63,8 +74,44 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         handler = { args, run: async (a, io2) => (await import('./commands/lint.js')).runLint(camel(a), io2) };
       },
     )
+    .command(
+      'audit',
+      'Audit every repository of one or many registries (from a snapshot, or live and read-only) and report',
+      (y) => liveSelection(analysisOptions(y))
+        .option('snapshot', { type: 'string', describe: 'Snapshot directory (see "snapshot")' })
+        .option('live', { type: 'boolean', describe: 'Read ECR live (read-only API calls only)' })
+        .option('policy', { type: 'string', describe: 'Simulate this policy in every repository instead of their own' })
+        .option('format', { type: 'string', choices: ['table', 'json', 'markdown', 'html'], describe: 'Output format (default: table on a terminal, json otherwise)' })
+        .option('shard', { type: 'string', describe: 'Process only shard K of N (1-based, e.g. 2/8), by a stable hash of each repository' }),
+      (args) => {
+        handler = { args, run: async (a, io2) => (await import('./commands/audit.js')).runAudit(camel(a), io2) };
+      },
+    )
+    .command(
+      'snapshot',
+      'Read ECR (read-only) into a snapshot directory that dry-run, lint and audit read offline',
+      (y) => liveSelection(y)
+        .option('out', { type: 'string', describe: 'Directory to write (one folder per repository)' })
+        .option('shard', { type: 'string', describe: 'Read only shard K of N (1-based, e.g. 2/8)' })
+        .option('json', { type: 'boolean', describe: 'Print the run report (calls, retries, completeness) as JSON' }),
+      (args) => {
+        handler = { args, run: async (a, io2) => (await import('./commands/snapshot.js')).runSnapshot(camel(a), io2) };
+      },
+    )
+    .command(
+      'merge <reports..>',
+      'Combine the JSON reports of sharded audits into one, in any format',
+      (y) => y
+        .positional('reports', { type: 'string', array: true, describe: 'JSON reports (audit --format json)' })
+        .option('format', { type: 'string', choices: ['table', 'json', 'markdown', 'html'], describe: 'Output format (default: table on a terminal, json otherwise)' })
+        .option('output', { type: 'string', describe: 'Write the report to this file instead of standard output' })
+        .option('fail-on', { type: 'string', choices: ['error', 'warning', 'info', 'never'], describe: 'Exit 1 when a finding at or above this severity exists (default: error)' }),
+      (args) => {
+        handler = { args, run: async (a, io2) => (await import('./commands/merge.js')).runMerge(camel(a), io2) };
+      },
+    )
     .option('debug', { type: 'boolean', describe: 'Show stack traces of unexpected errors' })
-    .demandCommand(1, 'Give a command: dry-run, lint')
+    .demandCommand(1, 'Give a command: dry-run, lint, audit, snapshot, merge')
     .strict()
     .version(VERSION)
     .help()

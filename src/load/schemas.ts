@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
 import type { InputProblem } from '../model/errors.js';
 import { escapePointerToken, type SourceLocation } from '../model/location.js';
 import { parsePointer, locationIn, type JsonDocument } from './json-document.js';
@@ -14,7 +15,8 @@ export type SchemaName =
   | 'batch-get-image'
   | 'snapshot-repository'
   | 'registry'
-  | 'config';
+  | 'config'
+  | 'report';
 
 export const SCHEMA_NAMES: readonly SchemaName[] = [
   'batch-get-image',
@@ -23,6 +25,7 @@ export const SCHEMA_NAMES: readonly SchemaName[] = [
   'get-lifecycle-policy',
   'lifecycle-policy',
   'registry',
+  'report',
   'snapshot-repository',
 ];
 
@@ -46,7 +49,12 @@ function validatorFor(name: SchemaName): ValidateFunction {
   if (!v) {
     // verbose: errors carry their subschema, whose title/description/properties word the messages.
     // strictTypes/strictRequired off: conditionals (`if: {required: [...]}`) need not repeat `type` and `properties`.
-    ajv ??= new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true, verbose: true });
+    if (!ajv) {
+      ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true, verbose: true });
+      // ajv-formats is CommonJS: its default export arrives as the module object under NodeNext.
+      const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (a: Ajv2020) => void;
+      addFormats(ajv);
+    }
     try {
       v = ajv.compile(loadSchema(name));
     } catch (e) {

@@ -6,7 +6,7 @@ import type { FormatContext, Formatter } from './formatter.js';
 import { CONTENT_SECURITY_POLICY, SCRIPT, STYLE } from './html/assets.js';
 import { actionsChart, dayDate } from './html/chart.js';
 import { attrs, esc, safeHref } from './html/escape.js';
-import { displayTags, short, type Report, type ReportImage, type ReportRepository } from './model.js';
+import { displayTags, short, type Report, type ReportImage, type ReportRepository, imageCountOf } from './model.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
   actionsByDay, compareFateChanges, cumulativeBytesByDay, fateText, formatBytes, formatCount, originLabel, plural, readStorage, repositoriesByRisk,
@@ -95,11 +95,11 @@ function repositorySection(r: RepositoryRisk, anchor: string, report: Report, me
   const where = [repo.registryId, repo.region].filter(Boolean).join(' ');
   out.push(`<details${attrs({ class: `repo${repo.complete ? '' : ' incomplete'}`, id: anchor, 'data-name': repo.repositoryName })}>`);
   out.push(`<summary>${h(repo.repositoryName)}${where ? ` <span class="muted">${h(where)}</span>` : ''} — ${h(policyLabel(repo))}, ` +
-    `${h(plural(repo.images.length, 'image'))}, ${h(plural(r.severities.error, 'error'))}, ${h(plural(r.severities.warning, 'warning'))}</summary>`);
+    `${h(plural(imageCountOf(repo), 'image'))}, ${h(plural(r.severities.error, 'error'))}, ${h(plural(r.severities.warning, 'warning'))}</summary>`);
   if (!repo.complete) out.push(`<p class="alert">${h(`Incomplete: ${repo.incompleteReason ?? 'could not be read completely'}. The verdicts below are not complete.`)}</p>`);
   for (const note of repo.notes) out.push(`<p class="muted">${h(`Note: ${note}`)}</p>`);
 
-  out.push(`<h3>Images (${h(formatCount(repo.images.length))})</h3>`);
+  out.push(`<h3>Images (${h(formatCount(imageCountOf(repo)))})</h3>`);
   const imageRows = repo.images.map((img) => [
     td(code(short(img.imageDigest), img.imageDigest)),
     td(h(img.imageTags.length ? [...img.imageTags].sort().join(', ') : '<untagged>')),
@@ -231,7 +231,7 @@ export const formatHtml: Formatter = (report: Report, context: FormatContext) =>
       return `<tr${attrs({ 'data-repo': anchor, 'data-name': repo.repositoryName })}>` + [
         td(`<a${attrs({ href: `#${anchor}` })}>${h(repo.repositoryName)}</a>`),
         td(h(policyLabel(repo))),
-        num(repo.images.length), num(r.severities.error), num(r.severities.warning), num(r.actionsNow),
+        num(imageCountOf(repo)), num(r.severities.error), num(r.severities.warning), num(r.actionsNow),
         ...(report.days > 0 ? [num(r.actionsOverHorizon)] : []),
         num(r.brokenReferences), num(r.bytesFreed !== undefined ? formatBytes(r.bytesFreed) : 'n/a'),
       ].join('') + '</tr>';

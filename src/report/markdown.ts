@@ -2,7 +2,7 @@ import type { CheckMeta } from '../analyse/checks/types.js';
 import { cmp } from '../analyse/graph.js';
 import type { Finding } from '../model/finding.js';
 import type { FateChange, Report, ReportDiff, ReportPolicy } from './model.js';
-import { displayTags, short } from './model.js';
+import { displayTags, short, imageCountOf } from './model.js';
 import type { FormatContext, Formatter } from './formatter.js';
 import { safeHref } from './html/escape.js';
 import { checkMetas, sortedFindings } from './sarif.js';
@@ -215,7 +215,7 @@ function auditBody(report: Report, metas: Map<string, CheckMeta>, withFindings: 
       const repo = r.repository;
       const status = !repo.complete ? '⚠️ incomplete' : repo.policyStatus === 'present' ? 'policy' : repo.policyStatus === 'none' ? 'no policy' : 'policy unknown';
       return [
-        mdCode(repo.repositoryName), status, formatCount(repo.images.length), formatCount(r.severities.error), formatCount(r.severities.warning),
+        mdCode(repo.repositoryName), status, formatCount(imageCountOf(repo)), formatCount(r.severities.error), formatCount(r.severities.warning),
         formatCount(r.actionsNow), ...(report.days > 0 ? [formatCount(r.actionsOverHorizon)] : []), bytes(r.bytesFreed),
       ];
     });

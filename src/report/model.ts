@@ -57,6 +57,8 @@ export interface ReportRepository {
   policyStatus: 'present' | 'none' | 'unknown';
   complete: boolean;
   incompleteReason?: string;
+  /** Images in the repository (audit's table, Markdown and HTML list only those that matter). */
+  imageCount?: number;
   previewResults: PreviewResult[];
   summary: PreviewSummary;
   images: ReportImage[];
@@ -179,6 +181,10 @@ export function reportImages(horizon: HorizonResult, inUse?: Map<string, string[
     if (uses?.length) img.inUse = uses;
     return img;
   });
+}
+
+export function imageCountOf(repo: Pick<ReportRepository, 'imageCount' | 'images'>): number {
+  return repo.imageCount ?? repo.images.length;
 }
 
 export function displayTags(tags: readonly string[], max = 3): string {

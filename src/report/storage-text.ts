@@ -1,7 +1,7 @@
 import { cmp } from '../analyse/graph.js';
 import type { Finding } from '../model/finding.js';
 import type { UseOrigin } from '../model/in-use.js';
-import type { FateChange, Report, ReportDiff, ReportRepository } from './model.js';
+import { imageCountOf, type FateChange, type Report, type ReportDiff, type ReportRepository } from './model.js';
 
 // Storage figures, report totals and the small text helpers the table, Markdown, HTML, SARIF and
 // GitHub formatters share.
@@ -292,7 +292,7 @@ export function reportTotals(report: Report): ReportTotals {
     incompleteRepositories: [],
   };
   for (const r of report.repositories) {
-    totals.images += r.images.length;
+    totals.images += imageCountOf(r);
     totals.actionsNow += actionsNow(r);
     totals.actionsOverHorizon += actionsOverHorizon(r);
     if (!r.complete) {

@@ -45,7 +45,7 @@ describe('report JSON schema', () => {
     ['a missing findings list', (r) => delete r.findings],
     ['an unknown severity', (r) => (r.findings[0].severity = 'critical')],
     ['an unknown top-level field', (r) => (r.extra = 1)],
-    ['an unknown repository field', (r) => (r.repositories[0].imageCount = 3)],
+    ['an unknown repository field', (r) => (r.repositories[0].imageTotal = 3)],
     ['a verdict that is not one', (r) => (r.repositories[0].images[0].action = 'DELETE')],
     ['a date that is not a date', (r) => (r.now = 'yesterday')],
     ['a negative horizon', (r) => (r.days = -1)],

@@ -32,7 +32,9 @@ export function complete(session: Session, line: string): [string[], string] {
       default: candidates = [];
     }
   }
-  return [candidates.filter((c) => c.startsWith(last)), last];
+  const hits = candidates.filter((c) => c.startsWith(last));
+  // A single match is a finished word: add the space, as shells do, so the next word can follow.
+  return [hits.length === 1 ? [`${hits[0]} `] : hits, last];
 }
 
 export async function runRepl(session: Session, streams: ReplStreams): Promise<void> {
@@ -56,6 +58,18 @@ export async function runRepl(session: Session, streams: ReplStreams): Promise<v
   }
 
   write(`ecr-lifeguard interactive: ${session.repositoryNames.length} repositories. Type "help" for commands, Tab to complete, Ctrl-D to quit.\n`);
+  // A real SIGINT only arrives while the pager holds the terminal (readline reads Ctrl-C as a key in raw
+  // mode); without a listener it would kill the session along with the pager.
+  const ignoreSigint = () => {};
+  process.on('SIGINT', ignoreSigint);
+  try {
+    await terminalLoop(session, streams, write);
+  } finally {
+    process.removeListener('SIGINT', ignoreSigint);
+  }
+}
+
+async function terminalLoop(session: Session, streams: ReplStreams, write: (t: string) => void): Promise<void> {
   const history: string[] = [];
   for (;;) {
     const rl: Interface = createInterface({
@@ -64,30 +78,37 @@ export async function runRepl(session: Session, streams: ReplStreams): Promise<v
     });
     const ended = await new Promise<'quit' | 'eof'>((resolve) => {
       let done = false;
+      // Commands run one after another even when several lines arrive at once (a paste), and Ctrl-D
+      // waits for the commands before it.
+      let queue = Promise.resolve();
+      const enqueue = (step: () => Promise<void> | void) => {
+        queue = queue.then(step).catch((error: unknown) => {
+          write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+        });
+      };
       const finish = (how: 'quit' | 'eof') => {
         if (!done) {
           done = true;
           resolve(how);
         }
       };
-      rl.on('close', () => finish('eof'));
+      rl.on('close', () => enqueue(() => finish('eof')));
       rl.on('SIGINT', () => {
         write('^C (type quit or press Ctrl-D to leave)\n');
         rl.prompt();
       });
       rl.on('line', (line) => {
         if (line.trim()) history.unshift(line);
-        rl.pause();
-        void session.execute(line).then((r) => {
-          page(r.output, streams, rl);
+        enqueue(async () => {
+          if (done) return;
+          const r = await session.execute(line);
+          page(r.output, streams);
           if (r.quit) {
-            done = true;
+            finish('quit');
             rl.close();
-            resolve('quit');
             return;
           }
           rl.setPrompt(session.prompt());
-          rl.resume();
           rl.prompt();
         });
       });
@@ -103,7 +124,7 @@ export async function runRepl(session: Session, streams: ReplStreams): Promise<v
 }
 
 /** Long output goes through the pager on a terminal ($PAGER, else less -RFX); short output is written. */
-function page(text: string, streams: ReplStreams, rl: Interface): void {
+function page(text: string, streams: ReplStreams): void {
   const rows = streams.output.rows ?? 24;
   if (text.split('\n').length < rows - 1) {
     streams.output.write(text);
@@ -112,5 +133,4 @@ function page(text: string, streams: ReplStreams, rl: Interface): void {
   const [cmd, ...args] = (streams.env.PAGER && streams.env.PAGER.trim()) ? streams.env.PAGER.trim().split(/\s+/) : ['less', '-RFX'];
   const r = spawnSync(cmd!, args, { input: text, stdio: ['pipe', 'inherit', 'inherit'] });
   if (r.error || r.status !== 0) streams.output.write(text);
-  void rl;
 }

@@ -10,7 +10,7 @@ import { displayTags, short, type ReportImage } from '../../report/model.js';
 import { findingsSection, formatTable } from '../../report/table.js';
 import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisSetup } from '../analysis.js';
 import type { RepositoryInput } from '../inputs.js';
-import { isoTime } from '../options.js';
+import { isoTime, parseNow } from '../options.js';
 
 // An interactive session over loaded repositories: pure command interpretation (line in, text out),
 // so scripted sessions and the terminal REPL share every behaviour.
@@ -38,7 +38,7 @@ export const COMMANDS: Record<string, { usage: string; help: string }> = {
   repos: { usage: 'repos', help: 'List repositories with their risk (findings, actions).' },
   use: { usage: 'use <repository>', help: 'Switch to another repository.' },
   show: { usage: 'show [all|expired|transitioned|kept|in-use]', help: 'The verdict table of the current repository.' },
-  at: { usage: 'at <ISO date | +30d | -7d | now>', help: 'Evaluate at another time (the clock the policy runs at).' },
+  at: { usage: 'at <ISO date | +30d | -7d | now>', help: 'Evaluate at another time: a date, days from the session\'s starting time (+30d), or that time again (now).' },
   days: { usage: 'days <N>', help: 'Set the horizon: run the policy once a day for N days.' },
   timeline: { usage: 'timeline', help: 'Every action over the horizon, by date.' },
   explain: { usage: 'explain <tag | digest>', help: 'The decision trace of one image, its in-use origins and layer sharing.' },
@@ -60,6 +60,8 @@ export class Session {
   private readonly histories = new Map<string, PolicyHistory>();
   private readonly cache = new Map<string, AnalysedInput>();
   private quitWarned = false;
+  /** The session's starting time: `at +30d` and `at now` count from it, so offsets do not accumulate. */
+  private readonly startNow: number;
 
   constructor(
     private readonly repositories: RepositoryInput[],
@@ -67,6 +69,7 @@ export class Session {
     private readonly io: SessionIO,
   ) {
     this.ctx = { ...ctx };
+    this.startNow = ctx.now;
     for (const r of repositories) this.histories.set(r.repositoryName, { versions: [r.policy?.policy], savedVersion: 0 });
   }
 
@@ -106,7 +109,8 @@ export class Session {
     if (trimmed === '' || trimmed.startsWith('#')) return { output: '' };
     const [name = '', ...args] = trimmed.split(/\s+/);
     const rest = trimmed.slice(name.length).trim();
-    if (name !== 'quit' && name !== 'exit') this.quitWarned = false;
+    // Any other command re-arms the unsaved-edits warning; a second quit (or q, exit) right after it leaves.
+    if (!QUIT_WORDS.has(name)) this.quitWarned = false;
     try {
       switch (name) {
         case 'help': return { output: this.help(args[0]) };
@@ -135,7 +139,9 @@ export class Session {
       }
     } catch (error) {
       if (error instanceof SessionUsage) return { output: `usage: ${error.message}\n` };
-      throw error;
+      if (error instanceof SessionMessage) return { output: `${error.message}\n` };
+      // A session never ends on a failed command: say what went wrong and keep the prompt.
+      return { output: `error: ${error instanceof Error ? error.message : String(error)}\n` };
     }
   }
 
@@ -228,11 +234,15 @@ export class Session {
     if (!value) throw new SessionUsage(COMMANDS.at!.usage);
     const offset = /^([+-])(\d+)d$/.exec(value);
     let t: number;
-    if (value === 'now') t = this.ctx.now;
-    else if (offset) t = this.ctx.now + (offset[1] === '-' ? -1 : 1) * Number(offset[2]) * DAY_MS;
+    if (value === 'now') t = this.startNow;
+    else if (offset) t = this.startNow + (offset[1] === '-' ? -1 : 1) * Number(offset[2]) * DAY_MS;
     else {
-      t = Date.parse(/T/.test(value) ? value : `${value}T00:00:00Z`);
-      if (Number.isNaN(t)) throw new SessionUsage(COMMANDS.at!.usage);
+      // The same reading as --now (a date alone is midnight UTC).
+      try {
+        t = parseNow(value, () => this.startNow);
+      } catch {
+        throw new SessionUsage(COMMANDS.at!.usage);
+      }
     }
     this.ctx = { ...this.ctx, now: t };
     const a = this.analysed();
@@ -276,7 +286,7 @@ export class Session {
 
   private rule(rules: LifecycleRule[], priority: string | undefined): LifecycleRule {
     const rule = rules.find((r) => String(r.rulePriority) === priority);
-    if (!rule) throw new SessionUsage(`no rule with rulePriority ${priority ?? '(missing)'}; rules: ${rules.map((r) => r.rulePriority).join(', ') || 'none'}`);
+    if (!rule) throw new SessionMessage(`no rule with rulePriority ${priority ?? '(missing)'}; rules: ${rules.map((r) => r.rulePriority).join(', ') || 'none'}`);
     return rule;
   }
 
@@ -334,7 +344,11 @@ export class Session {
     const policy = this.currentPolicy() ?? { rules: [] };
     const { problems } = validatePolicyObject(policy, { file });
     if (problems.length > 0) return `not saved: ${problems.map(formatProblem).join('; ')}\n`;
-    await this.io.writeFile(file, JSON.stringify(policy, null, 2) + '\n');
+    try {
+      await this.io.writeFile(file, JSON.stringify(policy, null, 2) + '\n');
+    } catch (error) {
+      return `not saved: cannot write ${file}: ${error instanceof Error ? error.message : String(error)}\n`;
+    }
     const h = this.history();
     h.savedVersion = h.versions.length - 1;
     return `saved ${policy.rules.length} rules to ${file}\n`;
@@ -372,4 +386,9 @@ function fateText(img: ReportImage | undefined): string {
   return 'KEEP';
 }
 
+const QUIT_WORDS = new Set(['quit', 'exit', 'q']);
+
+/** Wrong arguments: answered with the command's usage line. */
 class SessionUsage extends Error {}
+/** A well-formed command that cannot apply (no such rule): answered with the message alone. */
+class SessionMessage extends Error {}

@@ -1,0 +1,188 @@
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { addToRegistryBlobIndex, createRegistryBlobIndex } from '../../analyse/graph.js';
+import { shardOf } from '../../aws/shard.js';
+import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
+import { formatProblem, UsageError, type InputProblem } from '../../model/errors.js';
+import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
+import { loadPolicyFile, type LoadedPolicy } from '../../load/policy.js';
+import { openSnapshot } from '../../load/snapshot.js';
+import { renderReport, type ReportFormat } from '../../report/index.js';
+import { JsonReportWriter } from '../../report/json.js';
+import type { Report, ReportRepository } from '../../report/model.js';
+import {
+  analyseRepositoryInput, createReportAccumulator, loadDeclaredUses, recentPullDaysOf, reportHead, type AnalysisOptions, type AnalysisSetup,
+} from '../analysis.js';
+import { EXIT } from '../exit.js';
+import { toRepositoryInput } from '../inputs.js';
+import { useColour, type CliIO } from '../io.js';
+import { parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
+import { liveOptions, progressPrinter, type LiveSelectionArgs } from './snapshot.js';
+
+// `ecr-lifeguard audit`: every repository of one or many registries, its own policy (or --policy),
+// joined with what is in use. Repositories are read and analysed one at a time: memory stays at about
+// one repository, plus a compact layer index when blob mounting shares layers across the registry.
+
+export interface AuditArgs extends AnalysisOptions, LiveSelectionArgs {
+  snapshot?: string;
+  live?: boolean;
+  policy?: string;
+  now?: string;
+  days?: number;
+  format?: string;
+  output?: string;
+  failOn?: string;
+  shard?: string;
+}
+
+export const AUDIT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
+/** Images listed per repository in table/Markdown/HTML (acted on or in use first); JSON lists every image. */
+export const MAX_LISTED_IMAGES = 200;
+
+export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
+  if ((args.snapshot === undefined) === !args.live) throw new UsageError('audit: give either --snapshot DIR or --live (with the selection flags)');
+  const now = parseNow(args.now, io.clock);
+  const days = parseDays(args.days);
+  const format = parseChoice<ReportFormat>('--format', args.format, AUDIT_FORMATS, io.stdoutIsTTY && args.output === undefined ? 'table' : 'json');
+  const failOn = parseFailOn(args.failOn);
+  const shard = parseShard(args.shard);
+  const warn = (p: InputProblem) => io.stderr(`warning: ${formatProblem(p)}\n`);
+  const override = args.policy !== undefined ? await loadPolicyFile(args.policy) : undefined;
+  override?.warnings.forEach(warn);
+  const declaredUses = await loadDeclaredUses(args.inUse, warn);
+  const recentPullDays = recentPullDaysOf(args.recentPullDays);
+
+  let dir = args.snapshot;
+  let temporary: string | undefined;
+  let out: Output | undefined;
+  const unreadable: NonNullable<Report['unreadableRepositories']> = [];
+  try {
+    if (args.live) {
+      // The live audit reads AWS into a private temporary snapshot and audits that: one code path,
+      // so a live audit equals snapshot-then-audit, and memory stays bounded.
+      temporary = await mkdtemp(join(tmpdir(), 'ecr-lifeguard-live-'));
+      const { takeSnapshot } = await import('../../aws/snapshot.js');
+      const snapshotReport = await takeSnapshot({ ...liveOptions(args, io), out: temporary, ...(shard ? { shard } : {}), progress: progressPrinter(io) });
+      for (const r of snapshotReport.registries) {
+        if (!r.complete) unreadable.push({ repositoryName: '*', ...(r.registryId ? { registryId: r.registryId } : {}), region: r.region, reason: `repository listing failed: ${r.incompleteReason ?? 'unknown reason'}` });
+      }
+      dir = temporary;
+    }
+    const roots = await snapshotRoots(dir!);
+    out = openOutput(args.output, io);
+    const json = format === 'json' ? new JsonReportWriter(out.write) : undefined;
+    const head = reportHead({ now, days });
+    json?.begin(head);
+    const listed: ReportRepository[] = [];
+    const findings: Finding[] = [];
+    const totals: RegistryStorageTotals[] = [];
+    let incomplete = unreadable.length > 0;
+
+    for (const root of roots) {
+      const snapshot = await openSnapshot(root);
+      const registry = { ...snapshot.registry, ...(args.blobMounting !== undefined ? { blobMounting: args.blobMounting } : {}) };
+      const mine = shard ? snapshot.folders.filter((f) => shardMatches(registry.registryId, registry.region, f, shard)) : snapshot.folders;
+      const setup: AnalysisSetup = { now, days, registry, declaredUses, recentPullDays };
+      if (registry.blobMounting) {
+        // Layers are shared registry-wide: index every repository first (all of them, even with --shard).
+        const index = createRegistryBlobIndex();
+        for (const folder of snapshot.folders) addToRegistryBlobIndex(index, (await snapshot.load(folder)).state);
+        setup.blobIndex = index;
+      }
+      const accumulator = createReportAccumulator(setup, snapshot.folders.map((f) => f.split(/[\\/]/).join('/')));
+      for (const folder of mine) {
+        const repository = await snapshot.load(folder);
+        const input = toRepositoryInput(repository, registry, override as LoadedPolicy | undefined);
+        if (!input.complete) {
+          incomplete = true;
+          unreadable.push({ repositoryName: input.repositoryName, ...(input.registryId ? { registryId: input.registryId } : {}), ...(input.region ? { region: input.region } : {}), reason: input.incompleteReason ?? 'could not be read completely' });
+        }
+        const analysed = analyseRepositoryInput(input, input.policy?.policy, setup);
+        accumulator.add(analysed);
+        json?.repository(analysed.report);
+        if (!json) listed.push(slim(analysed.report));
+      }
+      const result = accumulator.finish();
+      findings.push(...result.findings);
+      totals.push(result.storage);
+    }
+    const storage = sumStorageTotals(totals) as unknown as Record<string, unknown>;
+    findings.sort(compareFindings);
+    const rest = { findings, storage, unreadableRepositories: unreadable };
+    if (json) json.end(rest);
+    else out.write(renderReport({ ...head, repositories: listed, ...rest }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+    out.close();
+    if (incomplete) {
+      io.stderr(`ecr-lifeguard: ${unreadable.length} repositories could not be read completely; their results are incomplete (exit 3)\n`);
+      return EXIT.incomplete;
+    }
+    return failsOn(findings, failOn) ? EXIT.findings : EXIT.ok;
+  } finally {
+    out?.abort();
+    if (temporary) await rm(temporary, { recursive: true, force: true });
+  }
+}
+
+function shardMatches(registryId: string | undefined, region: string | undefined, folder: string, shard: { index: number; count: number }): boolean {
+  // Same key as the live snapshot's sharding, so a snapshot shard and a live shard agree.
+  return shardOf(`${registryId ?? ''}/${region ?? ''}/${folder.split(/[\\/]/).join('/')}`, shard.count) === shard.index;
+}
+
+/** Table, Markdown and HTML list the images that matter (acted on, or in use), at most MAX_LISTED_IMAGES. */
+function slim(repo: ReportRepository): ReportRepository {
+  const interesting = repo.images.filter((i) => i.action !== 'KEEP' || i.fate !== undefined || (i.inUse?.length ?? 0) > 0);
+  if (interesting.length === repo.images.length && interesting.length <= MAX_LISTED_IMAGES) return repo;
+  const shown = interesting.slice(0, MAX_LISTED_IMAGES);
+  const hidden = repo.images.length - shown.length;
+  return { ...repo, images: shown, notes: [...repo.notes, `${hidden} images not listed here (kept and not in use${interesting.length > MAX_LISTED_IMAGES ? ', or beyond the first ' + MAX_LISTED_IMAGES : ''}); --format json lists every image`] };
+}
+
+/** One snapshot root, or several (`OUT/<registryId>/<region>/`, as a multi-account snapshot writes them). */
+export async function snapshotRoots(dir: string): Promise<string[]> {
+  const has = async (p: string) => (await stat(p).catch(() => undefined)) !== undefined;
+  if (await has(join(dir, 'registry.json'))) return [dir];
+  const roots: string[] = [];
+  for (const account of (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+    for (const region of (await readdir(join(dir, account), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+      if (/^\d{12}$/.test(account) && (await has(join(dir, account, region, 'registry.json')))) roots.push(join(dir, account, region));
+    }
+  }
+  return roots.length > 0 ? roots : [dir];
+}
+
+interface Output {
+  write(chunk: string): void;
+  /** The report is whole: publish it. */
+  close(): void;
+  /** Drops an unfinished report (no-op after close). */
+  abort(): void;
+}
+
+/**
+ * Standard output, or a file written atomically: a temporary file renamed once the report is whole,
+ * so a failed audit never leaves a partial report that looks complete. Writes are synchronous so a
+ * large JSON report streams to disk instead of queueing in memory.
+ */
+function openOutput(path: string | undefined, io: CliIO): Output {
+  if (path === undefined) return { write: (c) => io.stdout(c), close: () => {}, abort: () => {} };
+  const temp = join(dirname(path), `.${process.pid}-${Math.random().toString(36).slice(2)}.ecr-lifeguard.tmp`);
+  let fd: number | undefined = openSync(temp, 'w');
+  return {
+    write: (c) => {
+      writeSync(fd!, c);
+    },
+    close: () => {
+      closeSync(fd!);
+      fd = undefined;
+      renameSync(temp, path);
+    },
+    abort: () => {
+      if (fd === undefined) return;
+      closeSync(fd);
+      fd = undefined;
+      rmSync(temp, { force: true });
+    },
+  };
+}

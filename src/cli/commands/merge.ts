@@ -1,0 +1,99 @@
+import { writeFile } from 'node:fs/promises';
+import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
+import { InputError, UsageError, type InputProblem } from '../../model/errors.js';
+import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
+import { readJsonDocument } from '../../load/json-document.js';
+import { validateAgainstSchema } from '../../load/schemas.js';
+import { renderReport, type ReportFormat } from '../../report/index.js';
+import type { Report } from '../../report/model.js';
+import { EXIT } from '../exit.js';
+import { useColour, type CliIO } from '../io.js';
+import { parseChoice, parseFailOn } from '../options.js';
+import { AUDIT_FORMATS } from './audit.js';
+
+// `ecr-lifeguard merge REPORT.json...`: combines the JSON reports of sharded audits into one.
+
+export interface MergeArgs {
+  reports?: string[];
+  format?: string;
+  output?: string;
+  failOn?: string;
+}
+
+export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
+  const files = args.reports ?? [];
+  if (files.length === 0) throw new UsageError('merge: give the JSON reports to combine, e.g. ecr-lifeguard merge shard-*.json');
+  const format = parseChoice<ReportFormat>('--format', args.format, AUDIT_FORMATS, io.stdoutIsTTY && args.output === undefined ? 'table' : 'json');
+  const failOn = parseFailOn(args.failOn);
+  const reports: Array<{ file: string; report: Report }> = [];
+  const problems: InputProblem[] = [];
+  for (const file of files) {
+    try {
+      const doc = await readJsonDocument(file);
+      const found = validateAgainstSchema('report', doc, '', { codePrefix: 'report' });
+      if (found.length > 0) problems.push(...found);
+      else reports.push({ file, report: doc.value as Report });
+    } catch (e) {
+      if (e instanceof InputError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  const merged = mergeReports(reports);
+  const text = renderReport(merged, format, { colour: args.output === undefined && useColour(io), command: 'audit' });
+  if (args.output !== undefined) await writeFile(args.output, text);
+  else io.stdout(text);
+  if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
+  return failsOn(merged.findings, failOn) ? EXIT.findings : EXIT.ok;
+}
+
+/** Pure: reports evaluated at the same time are combined; repositories must not overlap. */
+export function mergeReports(reports: ReadonlyArray<{ file: string; report: Report }>): Report {
+  const first = reports[0]!;
+  const problems: InputProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const { file, report } of reports) {
+    if (report.now !== first.report.now || report.days !== first.report.days) {
+      problems.push({ location: { file, pointer: '/now' }, code: 'merge/different-time', message: `evaluated at ${report.now} over ${report.days} days, but ${first.file} at ${first.report.now} over ${first.report.days} days: run every shard with the same --now and --days`, found: report.now, expected: first.report.now });
+    }
+    report.repositories.forEach((r, i) => {
+      const key = `${r.registryId ?? ''}/${r.region ?? ''}/${r.repositoryName}`;
+      const other = seen.get(key);
+      if (other) problems.push({ location: { file, pointer: `/repositories/${i}` }, code: 'merge/duplicate-repository', message: `repository ${r.repositoryName} is also in ${other}: the shards overlap`, expected: 'each repository in one report' });
+      else seen.set(key, file);
+    });
+  }
+  if (problems.length > 0) throw new InputError(problems);
+
+  const repositories = reports.flatMap((r) => r.report.repositories).sort((a, b) => cmp(`${a.registryId ?? ''}/${a.region ?? ''}/${a.repositoryName}`, `${b.registryId ?? ''}/${b.region ?? ''}/${b.repositoryName}`));
+  const present = new Set(repositories.map((r) => r.repositoryName));
+  // A shard reports uses of repositories it does not hold as unresolved; another shard may hold them.
+  const findings = dedupe(
+    reports.flatMap((r) => r.report.findings).filter((f) => !(f.id === 'unresolved-in-use-reference' && f.evidence.repositoryInSnapshot === false && f.repositoryName !== undefined && present.has(f.repositoryName))),
+  ).sort(compareFindings);
+  const storages = reports.map((r) => r.report.storage).filter((s): s is Record<string, unknown> => s !== undefined) as unknown as RegistryStorageTotals[];
+  const unreadable = reports.flatMap((r) => r.report.unreadableRepositories ?? []);
+  return {
+    tool: first.report.tool,
+    now: first.report.now,
+    days: first.report.days,
+    repositories,
+    findings,
+    ...(storages.length > 0 ? { storage: sumStorageTotals(storages) as unknown as Record<string, unknown> } : {}),
+    unreadableRepositories: unreadable,
+  };
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = JSON.stringify(f);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,81 @@
+import type { LiveReadOptions, SnapshotProgress, SnapshotReport } from '../../aws/types.js';
+import { UsageError } from '../../model/errors.js';
+import { EXIT } from '../exit.js';
+import type { CliIO } from '../io.js';
+import { asList, parseShard } from '../options.js';
+
+// `ecr-lifeguard snapshot --out DIR`: reads ECR (read-only) into the snapshot directory layout.
+
+export interface LiveSelectionArgs {
+  repository?: string | string[];
+  repositoryPrefix?: string;
+  region?: string | string[];
+  profile?: string;
+  roleArn?: string | string[];
+  endpointUrl?: string;
+  cacheDir?: string;
+  concurrency?: number;
+}
+
+export interface SnapshotArgs extends LiveSelectionArgs {
+  out?: string;
+  shard?: string;
+  json?: boolean;
+}
+
+export function liveOptions(args: LiveSelectionArgs, io: CliIO): LiveReadOptions {
+  const o: LiveReadOptions = {};
+  const repositories = asList(args.repository);
+  const regions = asList(args.region);
+  const roleArns = asList(args.roleArn);
+  if (repositories.length) o.repositories = repositories;
+  if (args.repositoryPrefix !== undefined) o.repositoryPrefix = args.repositoryPrefix;
+  if (regions.length) o.regions = regions;
+  if (args.profile !== undefined) o.profile = args.profile;
+  if (roleArns.length) o.roleArns = roleArns;
+  const endpoint = args.endpointUrl ?? io.env.AWS_ENDPOINT_URL_ECR ?? io.env.AWS_ENDPOINT_URL;
+  if (endpoint !== undefined && endpoint !== '') o.endpointUrl = endpoint;
+  if (args.cacheDir !== undefined) o.cacheDir = args.cacheDir;
+  if (args.concurrency !== undefined) {
+    if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64; found ${args.concurrency}`);
+    o.concurrency = args.concurrency;
+  }
+  return o;
+}
+
+/** Progress on stderr only when it is a terminal, redrawn at most a few times a second; silent otherwise. */
+export function progressPrinter(io: CliIO): ((p: SnapshotProgress) => void) | undefined {
+  if (!io.stderrIsTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const t = io.clock();
+    if (t - last < 200 && p.repositoriesDone < p.repositoriesTotal) return;
+    last = t;
+    io.stderr(`\r\u001b[2Krepositories ${p.repositoriesDone}/${p.repositoriesTotal}, images ${p.imagesRead}, API calls ${p.apiCalls}, retries ${p.retries}`);
+  };
+}
+
+export async function runSnapshot(args: SnapshotArgs, io: CliIO): Promise<number> {
+  if (args.out === undefined || args.out === '') throw new UsageError('snapshot: --out DIR is required');
+  const shard = parseShard(args.shard);
+  const { takeSnapshot } = await import('../../aws/snapshot.js');
+  const progress = progressPrinter(io);
+  const report = await takeSnapshot({ ...liveOptions(args, io), out: args.out, ...(shard ? { shard } : {}), ...(progress ? { progress } : {}) });
+  if (progress) io.stderr('\n');
+  io.stdout(args.json ? JSON.stringify(report, null, 2) + '\n' : summary(report));
+  if (!report.complete) {
+    io.stderr(`ecr-lifeguard: ${report.totals.incomplete} repositories (or registries) could not be read completely; they are marked incomplete in repository.json (exit 3)\n`);
+    return EXIT.incomplete;
+  }
+  return EXIT.ok;
+}
+
+function summary(r: SnapshotReport): string {
+  const lines = [`Snapshot written to ${r.out} at ${r.snapshotAt}: ${r.totals.repositories} repositories, ${r.totals.images} images, ${r.totals.apiCalls} API calls, ${r.totals.retries} retries.`];
+  for (const g of r.registries) {
+    lines.push(`  registry ${g.registryId ?? '?'} ${g.region}${g.complete ? '' : ` INCOMPLETE: ${g.incompleteReason ?? ''}`}${g.blobMounting !== undefined ? `, blob mounting ${g.blobMounting ? 'on' : 'off'}` : ''}`);
+    for (const w of g.warnings) lines.push(`    warning: ${w}`);
+  }
+  for (const repo of r.repositories.filter((x) => !x.complete)) lines.push(`  INCOMPLETE ${repo.repositoryName}: ${repo.incompleteReason ?? ''}`);
+  return lines.join('\n') + '\n';
+}
