@@ -2,6 +2,10 @@
 import { runCli } from './run.js';
 import { processIO } from './io.js';
 
+// The AWS SDK warns on every run under Node 20 that future SDK releases will need Node 22; the CLI's
+// stderr is for the user's findings and errors, so use the SDK's own switch to silence that notice.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 runCli(process.argv.slice(2), processIO()).then(
   (code) => {
     process.exitCode = code;

@@ -58,15 +58,7 @@ export async function runRepl(session: Session, streams: ReplStreams): Promise<v
   }
 
   write(`ecr-lifeguard interactive: ${session.repositoryNames.length} repositories. Type "help" for commands, Tab to complete, Ctrl-D to quit.\n`);
-  // A real SIGINT only arrives while the pager holds the terminal (readline reads Ctrl-C as a key in raw
-  // mode); without a listener it would kill the session along with the pager.
-  const ignoreSigint = () => {};
-  process.on('SIGINT', ignoreSigint);
-  try {
-    await terminalLoop(session, streams, write);
-  } finally {
-    process.removeListener('SIGINT', ignoreSigint);
-  }
+  await terminalLoop(session, streams, write);
 }
 
 async function terminalLoop(session: Session, streams: ReplStreams, write: (t: string) => void): Promise<void> {
