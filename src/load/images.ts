@@ -1,7 +1,7 @@
 import type { InputProblem } from '../model/errors.js';
 import type { ImageRecord, ImageStatus } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
-import { locationIn, problemAt, type JsonDocument } from './json-document.js';
+import { locationIn, parseJsonDocument, problemAt, type JsonDocument } from './json-document.js';
 import { entriesWithProblems, sortProblems, throwIfProblems } from './problems.js';
 import { validateAgainstSchema } from './schemas.js';
 import { formatTimestamp, parseTimestamp } from './time.js';
@@ -16,13 +16,22 @@ const EARLIEST_MS = Date.UTC(EARLIEST_YEAR, 0, 1);
 const TIME_FIELDS = ['imagePushedAt', 'lastRecordedPullTime', 'lastArchivedAt', 'lastActivatedAt'] as const;
 type TimeField = (typeof TIME_FIELDS)[number];
 
-// Where each record came from, so later checks (times against --now) can point at the file.
-const origins = new WeakMap<ImageRecord, { doc: JsonDocument; pointer: string }>();
+// Where each record came from, so later checks (times against --now) can point at the file. Only the
+// text is kept, not the parsed document (many times larger): positions are worked out when asked for.
+interface Source {
+  file: string;
+  text: string;
+  doc?: JsonDocument;
+}
+const origins = new WeakMap<ImageRecord, { source: Source; index: number }>();
 
 /** The location of an image's entry in the describe-images file it was loaded from. */
 export function imageOrigin(image: ImageRecord, field?: string): SourceLocation | undefined {
   const o = origins.get(image);
-  return o ? locationIn(o.doc, field ? `${o.pointer}/${field}` : o.pointer) : undefined;
+  if (!o) return undefined;
+  const doc = (o.source.doc ??= parseJsonDocument(o.source.text, o.source.file));
+  const pointer = `/imageDetails/${o.index}`;
+  return locationIn(doc, field ? `${pointer}/${field}` : pointer);
 }
 
 export function shortDigest(digest: string): string {
@@ -54,6 +63,7 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
   const ownerOfTag = new Map<string, number>();
   let repositoryName: { value: string; index: number } | undefined;
   let registryId: { value: string; index: number } | undefined;
+  const source: Source = { file: doc.file, text: doc.text };
 
   details.forEach((d, i) => {
     if (skip.has(i)) return;
@@ -122,7 +132,7 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
     if (times.lastActivatedAt !== undefined) record.lastActivatedAt = times.lastActivatedAt;
     if (typeof d.registryId === 'string') record.registryId = d.registryId;
     if (typeof d.repositoryName === 'string') record.repositoryName = d.repositoryName;
-    origins.set(record, { doc, pointer: at });
+    origins.set(record, { source, index: i });
     images.push(record);
   });
   throwIfProblems(problems);

@@ -37,7 +37,7 @@ export const inUseImageExpired: RepositoryCheck = {
       const pin = digestPinEvidence(context, entry);
       if (pin) evidence.digestPin = pin;
       out.push({
-        message: `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, 'deleted')} on ${event.date} by rule ${event.rulePriority}`,
+        message: `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, 'deleted')} on ${event.date} by rule ${event.rulePriority}${movedTagNote(pin)}`,
         repositoryName: context.repositoryName,
         image: findingImage(context, entry.imageDigest),
         rulePriority: event.rulePriority,
@@ -55,6 +55,15 @@ export const inUseImageExpired: RepositoryCheck = {
  * moved tag cannot be proven; what can be said: the image is untagged (only untagged or `any` rules
  * select it), and which tags other uses of this repository follow (the likely former tags).
  */
+function movedTagNote(pin: Record<string, unknown> | undefined): string {
+  const moved = (pin?.likelyMovedTags as Array<{ tag: string }> | undefined) ?? [];
+  if (moved.length === 0) return pin ? ' (pinned by digest; the image is untagged)' : '';
+  return ` (pinned by digest; untagged since its tag ${moved.map((t) => `"${t.tag}"`).join(' or ')} likely moved to a newer image)`;
+}
+
+/** Tags that conventionally move from image to image, unlike release or commit tags. */
+const MUTABLE_TAG = /^(latest|main|master|stable|prod|production|staging|dev|develop|edge|nightly|canary|current|release|live)$/;
+
 function digestPinEvidence(context: RepositoryCheckContext, entry: ImageUses): Record<string, unknown> | undefined {
   const pinned = entry.uses.some((u) => u.resolved.status === 'resolved' && u.resolved.by === 'digest');
   const tags = context.graph.images.get(entry.imageDigest)?.imageTags ?? [];
@@ -70,11 +79,18 @@ function digestPinEvidence(context: RepositoryCheckContext, entry: ImageUses): R
     const other = context.graph.images.get(d);
     return self !== undefined && other !== undefined && compareNewestFirst(other, self) < 0;
   };
+  // Mutable tags (latest, main, stable, ...) now on a newer image are the usual way a pinned image loses its tag.
+  const likelyMovedTags = [...context.graph.images.values()]
+    .filter((i) => newer(i.imageDigest))
+    .flatMap((i) => i.imageTags.filter((t) => MUTABLE_TAG.test(t)).map((tag) => ({ tag, nowOn: i.imageDigest })))
+    .sort((a, b) => cmp(a.tag, b.tag));
   return {
     imageTagged: false,
     explanation:
       'The image is pinned by digest and has no tag, so only rules selecting untagged images (or any) protect or remove it. ' +
-      'describe-images keeps no tag history: whether a tag was moved from this image to a newer one cannot be known from the snapshot.',
+      'describe-images keeps no tag history: whether a tag was moved from this image to a newer one cannot be known from the snapshot' +
+      (likelyMovedTags.length > 0 ? `; the mutable tag${likelyMovedTags.length > 1 ? 's' : ''} ${likelyMovedTags.map((t) => `"${t.tag}"`).join(', ')} now on a newer image ${likelyMovedTags.length > 1 ? 'are the likely causes' : 'is the likely cause'}: when the tag moved on, this image became untagged.` : '.'),
+    likelyMovedTags,
     tagsUsedElsewhere: [...tagsUsedElsewhere]
       // A tag another workload follows, now on a newer image, is the likely former tag of this one.
       .map(([tag, imageDigest]) => ({ tag, imageDigest, onNewerImage: newer(imageDigest) }))

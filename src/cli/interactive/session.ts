@@ -225,9 +225,13 @@ export class Session {
     const f = filters[filter];
     if (!f) throw new SessionUsage(COMMANDS.show!.usage);
     const a = this.analysed();
-    const report = assembleReport([{ ...a, report: { ...a.report, images: a.report.images.filter(f) } }], this.ctx);
+    const shown = a.report.images.filter(f);
+    // imageCount: the table's heading counts the rows shown, not the repository (audit's meaning of imageCount).
+    const report = assembleReport([{ ...a, report: { ...a.report, images: shown, imageCount: shown.length } }], this.ctx);
     // The session shows findings with `findings`; keep `show` to the verdict table.
-    return formatTable({ ...report, findings: [] }, { colour: this.io.colour, command: 'dry-run' }).split('\nNo findings.')[0]!.trimEnd() + '\n';
+    const table = formatTable({ ...report, findings: [] }, { colour: this.io.colour, command: 'dry-run' }).split('\nNo findings.')[0]!.trimEnd();
+    const scope = filter === 'all' ? '' : `showing ${shown.length} of ${a.report.images.length} images (${filter})\n`;
+    return `${table}\n${scope}`;
   }
 
   private at(value: string): string {
@@ -342,6 +346,7 @@ export class Session {
   private async save(file: string): Promise<string> {
     if (!file) throw new SessionUsage(COMMANDS.save!.usage);
     const policy = this.currentPolicy() ?? { rules: [] };
+    if (policy.rules.length === 0) return `not saved: ${this.currentRepository.repositoryName} has no rules to save (add one first)\n`;
     const { problems } = validatePolicyObject(policy, { file });
     if (problems.length > 0) return `not saved: ${problems.map(formatProblem).join('; ')}\n`;
     try {

@@ -56,6 +56,25 @@ describe(ID, () => {
     expect(f!.evidence.blobsUnknown).toBeDefined();
   });
 
+  it('names a mutable tag now on a newer image (latest, main...) as the likely cause of a digest pin going untagged', () => {
+    const old = image({ name: 'old', pushedDaysAgo: 30 });
+    const current = image({ name: 'current', tags: ['latest', 'v2'], pushedDaysAgo: 2 });
+    const older = image({ name: 'older', tags: ['main'], pushedDaysAgo: 60 });
+    const p = policy(rule(1, { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }));
+    const [f] = findingsOf(run({ state: state([old, current, older]), policy: p, uses: [use(ref(`@${old.imageDigest}`))] }), ID);
+    expect(f!.evidence.digestPin).toMatchObject({ likelyMovedTags: [{ tag: 'latest', nowOn: current.imageDigest }] });
+    expect(f!.message).toContain('untagged since its tag "latest" likely moved to a newer image');
+  });
+
+  it('says only that the pinned image is untagged when no mutable tag is on a newer image', () => {
+    const old = image({ name: 'old', pushedDaysAgo: 30 });
+    const current = image({ name: 'current', tags: ['v2'], pushedDaysAgo: 2 });
+    const p = policy(rule(1, { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }));
+    const [f] = findingsOf(run({ state: state([old, current]), policy: p, uses: [use(ref(`@${old.imageDigest}`))] }), ID);
+    expect(f!.evidence.digestPin).toMatchObject({ likelyMovedTags: [] });
+    expect(f!.message).toContain('(pinned by digest; the image is untagged)');
+  });
+
   it('fires when an index stays but a platform child manifest its pull needs is deleted', () => {
     // The index is archived: its children are ordinary images again, and the untagged rule deletes
     // the arm64 one. Restoring the index later does not bring that platform back.
