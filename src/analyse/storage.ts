@@ -1,7 +1,7 @@
-import type { BlobRef } from '../model/image.js';
+import type { BlobRef, ImageStatus } from '../model/image.js';
 import { DAY_MS } from '../simulate/evaluate.js';
 import { expiredDay, inactiveDay, isoDate, type FateAction, type ImageFate } from './fate.js';
-import { blobsForManifests, cmp, type BlobScope, type ContentGraph, type RegistryBlobIndex } from './graph.js';
+import { blobsForManifests, cmp, manifestBlobs, type BlobScope, type ContentGraph, type RegistryBlobIndex } from './graph.js';
 
 // Storage is counted per blob, never by summing imageSizeInBytes: a blob is freed when no remaining
 // manifest in its scope references it, and moved to archive when every remaining reference is archived.
@@ -49,7 +49,12 @@ export interface BlobSplit {
   sharedBytes: number;
 }
 
-export interface ImageStorageImpact extends BlobSplit {
+/**
+ * What one image the policy acts on does to storage, kept proportional to the image: its exclusive
+ * blobs by digest, and its shared blobs by digest into the repository's `sharedBlobs` table (a base
+ * layer shared by thousands of images is described once there, not once per image).
+ */
+export interface ImageStorageImpact {
   imageDigest: string;
   imageTags: string[];
   /** EXPIRE when the image is deleted within the horizon (even if archived first), else TRANSITION. */
@@ -59,6 +64,46 @@ export interface ImageStorageImpact extends BlobSplit {
   rulePriority: number;
   /** False when the image's manifest was not supplied: its blobs are unknown and not listed. */
   manifestKnown: boolean;
+  /** Blobs gone with it (freed, or moved to archive for a transition): no remaining holder. Sorted. */
+  exclusive: string[];
+  exclusiveBytes: number;
+  /** Blobs other images still hold on that day: digests of `sharedBlobs` entries. Sorted. */
+  shared: string[];
+  sharedBytes: number;
+}
+
+/** A holder in the shared-blob table, with what the policy does to it over the horizon. */
+export interface TableBlobHolder extends BlobHolder {
+  imageStatus: ImageStatus;
+  /** Day the policy archives it (absent: not archived within the horizon). */
+  archivedDay?: number;
+  /** Day the policy deletes it (absent: it survives the horizon). */
+  expiredDay?: number;
+}
+
+/** A blob some acted-on image shares with other images, described once per repository. */
+export interface SharedBlobEntry extends BlobRef {
+  /** Images of this repository whose manifest references it at the start. */
+  heldByCount: number;
+  /**
+   * Up to MAX_HOLDERS_LISTED of them: in-use ones first, then those that hold it longest (latest
+   * deletion, then latest archive), then by digest. Which of them still hold it on the day an image
+   * goes follows from their days (see `holdsAfter`).
+   */
+  heldBy: TableBlobHolder[];
+  /** Registry-wide blob scope: references from other repositories' manifests. */
+  heldElsewhere?: number;
+}
+
+/**
+ * Whether a table holder still holds a blob after `day`: for a deletion, until the holder is deleted;
+ * for an archive (`mode` archived), while the holder is in standard storage.
+ */
+export function holdsAfter(holder: TableBlobHolder, day: number, mode: 'deleted' | 'archived'): boolean {
+  if (mode === 'deleted') return holder.expiredDay === undefined || holder.expiredDay > day;
+  if (holder.imageStatus === 'ARCHIVED') return false;
+  const leaves = Math.min(holder.archivedDay ?? Infinity, holder.expiredDay ?? Infinity);
+  return leaves > day;
 }
 
 export interface StorageSummary {
@@ -74,6 +119,8 @@ export interface StorageSummary {
   imagesWithoutManifest: number;
   /** Every image the policy acts on within the horizon, by day then digest. */
   images: ImageStorageImpact[];
+  /** The blobs those images share with others, once each, by digest. */
+  sharedBlobs: SharedBlobEntry[];
 }
 
 /** Per blob: when the last reference goes, and when the last standard-storage reference goes. */
@@ -291,15 +338,31 @@ export function computeStorage(
   addActionDays(actionDays, fates);
 
   const images: ImageStorageImpact[] = [];
+  const sharedDigests = new Set<string>();
   for (const fate of fates.values()) {
     const a = fate.expired ?? fate.archived;
     if (!a) continue;
-    const manifestKnown = graph.manifests.has(fate.imageDigest);
-    const blobs = blobsForManifests(graph, [fate.imageDigest]);
-    const split = splitBlobsAt(context, timings, blobs, a.day, a.action === 'EXPIRE' ? 'deleted' : 'archived');
-    images.push({ imageDigest: fate.imageDigest, imageTags: fate.imageTags, action: a.action, day: a.day, date: a.date, rulePriority: a.rulePriority, manifestKnown, ...split });
+    const mode = a.action === 'EXPIRE' ? 'deleted' : 'archived';
+    const impact: ImageStorageImpact = {
+      imageDigest: fate.imageDigest, imageTags: fate.imageTags, action: a.action, day: a.day, date: a.date, rulePriority: a.rulePriority,
+      manifestKnown: graph.manifests.has(fate.imageDigest), exclusive: [], exclusiveBytes: 0, shared: [], sharedBytes: 0,
+    };
+    for (const blob of blobsForManifests(graph, [fate.imageDigest])) {
+      const local = timings.get(blob.digest);
+      if (!local) continue;
+      if (goneBy(local, blob.digest, blobIndex, mode) <= a.day) {
+        impact.exclusive.push(blob.digest);
+        impact.exclusiveBytes += blob.size;
+      } else {
+        impact.shared.push(blob.digest);
+        impact.sharedBytes += blob.size;
+        sharedDigests.add(blob.digest);
+      }
+    }
+    images.push(impact);
   }
   images.sort((x, y) => x.day - y.day || cmp(x.imageDigest, y.imageDigest));
+  const sharedBlobs = [...sharedDigests].sort(cmp).map((digest) => sharedBlobEntry(context, timings, digest));
 
   return {
     blobScope: blobIndex ? 'registry' : 'repository',
@@ -307,7 +370,45 @@ export function computeStorage(
     incomplete: graph.imagesWithoutManifest.length > 0,
     imagesWithoutManifest: graph.imagesWithoutManifest.length,
     images,
+    sharedBlobs,
   };
+}
+
+/** The day a blob is gone (deleted) or out of standard storage (archived), in its blob scope. */
+function goneBy(local: BlobTiming, digest: string, blobIndex: RegistryBlobIndex | undefined, mode: 'deleted' | 'archived'): number {
+  const t = withExternalReferences(local, digest, blobIndex);
+  return mode === 'deleted' ? t.goneDay : t.inactiveDay;
+}
+
+/** One row of the shared-blob table: the blob, its holder count, and the holders worth naming. */
+function sharedBlobEntry(context: StorageContext, timings: Map<string, BlobTiming>, digest: string): SharedBlobEntry {
+  const { graph, fates, inUse, blobIndex } = context;
+  const holders = (graph.blobHolders.get(digest) ?? []).map((d) => {
+    const fate = fates.get(d);
+    return { digest: d, inUse: inUse.has(d), expired: expiredDay(fate), inactive: inactiveDay(fate, graph.images.get(d)) };
+  });
+  holders.sort((a, b) => Number(b.inUse) - Number(a.inUse) || b.expired - a.expired || b.inactive - a.inactive || cmp(a.digest, b.digest));
+  const heldBy = holders.slice(0, MAX_HOLDERS_LISTED).map((h): TableBlobHolder => {
+    const image = graph.images.get(h.digest);
+    const fate = fates.get(h.digest);
+    const holder: TableBlobHolder = { imageDigest: h.digest, imageTags: image?.imageTags ?? [], inUse: h.inUse, imageStatus: image?.imageStatus ?? 'ACTIVE' };
+    if (fate?.archived) holder.archivedDay = fate.archived.day;
+    if (fate?.expired) holder.expiredDay = fate.expired.day;
+    return holder;
+  });
+  const blob = blobRefOf(graph, digest);
+  const entry: SharedBlobEntry = { ...blob, heldByCount: holders.length, heldBy };
+  if (blobIndex) entry.heldElsewhere = withExternalReferences(timings.get(digest)!, digest, blobIndex).external;
+  return entry;
+}
+
+/** The descriptor of a blob as a manifest of this repository gives it (size, media type). */
+function blobRefOf(graph: ContentGraph, digest: string): BlobRef {
+  for (const holder of graph.blobHolders.get(digest) ?? []) {
+    const found = manifestBlobs(graph.manifests.get(holder)).find((b) => b.digest === digest);
+    if (found) return found;
+  }
+  return { digest, size: graph.blobSizes.get(digest) ?? 0 };
 }
 
 export function addFigures(a: StorageFigures, b: StorageFigures): StorageFigures {

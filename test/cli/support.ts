@@ -98,9 +98,10 @@ export const BIG_REPOSITORY_IMAGES = 1_050;
 /**
  * The sample registry of the adapter tests (team/api: an index with two children, a cosign
  * signature referring to it, an archived image; web: no policy; empty) plus repositories
- * enough for three shards, and one with more than a page of images.
+ * enough for three non-empty shards, and (unless `bigRepository: false`) one with more than a
+ * page of images.
  */
-export function realisticRegistry(): FakeRegistrySeed {
+export function realisticRegistry(options: { bigRepository?: boolean } = {}): FakeRegistrySeed {
   const base = sampleRegistry();
   const keepTen = JSON.stringify({
     rules: [
@@ -112,7 +113,7 @@ export function realisticRegistry(): FakeRegistrySeed {
     ...base,
     repositories: [
       ...base.repositories,
-      { repositoryName: BIG_REPOSITORY, lifecyclePolicyText: keepTen, images: manyImages('export', BIG_REPOSITORY_IMAGES) },
+      ...(options.bigRepository === false ? [] : [{ repositoryName: BIG_REPOSITORY, lifecyclePolicyText: keepTen, images: manyImages('export', BIG_REPOSITORY_IMAGES) }]),
       { repositoryName: 'team/worker', lifecyclePolicyText: keepTen, images: manyImages('worker', 30) },
       {
         repositoryName: 'tools/ci',
@@ -128,4 +129,74 @@ export function realisticRegistry(): FakeRegistrySeed {
       { repositoryName: 'legacy', images: manyImages('legacy', 5) },
     ],
   };
+}
+
+/** The parts of the JSON report the summaries are computed from. */
+export interface JsonReport {
+  now: string;
+  days: number;
+  repositories: Array<{
+    repositoryName: string;
+    registryId?: string;
+    region?: string;
+    complete: boolean;
+    imageCount?: number;
+    images: Array<{ action: string }>;
+    timeline: unknown[];
+  }>;
+  findings: Array<{ id: string; severity: string; repositoryName?: string; image?: unknown; date?: string; origins?: Array<{ format?: string }> }>;
+  storage?: { now?: { bytesFreed?: number }; horizon?: { bytesFreed?: number } };
+  unreadableRepositories?: Array<{ repositoryName: string; registryId?: string; region?: string; reason: string }>;
+}
+
+export interface SummaryNumbers {
+  repositories: number;
+  images: number;
+  actionsNow: number;
+  actionsHorizon: number;
+  brokenReferences: number;
+  bytesFreedNow?: number;
+  bytesFreedHorizon?: number;
+}
+
+/**
+ * The summary a reader should see, computed here from the JSON report (not with the renderer's
+ * helpers): a repository counts once even when it is both listed and unreadable.
+ */
+export function summaryOf(report: JsonReport): SummaryNumbers {
+  const key = (r: { repositoryName: string; registryId?: string; region?: string }) => `${r.registryId ?? ''}/${r.region ?? ''}/${r.repositoryName}`;
+  const names = new Set([...report.repositories.map(key), ...(report.unreadableRepositories ?? []).map(key)]);
+  let images = 0;
+  let actionsNow = 0;
+  let actionsHorizon = 0;
+  for (const r of report.repositories) {
+    const now = r.images.filter((i) => i.action !== 'KEEP').length;
+    images += r.imageCount ?? r.images.length;
+    actionsNow += now;
+    actionsHorizon += r.timeline.length > 0 ? r.timeline.length : now;
+  }
+  const brokenReferences = report.findings
+    .filter((f) => f.image !== undefined && f.date !== undefined)
+    .reduce((n, f) => n + (f.origins ?? []).filter((o) => o.format !== 'recent-pull').length, 0);
+  return {
+    repositories: names.size,
+    images,
+    actionsNow,
+    actionsHorizon,
+    brokenReferences,
+    ...(report.storage?.now?.bytesFreed !== undefined ? { bytesFreedNow: report.storage.now.bytesFreed } : {}),
+    ...(report.storage?.horizon?.bytesFreed !== undefined ? { bytesFreedHorizon: report.storage.horizon.bytesFreed } : {}),
+  };
+}
+
+/** The cells of the Markdown report's `### Summary` table, by column heading. */
+export function markdownSummary(markdown: string): Record<string, string> {
+  const lines = markdown.split('\n');
+  const at = lines.indexOf('### Summary');
+  if (at < 0) throw new Error('no "### Summary" section in the Markdown report');
+  const rows = lines.slice(at + 1).filter((l) => l.startsWith('|')).slice(0, 3);
+  const cells = (row: string) => row.split('|').slice(1, -1).map((c) => c.trim());
+  const head = cells(rows[0]!);
+  const values = cells(rows[2]!);
+  return Object.fromEntries(head.map((h, i) => [h, values[i]!]));
 }

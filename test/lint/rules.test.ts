@@ -9,7 +9,7 @@ import { lintFixture } from './rule-tester.js';
 // (lines and messages), `passes.json` yields none of it.
 
 const RULES = 'test/fixtures/lint/rules';
-const README = readFileSync('test/fixtures/lint/README-lint-section.md', 'utf8');
+const README = readFileSync('README.md', 'utf8');
 const ids = allChecks.map((c) => c.meta.id);
 
 describe.each(ids)('check %s', (id) => {
