@@ -8,11 +8,11 @@ import { toFinding, type RepositoryCheckContext, type ResolvedUse } from './chec
 import { unresolvedInUseReference, unresolvedReferenceDrafts } from './checks/unresolved-in-use-reference.js';
 import { computeFates, type FateAction } from './fate.js';
 import {
-  addToRegistryBlobIndex, buildContentGraph, cmp, createRegistryBlobIndex, manifestsForPull, type BlobScope, type ContentGraph, type RegistryBlobIndex,
+  addToRegistryBlobIndex, blobsForManifests, buildContentGraph, cmp, createRegistryBlobIndex, manifestsForPull, type BlobScope, type ContentGraph, type RegistryBlobIndex,
 } from './graph.js';
 import { createResolver } from './references.js';
 import {
-  computeStorage, createRegistryStorageAccumulator, localBlobTimings, type RegistryStorageTotals, type StorageSummary,
+  computeStorage, createRegistryStorageAccumulator, localBlobTimings, splitBlobsAt, type BlobSplit, type RegistryStorageTotals, type StorageSummary,
 } from './storage.js';
 
 // The analysis of a repository, pure: simulate the horizon, resolve the uses, build the content graph,
@@ -58,6 +58,11 @@ export interface AnalysedRepository {
   graph: ContentGraph;
   storage: StorageSummary;
   findings: Finding[];
+  /**
+   * The blobs of an image the policy acts on, split on the day it goes, with the holders still there
+   * that day (exact, for --explain); undefined for an image the policy leaves alone.
+   */
+  blobSplitOf(imageDigest: string): BlobSplit | undefined;
 }
 
 const NO_POLICY: LifecyclePolicy = { rules: [] };
@@ -120,8 +125,15 @@ export function analyseRepository(input: AnalyseRepositoryInput): AnalysedReposi
     })
     .sort((x, y) => cmp(x.imageDigest, y.imageDigest));
 
+  const blobSplitOf = (digest: string): BlobSplit | undefined => {
+    const fate = fates.get(digest);
+    const a = fate?.expired ?? fate?.archived;
+    if (!a) return undefined;
+    return splitBlobsAt(storageContext, blobTimings, blobsForManifests(graph, [digest]), a.day, a.action === 'EXPIRE' ? 'deleted' : 'archived');
+  };
+
   return {
-    repositoryName, state, horizon, images, uses, graph, storage, findings,
+    repositoryName, state, horizon, images, uses, graph, storage, findings, blobSplitOf,
     ...(registryId !== undefined ? { registryId } : {}),
     ...(input.region !== undefined ? { region: input.region } : {}),
   };

@@ -383,12 +383,23 @@ function goneBy(local: BlobTiming, digest: string, blobIndex: RegistryBlobIndex 
 /** One row of the shared-blob table: the blob, its holder count, and the holders worth naming. */
 function sharedBlobEntry(context: StorageContext, timings: Map<string, BlobTiming>, digest: string): SharedBlobEntry {
   const { graph, fates, inUse, blobIndex } = context;
-  const holders = (graph.blobHolders.get(digest) ?? []).map((d) => {
+  const all = graph.blobHolders.get(digest) ?? [];
+  // The first MAX_HOLDERS_LISTED in order, by insertion into a short list: a base layer may have 100,000 holders.
+  const top: Array<{ digest: string; inUse: boolean; expired: number; inactive: number }> = [];
+  const before = (a: (typeof top)[number], b: (typeof top)[number]) =>
+    Number(b.inUse) - Number(a.inUse) || b.expired - a.expired || b.inactive - a.inactive || cmp(a.digest, b.digest);
+  for (const d of all) {
     const fate = fates.get(d);
-    return { digest: d, inUse: inUse.has(d), expired: expiredDay(fate), inactive: inactiveDay(fate, graph.images.get(d)) };
-  });
-  holders.sort((a, b) => Number(b.inUse) - Number(a.inUse) || b.expired - a.expired || b.inactive - a.inactive || cmp(a.digest, b.digest));
-  const heldBy = holders.slice(0, MAX_HOLDERS_LISTED).map((h): TableBlobHolder => {
+    const h = { digest: d, inUse: inUse.has(d), expired: expiredDay(fate), inactive: inactiveDay(fate, graph.images.get(d)) };
+    if (top.length === MAX_HOLDERS_LISTED && before(h, top[top.length - 1]!) >= 0) continue;
+    let k = top.length === MAX_HOLDERS_LISTED ? top.length - 1 : top.length;
+    while (k > 0 && before(h, top[k - 1]!) < 0) {
+      top[k] = top[k - 1]!;
+      k--;
+    }
+    top[k] = h;
+  }
+  const heldBy = top.map((h): TableBlobHolder => {
     const image = graph.images.get(h.digest);
     const fate = fates.get(h.digest);
     const holder: TableBlobHolder = { imageDigest: h.digest, imageTags: image?.imageTags ?? [], inUse: h.inUse, imageStatus: image?.imageStatus ?? 'ACTIVE' };
@@ -397,7 +408,7 @@ function sharedBlobEntry(context: StorageContext, timings: Map<string, BlobTimin
     return holder;
   });
   const blob = blobRefOf(graph, digest);
-  const entry: SharedBlobEntry = { ...blob, heldByCount: holders.length, heldBy };
+  const entry: SharedBlobEntry = { ...blob, heldByCount: all.length, heldBy };
   if (blobIndex) entry.heldElsewhere = withExternalReferences(timings.get(digest)!, digest, blobIndex).external;
   return entry;
 }

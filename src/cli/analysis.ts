@@ -196,10 +196,11 @@ function explainExtra(analysed: AnalysedRepository, digest: string): string[] {
   const image = analysed.images.find((i) => i.imageDigest === digest);
   for (const u of image?.uses ?? []) lines.push(`in use: ${originText(u.use.kind, u.use.origin)} as ${u.use.reference.raw}`);
   const impact = analysed.storage.images.find((i) => i.imageDigest === digest);
+  const split = impact ? analysed.blobSplitOf(digest) : undefined;
   const graph = analysed.graph;
-  if (impact) {
-    lines.push(`layers when it goes (${impact.action} ${impact.date.slice(0, 10)}): ${impact.exclusive.length} exclusive, ${formatBytes(impact.exclusiveBytes)} freed; ${impact.shared.length} shared, ${formatBytes(impact.sharedBytes)} retained`);
-    for (const s of impact.shared.slice(0, 5)) {
+  if (impact && split) {
+    lines.push(`layers when it goes (${impact.action} ${impact.date.slice(0, 10)}): ${split.exclusive.length} exclusive, ${formatBytes(split.exclusiveBytes)} freed; ${split.shared.length} shared, ${formatBytes(split.sharedBytes)} retained`);
+    for (const s of split.shared.slice(0, 5)) {
       lines.push(`  shared ${short(s.digest)} (${formatBytes(s.size)}) held by ${s.heldBy.map((h) => `${short(h.imageDigest)}${h.inUse ? ' [in use]' : ''}`).join(', ')}${s.heldByCount > s.heldBy.length ? ` and ${s.heldByCount - s.heldBy.length} more` : ''}`);
     }
   } else if (graph.manifests.has(digest)) {

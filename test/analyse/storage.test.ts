@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyseRegistry } from '../../src/analyse/analyse.js';
 import { buildRegistryBlobIndex } from '../../src/analyse/graph.js';
+import { holdsAfter } from '../../src/analyse/storage.js';
 import { image, policy, rule } from '../support/builders.js';
 import { blob, imageManifest, ref, run, state, use } from './helpers.js';
 
@@ -21,9 +22,46 @@ describe('bytes freed', () => {
     const impact = r.storage.images.find((i) => i.imageDigest === old.imageDigest)!;
     expect(impact.action).toBe('EXPIRE');
     expect(impact.exclusiveBytes).toBe(33);
-    expect(impact.shared.map((b) => b.digest)).toEqual([base.digest]);
-    expect(impact.shared[0]!.heldBy).toEqual([{ imageDigest: kept.imageDigest, imageTags: ['v2'], inUse: true }]);
+    expect(impact.exclusive).toEqual([blob('cfg-old', 3).digest, blob('old', 30).digest].sort());
+    expect(impact.shared).toEqual([base.digest]);
     expect(impact.sharedBytes).toBe(1000);
+    // The shared blob is described once, in the repository's table, with its holders and their fates.
+    expect(r.storage.sharedBlobs).toEqual([
+      {
+        ...base, heldByCount: 2,
+        heldBy: [
+          { imageDigest: kept.imageDigest, imageTags: ['v2'], inUse: true, imageStatus: 'ACTIVE' },
+          { imageDigest: old.imageDigest, imageTags: [], inUse: false, imageStatus: 'ACTIVE', expiredDay: 0 },
+        ],
+      },
+    ]);
+    // The exact view at the day the image goes (for --explain) names only the holders still there.
+    expect(r.blobSplitOf(old.imageDigest)!.shared[0]!.heldBy).toEqual([{ imageDigest: kept.imageDigest, imageTags: ['v2'], inUse: true }]);
+    expect(r.blobSplitOf(kept.imageDigest)).toBeUndefined();
+  });
+
+  it('lists a shared blob once however many acted-on images share it, and at most 10 holders', () => {
+    const olds = Array.from({ length: 15 }, (_, k) => image({ name: `old${k}`, pushedDaysAgo: 10 + k }));
+    const kept = image({ name: 'kept', tags: ['v1'], pushedDaysAgo: 1 });
+    const s = state([...olds, kept], [...olds, kept].map((i) => imageManifest(i.imageDigest, [base, blob(i.imageDigest, 7)])));
+    const r = run({ state: s, policy: expireUntagged });
+    expect(r.storage.images).toHaveLength(15);
+    for (const impact of r.storage.images) expect(impact.shared).toEqual([base.digest]);
+    expect(r.storage.sharedBlobs).toHaveLength(1);
+    const entry = r.storage.sharedBlobs[0]!;
+    expect(entry.heldByCount).toBe(16);
+    expect(entry.heldBy).toHaveLength(10);
+    // The holder that keeps it comes first; the others go on day 0.
+    expect(entry.heldBy[0]!.imageDigest).toBe(kept.imageDigest);
+    expect(entry.heldBy.slice(1).every((h) => h.expiredDay === 0)).toBe(true);
+  });
+
+  it('holdsAfter reads the table for a deletion or an archive on a given day', () => {
+    const h = { imageDigest: base.digest, imageTags: [], inUse: false, imageStatus: 'ACTIVE' as const, archivedDay: 3, expiredDay: 9 };
+    expect([holdsAfter(h, 8, 'deleted'), holdsAfter(h, 9, 'deleted')]).toEqual([true, false]);
+    expect([holdsAfter(h, 2, 'archived'), holdsAfter(h, 3, 'archived')]).toEqual([true, false]);
+    expect(holdsAfter({ ...h, imageStatus: 'ARCHIVED' }, 0, 'archived')).toBe(false);
+    expect(holdsAfter({ imageDigest: base.digest, imageTags: [], inUse: false, imageStatus: 'ACTIVE' }, 1000, 'deleted')).toBe(true);
   });
 
   it('frees a shared blob once when every holder goes', () => {
@@ -67,8 +105,10 @@ describe('bytes moved to archive', () => {
     expect(r.storage.now).toEqual({ bytesFreed: 0, blobsFreed: 0, bytesMovedToArchive: 10, blobsMovedToArchive: 1 });
     const impact = r.storage.images[0]!;
     expect(impact.action).toBe('TRANSITION');
-    expect(impact.exclusive.map((x) => x.digest)).toEqual([blob('a', 10).digest]);
-    expect(impact.shared[0]!.heldBy.map((h) => h.imageDigest)).toEqual([b.imageDigest]);
+    expect(impact.exclusive).toEqual([blob('a', 10).digest]);
+    expect(impact.shared).toEqual([base.digest]);
+    expect(r.storage.sharedBlobs[0]!.heldBy.filter((h) => holdsAfter(h, impact.day, 'archived')).map((h) => h.imageDigest)).toEqual([b.imageDigest]);
+    expect(r.blobSplitOf(a.imageDigest)!.shared[0]!.heldBy.map((h) => h.imageDigest)).toEqual([b.imageDigest]);
   });
 
   it('counts blobs already only in archive at the start as not moved', () => {
@@ -88,7 +128,8 @@ describe('registry-wide blob scope (blob mounting)', () => {
     const r = run({ state: one, policy: expireUntagged, blobIndex: buildRegistryBlobIndex([one, two]) });
     expect(r.storage.blobScope).toBe('registry');
     expect(r.storage.now.bytesFreed).toBe(10);
-    expect(r.storage.images[0]!.shared[0]!.heldElsewhere).toBe(1);
+    expect(r.storage.images[0]!.shared).toEqual([base.digest]);
+    expect(r.storage.sharedBlobs[0]!.heldElsewhere).toBe(1);
     // Without mounting the repository's own copy goes.
     expect(run({ state: one, policy: expireUntagged }).storage.now.bytesFreed).toBe(1010);
   });

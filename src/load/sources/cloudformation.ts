@@ -112,7 +112,7 @@ class Resolver {
       fromParameterDefault ||= r.fromParameterDefault;
       at = i + m[0].length;
     }
-    if (unknown.length > 0) return { reason: `${fn.spelling} substitutes ${unknown.join(', ')}, known only at deploy time` };
+    if (unknown.length > 0) return { reason: `${fn.spelling} substitutes ${[...new Set(unknown)].join(', ')}, known only at deploy time` };
     out.append(src, at);
     return { text: out.finish(), origin: node, fromParameterDefault };
   }

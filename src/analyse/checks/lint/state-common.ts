@@ -7,7 +7,8 @@ import type { RepositoryCheckContext } from '../types.js';
 // What the lint state checks share: which images a rule identifies in today's state, exactly as
 // the engine does (index children, referrers and ACTIVATING images are never identified).
 
-const NEVER_IDENTIFIED = new Set(['index-child', 'referrer', 'activating']);
+// Referrers that follow their subject were excluded from selection too: their cause is follows-subject.
+const NEVER_IDENTIFIED = new Set(['index-child', 'referrer', 'activating', 'follows-subject']);
 
 /** Images of today's state that `rule` identifies, newest first (the engine's count order). */
 export function identifiedToday(context: RepositoryCheckContext, rule: LifecycleRule): ImageRecord[] {
