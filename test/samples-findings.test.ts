@@ -162,6 +162,8 @@ describe('what each sample shows (as samples/README.md says)', () => {
     const at = (id: string) => results.lintWithState.findings.filter((f) => f.id === id && f.location?.file === API);
     expect(at('dead-rule').map((f) => f.rulePriority)).toEqual([2]);
     expect(at('rule-never-acts').map((f) => f.rulePriority)).toEqual([3]);
+    // The SBOM referrer follows its subject: it is never identified by the untagged rule, only the old `latest` is.
+    expect(at('rule-never-acts')[0]!.message).toContain('identifies 1 image of shop/api');
     expect(at('in-use-image-expired').map((f) => [f.rulePriority, f.image?.imageTags])).toEqual([[1, ['release-1.2']]]);
   });
 });

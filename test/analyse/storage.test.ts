@@ -43,7 +43,7 @@ describe('bytes freed', () => {
   it('lists a shared blob once however many acted-on images share it, and at most 10 holders', () => {
     const olds = Array.from({ length: 15 }, (_, k) => image({ name: `old${k}`, pushedDaysAgo: 10 + k }));
     const kept = image({ name: 'kept', tags: ['v1'], pushedDaysAgo: 1 });
-    const s = state([...olds, kept], [...olds, kept].map((i) => imageManifest(i.imageDigest, [base, blob(i.imageDigest, 7)])));
+    const s = state([...olds, kept], [...olds, kept].map((i, k) => imageManifest(i.imageDigest, [base, blob(`own${k}`, 7)])));
     const r = run({ state: s, policy: expireUntagged });
     expect(r.storage.images).toHaveLength(15);
     for (const impact of r.storage.images) expect(impact.shared).toEqual([base.digest]);

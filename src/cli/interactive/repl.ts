@@ -34,7 +34,7 @@ export function complete(session: Session, line: string): [string[], string] {
   }
   const hits = candidates.filter((c) => c.startsWith(last));
   // A single match is a finished word: add the space, as shells do, so the next word can follow.
-  return [hits, last];
+  return [hits.length === 1 ? [`${hits[0]} `] : hits, last];
 }
 
 export async function runRepl(session: Session, streams: ReplStreams): Promise<void> {

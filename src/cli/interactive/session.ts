@@ -110,7 +110,7 @@ export class Session {
     const [name = '', ...args] = trimmed.split(/\s+/);
     const rest = trimmed.slice(name.length).trim();
     // Any other command re-arms the unsaved-edits warning; a second quit (or q, exit) right after it leaves.
-    if (name !== 'quit' && name !== 'exit') this.quitWarned = false;
+    if (!QUIT_WORDS.has(name)) this.quitWarned = false;
     try {
       switch (name) {
         case 'help': return { output: this.help(args[0]) };

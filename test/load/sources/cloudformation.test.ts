@@ -190,3 +190,18 @@ describe('YAML details', () => {
     expect(problems[0]!.location.line).toBeGreaterThanOrEqual(6);
   });
 });
+
+describe('CloudFormation !Sub with a variable used twice', () => {
+  test('names each unknown variable once', () => {
+    const template = [
+      'Resources:',
+      '  Repo:',
+      '    Type: AWS::ECR::Repository',
+      '    Properties:',
+      '      LifecyclePolicy:',
+      '        LifecyclePolicyText: !Sub \'{"rules":[{"rulePriority":1,"description":"${Env} ${Env}","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":${Keep}}}]}\'',
+    ].join('\n');
+    const { sources } = extractPolicySources('t.yaml', template);
+    expect(sources[0]!.unresolvedReason).toBe('!Sub substitutes ${Env}, ${Keep}, known only at deploy time');
+  });
+});
