@@ -134,7 +134,7 @@ describe('what each sample shows (as samples/README.md says)', () => {
 
   it('lint with state: adds the state checks and safety findings at the shop/api policy only', () => {
     const byFile = idsByFile(results.lintWithState.findings);
-    expect(byFile[API]).toEqual(['burst-risk', 'dead-rule', 'in-use-image-expired', 'rule-never-acts', 'unresolved-in-use-reference']);
+    expect(byFile[API]).toEqual(['burst-risk', 'dead-rule', 'in-use-image-expired', 'recently-pulled-image-expired', 'rule-never-acts', 'unresolved-in-use-reference']);
     // The other policies name repositories the snapshot does not hold: same findings as without state.
     expect({ ...byFile, [API]: undefined }).toEqual({ ...idsByFile(results.lint.findings), [API]: undefined });
   });

@@ -63,6 +63,8 @@ export interface AnalysedRepository {
    * that day (exact, for --explain); undefined for an image the policy leaves alone.
    */
   blobSplitOf(imageDigest: string): BlobSplit | undefined;
+  /** What the repository checks saw; further checks (lint's state checks) run on the same context. */
+  context: RepositoryCheckContext;
 }
 
 const NO_POLICY: LifecyclePolicy = { rules: [] };
@@ -133,7 +135,7 @@ export function analyseRepository(input: AnalyseRepositoryInput): AnalysedReposi
   };
 
   return {
-    repositoryName, state, horizon, images, uses, graph, storage, findings, blobSplitOf,
+    repositoryName, state, horizon, images, uses, graph, storage, findings, context, blobSplitOf,
     ...(registryId !== undefined ? { registryId } : {}),
     ...(input.region !== undefined ? { region: input.region } : {}),
   };

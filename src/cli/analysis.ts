@@ -1,9 +1,9 @@
 import { analyseRepository, missingRepositoryFindings, type AnalysedRepository } from '../analyse/analyse.js';
 import { computeFates } from '../analyse/fate.js';
 import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, type RegistryBlobIndex } from '../analyse/graph.js';
-import { loadInUse, recentPullUses } from '../analyse/in-use/index.js';
+import { loadDeclaredUses, recentPullDaysOf, recentPullUses } from '../analyse/in-use/index.js';
 import { createRegistryStorageAccumulator, type RegistryStorageTotals } from '../analyse/storage.js';
-import { InputError, type InputProblem } from '../model/errors.js';
+import type { InputProblem } from '../model/errors.js';
 import { compareFindings, type Finding } from '../model/finding.js';
 import type { RegistryInfo } from '../model/image.js';
 import type { InUseReference, UseOrigin } from '../model/in-use.js';
@@ -52,24 +52,6 @@ export interface Analysis {
   setup: AnalysisSetup;
   repositories: AnalysedInput[];
   report: Report;
-}
-
-export const DEFAULT_RECENT_PULL_DAYS = 30;
-
-/** Loads --in-use sources. An unresolvable Dockerfile ARG is a warning; any other problem stops (exit 2). */
-export async function loadDeclaredUses(paths: readonly string[] | undefined, warn: (problem: InputProblem) => void): Promise<InUseReference[]> {
-  if (!paths || paths.length === 0) return [];
-  const { uses, problems } = await loadInUse([...paths]);
-  const fatal = problems.filter((p) => p.code !== 'in-use/unresolved-arg');
-  if (fatal.length > 0) throw new InputError(fatal);
-  problems.filter((p) => p.code === 'in-use/unresolved-arg').forEach(warn);
-  return uses;
-}
-
-export function recentPullDaysOf(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_RECENT_PULL_DAYS;
-  if (!Number.isInteger(value) || value < 0) throw new InputError([{ location: { file: '--recent-pull-days' }, code: 'usage/recent-pull-days', message: 'must be a whole number of days, 0 or more', found: String(value) }]);
-  return value;
 }
 
 export async function prepareAnalysis(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void): Promise<AnalysisSetup> {

@@ -1,4 +1,4 @@
-import { InputError, UsageError, type InputProblem } from '../model/errors.js';
+import { UsageError, type InputProblem } from '../model/errors.js';
 import { compareFindings, type Finding } from '../model/finding.js';
 import type { RepositoryState } from '../model/image.js';
 import type { InUseReference } from '../model/in-use.js';
@@ -7,11 +7,8 @@ import type { LifecyclePolicy } from '../model/policy.js';
 import { analyseRepository, type AnalysedRepository } from '../analyse/analyse.js';
 import { lintStateChecks } from '../analyse/checks/lint/index.js';
 import type { LintRepositoryContext } from '../analyse/checks/lint/common.js';
-import type { ResolvedUse } from '../analyse/checks/types.js';
-import { computeFates } from '../analyse/fate.js';
-import { buildRegistryBlobIndex, manifestsForPull, type RegistryBlobIndex } from '../analyse/graph.js';
-import { loadInUse, recentPullUses } from '../analyse/in-use/index.js';
-import { localBlobTimings } from '../analyse/storage.js';
+import { buildRegistryBlobIndex, type RegistryBlobIndex } from '../analyse/graph.js';
+import { loadDeclaredUses, recentPullDaysOf, recentPullUses } from '../analyse/in-use/index.js';
 import { loadInputs, type StateOptions } from '../cli/inputs.js';
 import { levelFor, optionsFor, applySeverities, type LintConfig } from './config.js';
 import { findingOf } from './lint.js';
@@ -57,16 +54,14 @@ export async function loadLintState(o: LintStateOptions, now: number, days: numb
     ...(r.registryId !== undefined ? { registryId: r.registryId } : {}),
     ...(r.region !== undefined ? { region: r.region } : {}),
   }));
-  const uses: InUseReference[] = [];
-  if (o.inUse?.length) {
-    const loaded = await loadInUse(o.inUse);
-    if (loaded.problems.length > 0) throw new InputError(loaded.problems);
-    uses.push(...loaded.uses);
-  }
-  if (o.recentPullDays !== undefined) uses.push(...recentPullUses(repositories.map((r) => ({ repositoryName: r.repositoryName, images: r.state.images })), now, o.recentPullDays));
+  // The same in-use loading and recent-pull default as dry-run and audit.
+  const warnings: InputProblem[] = [...inputs.warnings];
+  const uses: InUseReference[] = await loadDeclaredUses(o.inUse, (p) => warnings.push(p));
+  const recentPullDays = recentPullDaysOf(o.recentPullDays);
+  if (recentPullDays > 0) uses.push(...recentPullUses(repositories.map((r) => ({ repositoryName: r.repositoryName, images: r.state.images })), now, recentPullDays));
   const state: LintState = { repositories, uses, singleRepository: o.images !== undefined, now, days };
   if (o.blobMounting ?? inputs.registry.blobMounting) state.blobIndex = buildRegistryBlobIndex(repositories.map((r) => r.state));
-  return { state, warnings: inputs.warnings };
+  return { state, warnings };
 }
 
 /**
@@ -95,30 +90,6 @@ export interface StateLintResult {
   findings: Finding[];
 }
 
-/** The check context analyseRepository builds, rebuilt from its result (it does not return it). */
-function checkContext(analysed: AnalysedRepository, state: LintState, target: PolicyUnderLint): LintRepositoryContext {
-  const { graph, horizon } = analysed;
-  const fates = computeFates(analysed.state.images, horizon);
-  const usesByImage = new Map<string, ResolvedUse[]>();
-  const inUse = new Set<string>();
-  for (const u of analysed.uses) {
-    if (u.resolved.status !== 'resolved') continue;
-    const digest = u.resolved.imageDigest;
-    usesByImage.set(digest, [...(usesByImage.get(digest) ?? []), u]);
-    if (u.use.kind === 'recent-pull') continue;
-    for (const d of manifestsForPull(graph, digest)) inUse.add(d);
-    if (u.resolved.viaIndex !== undefined) inUse.add(u.resolved.viaIndex);
-  }
-  return {
-    repositoryName: analysed.repositoryName, state: analysed.state, now: state.now, days: state.days, horizon, fates, graph,
-    storage: analysed.storage, blobTimings: localBlobTimings(graph, fates), uses: analysed.uses, usesByImage, inUse,
-    ...(analysed.registryId !== undefined ? { registryId: analysed.registryId } : {}),
-    ...(analysed.region !== undefined ? { region: analysed.region } : {}),
-    ...(state.blobIndex ? { blobIndex: state.blobIndex } : {}),
-    policy: target.policy,
-  };
-}
-
 /** Places a state finding in the policy file: at its rule when it names one, else at the policy. */
 function placed(f: Finding, target: PolicyUnderLint): Finding {
   if (f.location) return f;
@@ -134,7 +105,7 @@ export function lintAgainstState(target: PolicyUnderLint, repository: LintStateR
     ...(repository.region !== undefined ? { region: repository.region } : {}),
     ...(state.blobIndex ? { blobIndex: state.blobIndex } : {}),
   });
-  const context = checkContext(analysed, state, target);
+  const context: LintRepositoryContext = { ...analysed.context, policy: target.policy };
   const findings: Finding[] = applySeverities(analysed.findings, config);
   for (const check of lintStateChecks) {
     if (levelFor(config, check.meta.id, check.meta.defaultSeverity) === 'off') continue;

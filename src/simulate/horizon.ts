@@ -1,12 +1,15 @@
 import type { ImageRecord } from '../model/image.js';
 import type { LifecyclePolicy } from '../model/policy.js';
-import { DAY_MS, evaluatePolicy, type DecisionCause, type RunResult, type Verdict } from './evaluate.js';
+import { DAY_MS, type DecisionCause, type RunResult, type Verdict } from './measures.js';
+import { actionAt, applyOutcome, causeAt, evaluatePrepared, initialState, preparePolicy, prepareImages, runDay, STATUS } from './prepared.js';
 import type { ContentRelations } from './relations.js';
 
 // The policy run once a day from `now` for `days` days, each day's actions applied before the next:
 // expired images disappear, transitioned ones become ARCHIVED with lastArchivedAt = that day.
 // No pushes or pulls are simulated, so a day without actions changes nothing until the next
 // age threshold is crossed: those days are skipped (their result equals the previous one).
+// The policy and the images are prepared once (tag matches, order); each evaluated day only
+// looks at which images remain and their storage class.
 
 export interface TimelineEntry {
   day: number;
@@ -36,28 +39,25 @@ export function simulateHorizon(
   now: number,
   days: number,
 ): HorizonResult {
-  let state: ImageRecord[] = [...images];
+  const p = prepareImages(preparePolicy(policy), images, relations);
+  const state = initialState(p);
+  const first = evaluatePrepared(p, now);
   const timeline: TimelineEntry[] = [];
   const evaluatedDays: number[] = [];
-  let first: RunResult | undefined;
   let day = 0;
   while (day <= days) {
     const at = now + day * DAY_MS;
-    const run = evaluatePolicy(policy, state, relations, at);
+    const run = runDay(p, state, at);
     evaluatedDays.push(day);
-    first ??= run;
-    const removed = new Set<string>();
-    const archived = new Set<string>();
-    for (const d of run.decisions) {
-      if (d.action === 'KEEP') continue;
+    for (const pos of run.acted) {
+      const image = p.sorted[pos]!;
       timeline.push({
-        day, at, imageDigest: d.image.imageDigest, imageTags: d.image.imageTags, action: d.action,
-        appliedRulePriority: d.appliedRulePriority!, cause: d.cause,
+        day, at, imageDigest: image.imageDigest, imageTags: image.imageTags, action: actionAt(run, pos),
+        appliedRulePriority: p.policy.rules[run.ruleOf[pos]! - 1]!.rulePriority, cause: causeAt(run, pos),
       });
-      (d.action === 'EXPIRE' ? removed : archived).add(d.image.imageDigest);
     }
-    if (removed.size > 0 || archived.size > 0) {
-      state = applyActions(state, removed, archived, at);
+    if (run.acted.length > 0) {
+      applyOutcome(state, run, at);
       day += 1;
       continue;
     }
@@ -65,7 +65,16 @@ export function simulateHorizon(
     // First day d with now + d*DAY - crossing > 0 (strict), i.e. the first run that sees the crossing.
     day = Math.max(day + 1, Math.floor((run.nextThresholdCrossingAt - now) / DAY_MS) + 1);
   }
-  return { first: first!, timeline, evaluatedDays, finalImages: state };
+  // The final state in the input's order: expired images dropped, archived ones with their archive time.
+  const finalImages: ImageRecord[] = [];
+  for (const image of images) {
+    const pos = p.position.get(image.imageDigest)!;
+    const status = state.status[pos];
+    if (status === STATUS.GONE) continue;
+    const archivedHere = status === STATUS.ARCHIVED && (image.imageStatus !== 'ARCHIVED' || state.archivedAt[pos] !== (image.lastArchivedAt ?? Infinity));
+    finalImages.push(archivedHere ? { ...image, imageStatus: 'ARCHIVED', lastArchivedAt: state.archivedAt[pos]! } : image);
+  }
+  return { first, timeline, evaluatedDays, finalImages };
 }
 
 export function applyActions(images: readonly ImageRecord[], removed: Set<string>, archived: Set<string>, at: number): ImageRecord[] {

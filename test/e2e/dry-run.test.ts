@@ -203,7 +203,7 @@ describe('dry-run --format json on the samples', () => {
   });
 });
 
-describe('dry-run --policy FILE --images FILE [--manifests FILE]', () => {
+describe.concurrent('dry-run --policy FILE --images FILE [--manifests FILE]', () => {
   const dir = `${FIXTURES}/shop-api`;
 
   it('uses copies of samples/registry/shop/api (refresh them by copying when the samples change)', () => {
@@ -235,7 +235,7 @@ describe('dry-run --policy FILE --images FILE [--manifests FILE]', () => {
   });
 });
 
-describe('dry-run --format table', () => {
+describe.concurrent('dry-run --format table', () => {
   const args = ['dry-run', ...SAMPLES, '--now', NOW, '--format', 'table', '--fail-on', 'never'];
   // eslint-disable-next-line no-control-regex
   const ANSI = /\u001b\[/;
@@ -266,7 +266,7 @@ describe('dry-run --format table', () => {
   });
 });
 
-describe('dry-run --explain', () => {
+describe.concurrent('dry-run --explain', () => {
   const explain = (query: string, ...more: string[]) => runCli(['dry-run', ...SAMPLES, '--now', NOW, '--explain', query, ...more]);
 
   it('traces each rule in priority order with identified, rank and the verdict, for a tag', async () => {

@@ -157,7 +157,7 @@ describe('what-if editing: set, rejected edits, remove, move, undo, diff, save',
   });
 });
 
-describe('bad commands, quitting with unsaved edits, end of input', () => {
+describe.concurrent('bad commands, quitting with unsaved edits, end of input', () => {
   it('bad commands get a short usage line and the session goes on', async () => {
     const r = await session([
       'frobnicate', 'show nothing', 'set 1', 'at tomorrow', 'days -1', 'use', 'use shop', 'explain no-such-tag', 'add {not json', 'save x.json',

@@ -1,4 +1,4 @@
-import { findingImage, firstPullEvent, imageLabel, originsOf, pullEventEvidence, usesOfKinds, whatFails } from './common.js';
+import { firstPullEvent, imageLabel, pullEventEvidence, usesOfKinds, whatFails, useFinding } from './common.js';
 import { docsLink, type FindingDraft, type RepositoryCheck } from './types.js';
 
 const id = 'base-image-expired';
@@ -21,15 +21,7 @@ export const baseImageExpired: RepositoryCheck = {
       const event = firstPullEvent(context, entry.imageDigest, ['deleted', 'archived'], entry.viaIndex);
       if (!event) continue;
       const verb = event.failure === 'deleted' ? 'deleted' : 'archived';
-      out.push({
-        message: `base image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, verb)} on ${event.date} by rule ${event.rulePriority}: builds FROM it fail`,
-        repositoryName: context.repositoryName,
-        image: findingImage(context, entry.imageDigest),
-        rulePriority: event.rulePriority,
-        date: event.date,
-        origins: originsOf(entry.uses),
-        evidence: pullEventEvidence(entry, event),
-      });
+      out.push(useFinding(context, entry, event, `base image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, verb)} on ${event.date} by rule ${event.rulePriority}: builds FROM it fail`, pullEventEvidence(entry, event)));
     }
     return out;
   },

@@ -3,7 +3,7 @@ import { short } from '../../simulate/evaluate.js';
 import type { FateAction, ImageFate } from '../fate.js';
 import { blobsForManifests, childEntry, cmp, manifestsForPull, platformName } from '../graph.js';
 import { splitBlobsAt, type BlobSplit } from '../storage.js';
-import type { RepositoryCheckContext, ResolvedUse } from './types.js';
+import type { FindingDraft, RepositoryCheckContext, ResolvedUse } from './types.js';
 
 // Helpers the repository checks share: which uses point at which image, what a pull of that image
 // needs and when it first fails, and how uses are rendered as origins and evidence.
@@ -167,6 +167,25 @@ export function imageLabel(context: RepositoryCheckContext, digest: string, uses
 }
 
 /** The finding's image: digest and tags at the start. */
+/** The draft every in-use check emits: the image, its uses' origins, the rule and date that break it. */
+export function useFinding(
+  context: RepositoryCheckContext,
+  entry: ImageUses,
+  at: { rulePriority: number; date: string },
+  message: string,
+  evidence: Record<string, unknown>,
+): FindingDraft {
+  return {
+    message,
+    repositoryName: context.repositoryName,
+    image: findingImage(context, entry.imageDigest),
+    rulePriority: at.rulePriority,
+    date: at.date,
+    origins: originsOf(entry.uses),
+    evidence,
+  };
+}
+
 export function findingImage(context: RepositoryCheckContext, digest: string): { imageDigest: string; imageTags: string[] } {
   return { imageDigest: digest, imageTags: [...(context.graph.images.get(digest)?.imageTags ?? [])].sort() };
 }

@@ -1,4 +1,4 @@
-import { findingImage, firstPullEvent, imageLabel, originsOf, pullEventEvidence, usesOfKinds, whatFails } from './common.js';
+import { firstPullEvent, imageLabel, pullEventEvidence, usesOfKinds, whatFails, useFinding } from './common.js';
 import { docsLink, type FindingDraft, type RepositoryCheck } from './types.js';
 
 const id = 'in-use-image-archived';
@@ -23,15 +23,7 @@ export const inUseImageArchived: RepositoryCheck = {
       // Deleted before it would be archived: in-use-image-expired reports that.
       const deleted = firstPullEvent(context, entry.imageDigest, ['deleted'], entry.viaIndex);
       if (deleted && deleted.day < event.day) continue;
-      out.push({
-        message: `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, 'archived')} on ${event.date} by rule ${event.rulePriority}: pulls fail (404) until it is restored`,
-        repositoryName: context.repositoryName,
-        image: findingImage(context, entry.imageDigest),
-        rulePriority: event.rulePriority,
-        date: event.date,
-        origins: originsOf(entry.uses),
-        evidence: { ...pullEventEvidence(entry, event), remedy: 'restore the image from archive (minutes) or re-push it before the workload pulls again' },
-      });
+      out.push(useFinding(context, entry, event, `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, 'archived')} on ${event.date} by rule ${event.rulePriority}: pulls fail (404) until it is restored`, { ...pullEventEvidence(entry, event), remedy: 'restore the image from archive (minutes) or re-push it before the workload pulls again' }));
     }
     return out;
   },

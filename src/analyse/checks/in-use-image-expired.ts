@@ -1,8 +1,6 @@
 import { compareNewestFirst } from '../../model/image.js';
 import { cmp } from '../graph.js';
-import {
-  findingImage, firstPullEvent, imageLabel, originsOf, pullBlobsAt, pullEventEvidence, usesOfKinds, whatFails, type ImageUses,
-} from './common.js';
+import { firstPullEvent, imageLabel, pullBlobsAt, pullEventEvidence, useFinding, usesOfKinds, whatFails, type ImageUses } from './common.js';
 import { docsLink, type FindingDraft, type RepositoryCheck, type RepositoryCheckContext } from './types.js';
 
 const id = 'in-use-image-expired';
@@ -36,15 +34,7 @@ export const inUseImageExpired: RepositoryCheck = {
       if (!context.graph.manifests.has(entry.imageDigest)) evidence.blobsUnknown = 'the manifest was not supplied (batch-get-image), so its layers are unknown';
       const pin = digestPinEvidence(context, entry);
       if (pin) evidence.digestPin = pin;
-      out.push({
-        message: `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, 'deleted')} on ${event.date} by rule ${event.rulePriority}${movedTagNote(pin)}`,
-        repositoryName: context.repositoryName,
-        image: findingImage(context, entry.imageDigest),
-        rulePriority: event.rulePriority,
-        date: event.date,
-        origins: originsOf(entry.uses),
-        evidence,
-      });
+      out.push(useFinding(context, entry, event, `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, 'deleted')} on ${event.date} by rule ${event.rulePriority}${movedTagNote(pin)}`, evidence));
     }
     return out;
   },

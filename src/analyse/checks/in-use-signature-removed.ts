@@ -1,5 +1,5 @@
 import { short } from '../../simulate/evaluate.js';
-import { findingImage, firstPullEvent, imageLabel, originsOf, referencesEvidence, usesOfKinds } from './common.js';
+import { firstPullEvent, imageLabel, referencesEvidence, usesOfKinds, useFinding } from './common.js';
 import { docsLink, type FindingDraft, type RepositoryCheck } from './types.js';
 
 const id = 'in-use-signature-removed';
@@ -37,15 +37,7 @@ export const inUseSignatureRemoved: RepositoryCheck = {
           artifactAction: a.action,
           imageAvailableUntil: imageEvent ? imageEvent.date : 'end of horizon',
         };
-        out.push({
-          message: `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} stays, but its ${what} would be ${verb} on ${a.date} by rule ${a.rulePriority}: signature verification at deploy time fails`,
-          repositoryName: context.repositoryName,
-          image: findingImage(context, entry.imageDigest),
-          rulePriority: a.rulePriority,
-          date: a.date,
-          origins: originsOf(entry.uses),
-          evidence,
-        });
+        out.push(useFinding(context, entry, a, `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} stays, but its ${what} would be ${verb} on ${a.date} by rule ${a.rulePriority}: signature verification at deploy time fails`, evidence));
       }
     }
     return out;

@@ -1,4 +1,4 @@
-import { findingImage, firstPullEvent, imageLabel, originsOf, pullEventEvidence, usesOfKinds, whatFails } from './common.js';
+import { firstPullEvent, imageLabel, pullEventEvidence, usesOfKinds, whatFails, useFinding } from './common.js';
 import { docsLink, type FindingDraft, type RepositoryCheck } from './types.js';
 
 const id = 'recently-pulled-image-expired';
@@ -26,15 +26,7 @@ export const recentlyPulledImageExpired: RepositoryCheck = {
       const verb = event.failure === 'deleted' ? 'deleted' : 'archived';
       const evidence: Record<string, unknown> = pullEventEvidence(entry, event);
       if (image?.lastRecordedPullTime !== undefined) evidence.lastRecordedPullTime = new Date(image.lastRecordedPullTime).toISOString();
-      out.push({
-        message: `recently pulled image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, verb)} on ${event.date} by rule ${event.rulePriority}; no in-use source lists it`,
-        repositoryName: context.repositoryName,
-        image: findingImage(context, entry.imageDigest),
-        rulePriority: event.rulePriority,
-        date: event.date,
-        origins: originsOf(entry.uses),
-        evidence,
-      });
+      out.push(useFinding(context, entry, event, `recently pulled image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, verb)} on ${event.date} by rule ${event.rulePriority}; no in-use source lists it`, evidence));
     }
     return out;
   },

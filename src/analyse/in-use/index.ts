@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { InputProblem } from '../../model/errors.js';
+import { InputError, UsageError, type InputProblem } from '../../model/errors.js';
+import type { InUseReference } from '../../model/in-use.js';
 import { compareProblems, compareStrings, compareUses, UseCollector, type InUseParseResult } from './common.js';
 import { parseJsonDocument, parseYamlDocuments, type StructuredDocument } from './document.js';
 import { collectDockerfile, isDockerfileName, looksLikeDockerfile } from './dockerfile.js';
@@ -148,3 +149,23 @@ export async function loadInUse(paths: string[]): Promise<InUseParseResult> {
   problems.sort(compareProblems);
   return result;
 }
+
+/** Images pulled within this many days count as probably in use unless --recent-pull-days says otherwise. */
+export const DEFAULT_RECENT_PULL_DAYS = 30;
+
+/** Loads --in-use sources. An unresolvable Dockerfile ARG is a warning; any other problem stops (exit 2). */
+export async function loadDeclaredUses(paths: readonly string[] | undefined, warn: (problem: InputProblem) => void): Promise<InUseReference[]> {
+  if (!paths || paths.length === 0) return [];
+  const { uses, problems } = await loadInUse([...paths]);
+  const fatal = problems.filter((p) => p.code !== 'in-use/unresolved-arg');
+  if (fatal.length > 0) throw new InputError(fatal);
+  problems.filter((p) => p.code === 'in-use/unresolved-arg').forEach(warn);
+  return uses;
+}
+
+export function recentPullDaysOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_RECENT_PULL_DAYS;
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--recent-pull-days must be a whole number of days, 0 or more; found ${String(value)}`);
+  return value;
+}
+

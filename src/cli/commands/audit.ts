@@ -12,9 +12,8 @@ import { openSnapshot } from '../../load/snapshot.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
 import type { Report, ReportRepository } from '../../report/model.js';
-import {
-  analyseRepositoryInput, createReportAccumulator, loadDeclaredUses, recentPullDaysOf, reportHead, type AnalysisOptions, type AnalysisSetup,
-} from '../analysis.js';
+import { loadDeclaredUses, recentPullDaysOf } from '../../analyse/in-use/index.js';
+import { analyseRepositoryInput, createReportAccumulator, reportHead, type AnalysisOptions, type AnalysisSetup } from '../analysis.js';
 import { EXIT } from '../exit.js';
 import { toRepositoryInput } from '../inputs.js';
 import { useColour, type CliIO } from '../io.js';

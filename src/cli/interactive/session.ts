@@ -1,6 +1,7 @@
 import { formatProblem } from '../../model/errors.js';
 import { compareFindings, type Finding } from '../../model/finding.js';
 import type { LifecyclePolicy, LifecycleRule } from '../../model/policy.js';
+import { checkTimesAgainstNow } from '../../load/detect.js';
 import { validatePolicyObject } from '../../load/policy.js';
 import { explainImage, findImage } from '../../simulate/explain.js';
 import { DAY_MS } from '../../simulate/evaluate.js';
@@ -248,9 +249,16 @@ export class Session {
         throw new SessionUsage(COMMANDS.at!.usage);
       }
     }
+    // As --now: before the data's own timestamps the images did not exist yet, so the verdicts would be fiction.
+    const later = this.repositories.flatMap((r) => checkTimesAgainstNow(r.state.images, t, r.repositoryName));
+    if (later.length > 0) {
+      const latest = later.map((p) => String(p.found)).sort().at(-1)!;
+      throw new SessionMessage(`cannot evaluate at ${isoTime(t)}: the data has timestamps up to ${latest}; give that time or a later one`);
+    }
     this.ctx = { ...this.ctx, now: t };
-    const a = this.analysed();
-    return `evaluating at ${isoTime(t)}: ${a.report.summary.expiringImageTotalCount} expire, ${a.report.summary.transitioningImageTotalCounts?.[0]?.imageTotalCount ?? 0} archived by this run\n`;
+    const images = this.analysed().report.images;
+    const count = (action: string) => images.filter((i) => i.action === action).length;
+    return `evaluating at ${isoTime(t)}: ${count('EXPIRE')} expire, ${count('TRANSITION')} archived by this run\n`;
   }
 
   private setDays(value: string): string {

@@ -1,0 +1,135 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeEcrServer } from '../support/fake-ecr/server.js';
+import { awsEnv, FIXTURES, NOW, realisticRegistry, removeDirs, requireBuiltCli, runCli, tempDir, type CliResult, type JsonReport } from './support.js';
+
+// `audit --shard K/N` over a snapshot, then `merge` of the shards' JSON reports.
+
+const REPOSITORIES = ['empty', 'legacy', 'team/api', 'team/worker', 'tools/ci', 'web'];
+
+let fake: FakeEcrServer;
+let home: string;
+let snapshot: string;
+let env: Record<string, string>;
+let whole: CliResult;
+const shards: CliResult[] = [];
+const shardFiles: string[] = [];
+const analysis = ['--now', NOW, '--days', '30', '--in-use', join(FIXTURES, 'in-use.txt')];
+
+beforeAll(async () => {
+  requireBuiltCli();
+  fake = await FakeEcrServer.start(realisticRegistry({ bigRepository: false }));
+  home = await tempDir();
+  env = awsEnv(home);
+  snapshot = join(home, 'snapshot');
+  const snap = await runCli(['snapshot', '--out', snapshot, '--endpoint-url', fake.url, '--cache-dir', join(home, 'manifests')], env);
+  expect(snap.code).toBe(0);
+  for (const k of [1, 2, 3]) shardFiles.push(join(home, `shard-${k}.json`));
+  const runs = await Promise.all([
+    runCli(['audit', '--snapshot', snapshot, '--format', 'json', ...analysis], env),
+    ...[1, 2, 3].map((k) => runCli(['audit', '--snapshot', snapshot, ...analysis, '--shard', `${k}/3`, '--output', shardFiles[k - 1]!], env)),
+  ]);
+  whole = runs[0]!;
+  shards.push(...runs.slice(1));
+});
+afterAll(async () => {
+  await fake?.close();
+  await removeDirs(home);
+});
+
+async function shardReports(): Promise<JsonReport[]> {
+  return Promise.all(shardFiles.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as JsonReport));
+}
+
+describe('audit --shard', () => {
+  it('the three shards partition the repositories: disjoint, complete, none empty', async () => {
+    for (const s of shards) expect(s.stderr).toBe('');
+    const names = (await shardReports()).map((r) => r.repositories.map((x) => x.repositoryName));
+    for (const n of names) expect(n.length).toBeGreaterThan(0);
+    expect(names.flat().sort()).toEqual(REPOSITORIES);
+    expect(new Set(names.flat()).size).toBe(REPOSITORIES.length);
+    expect((JSON.parse(whole.stdout) as JsonReport).repositories.map((r) => r.repositoryName)).toEqual(REPOSITORIES);
+  });
+
+  it('a bad shard spec is a usage error (exit 2) for audit and snapshot', async () => {
+    const runs = await Promise.all(
+      ['0/3', '4/3', 'x', '1/0', '-1/3'].flatMap((spec) => [
+        runCli(['audit', '--snapshot', snapshot, '--format', 'json', '--now', NOW, `--shard=${spec}`], env),
+        runCli(['snapshot', '--out', join(home, 'unused'), '--endpoint-url', fake.url, `--shard=${spec}`], env),
+      ]),
+    );
+    for (const r of runs) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--shard must be K/N');
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
+describe('merge', () => {
+  it('the merge of the three shards equals the unsharded audit, JSON and exit code', async () => {
+    const merged = await runCli(['merge', ...shardFiles, '--format', 'json'], env);
+    expect(merged.stderr).toBe('');
+    expect(JSON.parse(merged.stdout)).toEqual(JSON.parse(whole.stdout));
+    expect(merged.code).toBe(whole.code);
+    expect(whole.code).toBe(1);
+  });
+
+  it('renders the merged report as Markdown and HTML', async () => {
+    const [md, html] = await Promise.all([
+      runCli(['merge', ...shardFiles, '--format', 'markdown'], env),
+      runCli(['merge', ...shardFiles, '--format', 'html'], env),
+    ]);
+    expect(md.stderr).toBe('');
+    expect(md.code).toBe(1);
+    expect(md.stdout).toMatch(/^## ecr-lifeguard audit at 2026-11-22T00:00:00.000Z, horizon 30 days\n/);
+    for (const name of REPOSITORIES) expect(md.stdout).toContain(`| \`${name}\` |`);
+    expect(html.stderr).toBe('');
+    expect(html.code).toBe(1);
+    expect(html.stdout.startsWith('<!doctype html>')).toBe(true);
+    for (const name of REPOSITORIES) expect(html.stdout).toContain(`data-name="${name}"`);
+  });
+
+  // BUG (src/cli/commands/merge.ts, runMerge renders the full reports; audit.ts renders table,
+  // Markdown and HTML through slim(), at most MAX_LISTED_IMAGES images per repository, with a note):
+  // the merged Markdown lacks the "images not listed here" notes, and the merged HTML lists every
+  // image of every repository (unbounded for large registries) where the unsharded audit lists 200.
+  it.fails('renders Markdown and HTML exactly as the unsharded audit does', async () => {
+    const [mdMerged, mdWhole, htmlMerged, htmlWhole] = await Promise.all([
+      runCli(['merge', ...shardFiles, '--format', 'markdown'], env),
+      runCli(['audit', '--snapshot', snapshot, ...analysis, '--format', 'markdown'], env),
+      runCli(['merge', ...shardFiles, '--format', 'html'], env),
+      runCli(['audit', '--snapshot', snapshot, ...analysis, '--format', 'html'], env),
+    ]);
+    expect(mdMerged.stdout).toBe(mdWhole.stdout);
+    expect(htmlMerged.stdout).toBe(htmlWhole.stdout);
+  });
+
+  it('reports evaluated at different times do not merge (exit 2, says why)', async () => {
+    const other = join(home, 'other-now.json');
+    const r1 = await runCli(['audit', '--snapshot', snapshot, '--now', '2026-11-23T00:00:00Z', '--days', '30', '--in-use', join(FIXTURES, 'in-use.txt'), '--shard', '1/3', '--output', other], env);
+    expect(r1.code).not.toBe(2);
+    const r = await runCli(['merge', other, shardFiles[1]!, shardFiles[2]!, '--format', 'json'], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('run every shard with the same --now and --days');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('overlapping reports do not merge (exit 2, names the repository)', async () => {
+    const wholeFile = join(home, 'whole.json');
+    expect((await runCli(['audit', '--snapshot', snapshot, ...analysis, '--output', wholeFile], env)).code).toBe(1);
+    const [twice, withWhole] = await Promise.all([
+      runCli(['merge', shardFiles[0]!, shardFiles[0]!, '--format', 'json'], env),
+      runCli(['merge', wholeFile, shardFiles[1]!, '--format', 'json'], env),
+    ]);
+    for (const r of [twice, withWhole]) {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('the shards overlap');
+    }
+    const inShard2 = (await shardReports())[1]!.repositories[0]!.repositoryName;
+    expect(withWhole.stderr).toContain(`repository ${inShard2} is also in`);
+  });
+});
