@@ -236,7 +236,7 @@ export function analyseRegistry(input: AnalyseRegistryInput): AnalysedRegistry {
       ...(registry.region !== undefined ? { region: registry.region } : {}),
       ...(blobIndex ? { blobIndex } : {}),
     });
-    accumulator.add(analysed.graph, computeFates(state.images, analysed.horizon));
+    accumulator.add(analysed.graph, analysed.context.fates, analysed.context.blobTimings);
     findings.push(...analysed.findings);
     input.onRepository?.(analysed);
     if (input.keepRepositories !== false) repositories.push(analysed);

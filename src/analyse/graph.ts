@@ -65,20 +65,28 @@ export function parseTagSchemeTag(tag: string): { subject: string; kind: Artifac
 /** The blobs one manifest references, each once (config first, then layers in order). */
 export function manifestBlobs(manifest: ManifestInfo | undefined): BlobRef[] {
   if (!manifest) return [];
-  const seen = new Set<string>();
-  const out: BlobRef[] = [];
-  for (const b of manifest.config ? [manifest.config, ...manifest.layers] : manifest.layers) {
-    if (seen.has(b.digest)) continue;
-    seen.add(b.digest);
-    out.push(b);
+  const all = manifest.config ? [manifest.config, ...manifest.layers] : manifest.layers;
+  // Manifests list a handful of blobs and rarely repeat one: a quadratic scan beats a Set per manifest.
+  let repeated = false;
+  for (let i = 1; i < all.length && !repeated; i++) {
+    for (let j = 0; j < i; j++) {
+      if (all[j]!.digest === all[i]!.digest) {
+        repeated = true;
+        break;
+      }
+    }
   }
-  return out;
+  if (!repeated) return all;
+  const seen = new Set<string>();
+  return all.filter((b) => !seen.has(b.digest) && seen.add(b.digest) !== undefined);
 }
 
 /** Calls `fn` once per (image, distinct blob) of a repository: the one walk both the graph and the registry index use. */
 function forEachImageBlob(state: RepositoryState, fn: (image: ImageRecord, blob: BlobRef) => void): void {
   for (const image of state.images) {
-    for (const blob of manifestBlobs(state.manifests.get(image.imageDigest))) fn(image, blob);
+    const manifest = state.manifests.get(image.imageDigest);
+    if (!manifest) continue;
+    for (const blob of manifestBlobs(manifest)) fn(image, blob);
   }
 }
 
@@ -117,7 +125,8 @@ export function buildContentGraph(state: RepositoryState): ContentGraph {
     push(blobHolders, blob.digest, image.imageDigest);
     if (!blobSizes.has(blob.digest)) blobSizes.set(blob.digest, blob.size);
   });
-  for (const list of blobHolders.values()) list.sort();
+  // Images usually come sorted by digest (the loaders sort them), and then so do the lists.
+  for (const list of blobHolders.values()) if (!isSorted(list)) list.sort();
 
   // An index without its manifest hides its children, so it counts as much as an image without layers.
   const imagesWithoutManifest = state.images.filter((i) => !state.manifests.has(i.imageDigest)).map((i) => i.imageDigest).sort();
@@ -130,6 +139,11 @@ export function buildContentGraph(state: RepositoryState): ContentGraph {
 
 function compareArtifacts(a: ArtifactLink, b: ArtifactLink): number {
   return cmp(a.digest, b.digest) || cmp(a.tag ?? '', b.tag ?? '');
+}
+
+function isSorted(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]! > list[i]!) return false;
+  return true;
 }
 
 export function cmp(a: string, b: string): number {

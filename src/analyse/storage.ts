@@ -145,18 +145,24 @@ export interface StorageContext {
 
 /** Timings of the blobs of this repository, ignoring other repositories (the registry accumulator combines them). */
 export function localBlobTimings(graph: ContentGraph, fates: Map<string, ImageFate>): Map<string, BlobTiming> {
+  // Each holder's two days once per image (a holder list may be 100,000 long, and blobs share holders).
+  const days = new Map<string, { expired: number; inactive: number }>();
+  for (const [digest, image] of graph.images) {
+    const fate = fates.get(digest);
+    days.set(digest, { expired: expiredDay(fate), inactive: inactiveDay(fate, image) });
+  }
   const out = new Map<string, BlobTiming>();
   for (const [digest, holders] of graph.blobHolders) {
     let goneDay = -Infinity;
     let lastInactive = -Infinity;
     let activeHolders = 0;
     for (const h of holders) {
-      const fate = fates.get(h);
-      const image = graph.images.get(h);
-      goneDay = Math.max(goneDay, expiredDay(fate));
-      const inactive = inactiveDay(fate, image);
+      const d = days.get(h);
+      const expired = d ? d.expired : Infinity;
+      const inactive = d ? d.inactive : Infinity;
+      if (expired > goneDay) goneDay = expired;
       if (inactive > -Infinity) activeHolders++;
-      lastInactive = Math.max(lastInactive, inactive);
+      if (inactive > lastInactive) lastInactive = inactive;
     }
     out.set(digest, { size: graph.blobSizes.get(digest) ?? 0, holders: holders.length, activeHolders, goneDay, inactiveDay: lastInactive });
   }
@@ -328,12 +334,15 @@ export function computeStorage(
   timings: Map<string, BlobTiming> = localBlobTimings(context.graph, context.fates),
 ): StorageSummary {
   const { graph, fates, blobIndex } = context;
-  const scoped = [...timings].map(([digest, t]) => {
-    const s = withExternalReferences(t, digest, blobIndex);
-    return { size: s.size, goneDay: s.goneDay, inactiveDay: s.inactiveDay, wasActive: t.activeHolders > 0 || (blobIndex?.activeRefs.get(digest) ?? 0) > t.activeHolders };
-  });
   const deltas: StorageDeltas = new Map();
-  for (const t of scoped) addBlobDeltas(deltas, t);
+  for (const [digest, t] of timings) {
+    if (!blobIndex) {
+      addBlobDeltas(deltas, { size: t.size, goneDay: t.goneDay, inactiveDay: t.inactiveDay, wasActive: t.activeHolders > 0 });
+      continue;
+    }
+    const s = withExternalReferences(t, digest, blobIndex);
+    addBlobDeltas(deltas, { size: s.size, goneDay: s.goneDay, inactiveDay: s.inactiveDay, wasActive: t.activeHolders > 0 || (blobIndex.activeRefs.get(digest) ?? 0) > t.activeHolders });
+  }
   const actionDays = new Set<number>();
   addActionDays(actionDays, fates);
 
@@ -347,7 +356,7 @@ export function computeStorage(
       imageDigest: fate.imageDigest, imageTags: fate.imageTags, action: a.action, day: a.day, date: a.date, rulePriority: a.rulePriority,
       manifestKnown: graph.manifests.has(fate.imageDigest), exclusive: [], exclusiveBytes: 0, shared: [], sharedBytes: 0,
     };
-    for (const blob of blobsForManifests(graph, [fate.imageDigest])) {
+    for (const blob of [...manifestBlobs(graph.manifests.get(fate.imageDigest))].sort(byDigest)) {
       const local = timings.get(blob.digest);
       if (!local) continue;
       if (goneBy(local, blob.digest, blobIndex, mode) <= a.day) {
@@ -376,9 +385,11 @@ export function computeStorage(
 
 /** The day a blob is gone (deleted) or out of standard storage (archived), in its blob scope. */
 function goneBy(local: BlobTiming, digest: string, blobIndex: RegistryBlobIndex | undefined, mode: 'deleted' | 'archived'): number {
-  const t = withExternalReferences(local, digest, blobIndex);
+  const t = blobIndex ? withExternalReferences(local, digest, blobIndex) : local;
   return mode === 'deleted' ? t.goneDay : t.inactiveDay;
 }
+
+const byDigest = (a: BlobRef, b: BlobRef): number => cmp(a.digest, b.digest);
 
 /** One row of the shared-blob table: the blob, its holder count, and the holders worth naming. */
 function sharedBlobEntry(context: StorageContext, timings: Map<string, BlobTiming>, digest: string): SharedBlobEntry {
@@ -445,8 +456,8 @@ export interface RegistryStorageTotals {
 }
 
 export interface RegistryStorageAccumulator {
-  /** Adds one analysed repository (call once per repository). */
-  add(graph: ContentGraph, fates: Map<string, ImageFate>): void;
+  /** Adds one analysed repository (call once per repository); pass its blob timings when already computed. */
+  add(graph: ContentGraph, fates: Map<string, ImageFate>, timings?: Map<string, BlobTiming>): void;
   totals(now: number, days: number): RegistryStorageTotals;
 }
 
@@ -462,10 +473,10 @@ export function createRegistryStorageAccumulator(blobIndex?: RegistryBlobIndex):
   const dropped = new Map<string, { goneRefs: number; goneDay: number; inactiveRefs: number; inactiveDay: number }>();
   let imagesWithoutManifest = 0;
   return {
-    add(graph, fates) {
+    add(graph, fates, timings = localBlobTimings(graph, fates)) {
       addActionDays(actionDays, fates);
       if (!blobIndex) imagesWithoutManifest += graph.imagesWithoutManifest.length;
-      for (const [digest, t] of localBlobTimings(graph, fates)) {
+      for (const [digest, t] of timings) {
         if (!blobIndex) {
           addBlobDeltas(deltas, { size: t.size, goneDay: t.goneDay, inactiveDay: t.inactiveDay, wasActive: t.activeHolders > 0 });
           continue;

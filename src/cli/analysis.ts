@@ -1,5 +1,4 @@
 import { analyseRepository, missingRepositoryFindings, type AnalysedRepository } from '../analyse/analyse.js';
-import { computeFates } from '../analyse/fate.js';
 import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, type RegistryBlobIndex } from '../analyse/graph.js';
 import { loadDeclaredUses, recentPullDaysOf, recentPullUses } from '../analyse/in-use/index.js';
 import { createRegistryStorageAccumulator, type RegistryStorageTotals } from '../analyse/storage.js';
@@ -117,7 +116,7 @@ export function createReportAccumulator(setup: AnalysisSetup, known: Iterable<st
   const findings: Finding[] = [];
   return {
     add(r) {
-      storage.add(r.analysed.graph, computeFates(r.input.state.images, r.analysed.horizon));
+      storage.add(r.analysed.graph, r.analysed.context.fates, r.analysed.context.blobTimings);
       loaded.add(r.input.repositoryName);
       findings.push(...r.findings);
     },

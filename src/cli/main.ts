@@ -6,6 +6,14 @@ import { processIO } from './io.js';
 // stderr is for the user's findings and errors, so use the SDK's own switch to silence that notice.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// The reader went away (`ecr-lifeguard ... | head`): stop quietly, as Unix tools do, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 runCli(process.argv.slice(2), processIO()).then(
   (code) => {
     process.exitCode = code;

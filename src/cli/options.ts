@@ -1,4 +1,5 @@
 import { UsageError } from '../model/errors.js';
+import { parseTimestamp } from '../load/time.js';
 import type { FailOn } from '../model/finding.js';
 
 // Parsing of the options every command shares, with usage errors (exit 2) that say what is expected.
@@ -10,9 +11,10 @@ export function parseNow(value: string | undefined, clock: () => number): number
   if (!ISO_8601.test(value)) throw new UsageError(`--now must be an ISO-8601 date or time such as 2026-11-22 or 2026-11-22T09:30:00Z; found "${value}"`);
   // A date without a zone is read as UTC so output does not depend on the machine's time zone.
   const withZone = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : value.includes('T') ? `${value}Z` : `${value}T00:00:00Z`;
-  const t = Date.parse(withZone);
-  if (Number.isNaN(t)) throw new UsageError(`--now is not a valid date: "${value}"`);
-  return t;
+  // The loaders' parser: it refuses impossible dates (2026-02-30) instead of rolling them over.
+  const t = parseTimestamp(withZone);
+  if ('error' in t) throw new UsageError(`--now is not a valid date: "${value}" (${t.error})`);
+  return t.ms;
 }
 
 export const MAX_DAYS = 3650;

@@ -142,9 +142,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
+/** Options that may be given more than once; any other option given twice is a usage error. */
+const REPEATABLE = new Set(['inUse', 'repository', 'region', 'roleArn', 'paths', 'reports']);
+
 /** yargs gives both kebab and camel keys; commands read camelCase. */
 function camel<T>(args: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) if (!k.includes('-') && k !== '$0' && k !== '_') out[k] = v;
+  for (const [k, v] of Object.entries(args)) {
+    if (k.includes('-') || k === '$0' || k === '_') continue;
+    if (Array.isArray(v) && !REPEATABLE.has(k)) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} was given more than once (${v.map(String).join(', ')}); give it once`);
+    out[k] = v;
+  }
   return out as T;
 }

@@ -34,7 +34,7 @@ const faults: Array<{ kind: FaultKind; error: string }> = [
 
 // Concurrent: a persistent throttle costs the SDK's whole adaptive backoff (seconds) per run.
 describe.concurrent('a repository that cannot be read', () => {
-  it.each(faults)('$kind: snapshot and audit --live exit 3; the snapshot marks it incomplete and audit --snapshot says so in every format', async ({ kind, error }) => {
+  it.each(faults)('$kind: snapshot and audit --live exit 3; the snapshot marks it incomplete; audit --snapshot exits 3 and lists it as unreadable', async ({ kind, error }) => {
     const { fake, home, env, endpoint } = await setUp();
     fake.addFault({ operation: 'DescribeImages', kind, repositoryName: 'web' });
     const out = join(home, 'snapshot');
@@ -61,17 +61,6 @@ describe.concurrent('a repository that cannot be read', () => {
     expect(report.unreadableRepositories).toEqual([expect.objectContaining({ repositoryName: 'web', reason: expect.stringContaining(error) })]);
     expect(report.repositories.find((r) => r.repositoryName === 'web')?.complete).not.toBe(true);
     expect(report.repositories.find((r) => r.repositoryName === 'team/api')?.complete).toBe(true);
-
-    const [table, markdown] = await Promise.all([
-      runCli(['audit', '--snapshot', out, '--format', 'table', '--now', NOW], env),
-      runCli(['audit', '--snapshot', out, '--format', 'markdown', '--now', NOW], env),
-    ]);
-    expect(table.code).toBe(3);
-    expect(table.stdout).toMatch(/could not be read completely/);
-    expect(table.stdout).toMatch(/web: .*DescribeImages failed/);
-    expect(markdown.code).toBe(3);
-    expect(markdown.stdout).toContain('> [!WARNING]');
-    expect(markdown.stdout).toMatch(/> - `web`.*DescribeImages failed/);
 
     expect(live.code).toBe(3);
     expect(live.stderr).toMatch(/could not be read completely.*\(exit 3\)/);
@@ -172,16 +161,33 @@ describe('reports are written atomically', () => {
   });
 });
 
-describe('incomplete repositories in the Markdown report', () => {
+describe('incomplete repositories in the table and Markdown reports', () => {
   let markdown: string;
+  let table: string;
   beforeAll(async () => {
     const { fake, home, env, endpoint } = await setUp();
     fake.addFault({ operation: 'DescribeImages', kind: 'access-denied', repositoryName: 'web' });
     const out = join(home, 'snapshot');
     expect((await runCli(['snapshot', '--out', out, ...endpoint], env)).code).toBe(3);
-    const r = await runCli(['audit', '--snapshot', out, '--format', 'markdown', '--now', NOW], env);
-    expect(r.code).toBe(3);
-    markdown = r.stdout;
+    const [t, m] = await Promise.all([
+      runCli(['audit', '--snapshot', out, '--format', 'table', '--now', NOW], env),
+      runCli(['audit', '--snapshot', out, '--format', 'markdown', '--now', NOW], env),
+    ]);
+    expect(t.code).toBe(3);
+    expect(m.code).toBe(3);
+    table = t.stdout;
+    markdown = m.stdout;
+  });
+
+  it('the table says the repository could not be read completely, and why', () => {
+    expect(table).toMatch(/could not be read completely/);
+    expect(table).toMatch(/web: .*DescribeImages failed.*AccessDeniedException/);
+    expect(table).toMatch(/INCOMPLETE: .*AccessDeniedException.*verdicts below are not complete/);
+  });
+
+  it('the Markdown report warns, with the reason', () => {
+    expect(markdown).toContain('> [!WARNING]');
+    expect(markdown).toMatch(/> - `web`.*DescribeImages failed.*AccessDeniedException/);
   });
 
   it('the per-repository table marks it incomplete', () => {

@@ -102,15 +102,19 @@ describe('snapshot, then audit from it, equals a live audit', () => {
     expect(found.filter((f) => f.includes('team/api') || f.includes(' web'))).toEqual([]);
   });
 
-  it('AWS_ENDPOINT_URL_ECR works like --endpoint-url', async () => {
-    const [flag, variable] = await Promise.all([
-      runCli(['audit', '--live', '--endpoint-url', fake.url, '--cache-dir', cacheDir, ...analysis, '--repository-prefix', 'team/'], env),
-      runCli(['audit', '--live', '--cache-dir', cacheDir, ...analysis, '--repository-prefix', 'team/'], { ...env, AWS_ENDPOINT_URL_ECR: fake.url }),
+  it('AWS_ENDPOINT_URL_ECR and AWS_ENDPOINT_URL work like --endpoint-url', async () => {
+    const args = ['audit', '--live', '--cache-dir', cacheDir, ...analysis, '--repository-prefix', 'team/'];
+    const [flag, ecr, generic] = await Promise.all([
+      runCli([...args, '--endpoint-url', fake.url], env),
+      runCli(args, { ...env, AWS_ENDPOINT_URL_ECR: fake.url }),
+      runCli(args, { ...env, AWS_ENDPOINT_URL: fake.url }),
     ]);
-    expect(variable.stderr).toBe('');
-    expect(variable.code).toBe(flag.code);
-    expect(variable.stdout).toBe(flag.stdout);
-    expect((JSON.parse(variable.stdout) as JsonReport).repositories.map((r) => r.repositoryName)).toEqual(['team/api', 'team/worker']);
+    for (const variable of [ecr, generic]) {
+      expect(variable.stderr).toBe('');
+      expect(variable.code).toBe(flag.code);
+      expect(variable.stdout).toBe(flag.stdout);
+    }
+    expect((JSON.parse(flag.stdout) as JsonReport).repositories.map((r) => r.repositoryName)).toEqual(['team/api', 'team/worker']);
   });
 
   it('a second snapshot of the unchanged registry: no BatchGetImage, at most ceil(images/1000) + 2 calls per repository, same files', async () => {

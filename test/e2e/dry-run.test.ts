@@ -334,6 +334,8 @@ describe('dry-run errors: exit 2, a clear message on stderr, no stack trace, not
     ['an impossible timestamp', ['--policy', policy, '--images', `${err}/impossible-timestamp.json`], /impossible-timestamp\.json:8:24 \(at \/imageDetails\/0\/imagePushedAt\): .*impossible date or time \(found "2026-02-30T00:00:00\+00:00"\)/],
     ['a --now that is not a date', ['--policy', policy, '--images', images, '--now', 'yesterday'], /--now must be an ISO-8601 date or time/],
     ['negative --days', ['--policy', policy, '--images', images, '--days', '-3'], /--days must be a whole number from 0 to 3650; found "-3"/],
+    ['an impossible --now date (not rolled over to March)', ['--policy', policy, '--images', images, '--now', '2026-02-30'], /--now is not a valid date: "2026-02-30" \(impossible date or time\)/],
+    ['an option given twice', ['--policy', policy, '--images', images, '--days', '3', '--days', '5'], /--days was given more than once \(3, 5\); give it once/],
     ['an unknown flag', ['--policy', policy, '--images', images, '--frobnicate'], /Unknown argument: frobnicate/],
     ['--snapshot together with --images', ['--snapshot', 'samples/registry', '--images', images], /give either --snapshot DIR or --images FILE, not both/],
   ];
@@ -356,6 +358,14 @@ describe('dry-run errors: exit 2, a clear message on stderr, no stack trace, not
       `  ${file}:17:22 (at /rules/1/selection/countUnit): ECR will reject this policy: 'countUnit' must be "days" (found "weeks")`,
       `  ${file}:20:27 (at /rules/1/action/type): ECR will reject this policy: 'type' must be one of "expire", "transition" (found "delete")`,
     ]);
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('stops quietly when stdout is closed early (| head), without a stack trace', async () => {
+    const r = await runCommand('bash', ['-c', `node dist/cli/main.js dry-run --snapshot samples/registry --now ${NOW} --format json --fail-on never | head -c 10; echo " status=\${PIPESTATUS[0]}"`]);
+    expect(r.stdout).toMatch(/^\{\n  "tool" status=0\n$/);
+    expect(r.stderr).toBe('');
   });
 });
 

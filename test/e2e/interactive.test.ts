@@ -160,16 +160,18 @@ describe('what-if editing: set, rejected edits, remove, move, undo, diff, save',
 describe.concurrent('bad commands, quitting with unsaved edits, end of input', () => {
   it('bad commands get a short usage line and the session goes on', async () => {
     const r = await session([
-      'frobnicate', 'show nothing', 'set 1', 'at tomorrow', 'days -1', 'use', 'use shop', 'explain no-such-tag', 'add {not json', 'save x.json',
+      'frobnicate', 'show nothing', 'set 1', 'at tomorrow', 'at 2026-01-01', 'days -1', 'use', 'use shop', 'explain no-such-tag', 'add {not json', 'save x.json',
       'use shop/api', `save ${join(tmp, 'no-such-dir', 'x.json')}`, 'repos',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').slice(0, 12)).toEqual([
+    expect(r.stdout.split('\n').slice(0, 13)).toEqual([
       'unknown command "frobnicate". Commands: help, repos, use, show, at, days, timeline, explain, findings, policy, set, add, remove, move, diff, undo, save, quit (help <command> for details)',
       'usage: show [all|expired|transitioned|kept|in-use]',
       'usage: set <rulePriority> count <N>',
       'usage: at <ISO date | +30d | -7d | now>',
+      // Before the data's own timestamps the images did not exist yet: refused, as --now is.
+      'cannot evaluate at 2026-01-01T00:00:00.000Z: the data has timestamps up to 2026-11-21T23:10:00.000Z; give that time or a later one',
       'usage: days <N>',
       'usage: use <repository>',
       'no repository "shop"; did you mean shop/api, shop/web?',
