@@ -119,12 +119,15 @@ interface RepositoryLookup {
 
 function buildLookup(repo: { images: ImageRecord[]; manifests?: Map<string, ManifestInfo> }): RepositoryLookup {
   const digests = new Set<string>();
-  const tags = new Map<string, string>();
+  const tagged = new Map<string, ImageRecord>();
   const indexOf = new Map<string, string>();
-  // Newest first, so an inconsistent snapshot with a tag on two images resolves to the newest.
-  for (const image of [...repo.images].sort(compareNewestFirst)) {
+  for (const image of repo.images) {
     digests.add(image.imageDigest);
-    for (const tag of image.imageTags) if (!tags.has(tag)) tags.set(tag, image.imageDigest);
+    // An inconsistent snapshot with a tag on two images resolves to the newest of them.
+    for (const tag of image.imageTags) {
+      const current = tagged.get(tag);
+      if (current === undefined || compareNewestFirst(image, current) < 0) tagged.set(tag, image);
+    }
     const manifest = repo.manifests?.get(image.imageDigest);
     if (manifest?.kind !== 'index') continue;
     for (const child of manifest.children) {
@@ -132,6 +135,8 @@ function buildLookup(repo: { images: ImageRecord[]; manifests?: Map<string, Mani
       if (current === undefined || image.imageDigest < current) indexOf.set(child.digest, image.imageDigest);
     }
   }
+  const tags = new Map<string, string>();
+  for (const [tag, image] of tagged) tags.set(tag, image.imageDigest);
   return { digests, tags, indexOf };
 }
 
@@ -141,8 +146,14 @@ function buildLookup(repo: { images: ImageRecord[]; manifests?: Map<string, Mani
  * (which wins over a tag) or tag (`latest` when neither is given) names an image.
  */
 export function createResolver(target: ResolverTarget): (ref: ImageReference) => ResolvedReference {
+  // Built on first use: a repository no reference names costs nothing.
   const lookups = new Map<string, RepositoryLookup>();
-  for (const [name, repo] of target.repositories) lookups.set(name, buildLookup(repo));
+  const lookupOf = (name: string): RepositoryLookup | undefined => {
+    let lookup = lookups.get(name);
+    const repo = lookup ? undefined : target.repositories.get(name);
+    if (repo) lookups.set(name, (lookup = buildLookup(repo)));
+    return lookup;
+  };
 
   return (ref) => {
     if (!ref.isEcr) return { status: 'other-registry' };
@@ -153,7 +164,7 @@ export function createResolver(target: ResolverTarget): (ref: ImageReference) =>
       return { status: 'other-registry' };
     }
     const repositoryName = ref.repositoryName;
-    const lookup = lookups.get(repositoryName);
+    const lookup = lookupOf(repositoryName);
     if (!lookup) return { status: 'unresolved', repositoryName, why: `repository "${repositoryName}" is not in the snapshot` };
 
     if (ref.digest !== undefined) {

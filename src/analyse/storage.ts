@@ -144,22 +144,38 @@ export interface StorageContext {
 }
 
 /** Timings of the blobs of this repository, ignoring other repositories (the registry accumulator combines them). */
-export function localBlobTimings(graph: ContentGraph, fates: Map<string, ImageFate>): Map<string, BlobTiming> {
-  // Each holder's two days once per image (a holder list may be 100,000 long, and blobs share holders).
-  const days = new Map<string, { expired: number; inactive: number }>();
-  for (const [digest, image] of graph.images) {
-    const fate = fates.get(digest);
-    days.set(digest, { expired: expiredDay(fate), inactive: inactiveDay(fate, image) });
+interface HolderDays {
+  expired: number;
+  inactive: number;
+}
+
+const holderDayCache = new WeakMap<Map<string, ImageFate>, Map<string, HolderDays>>();
+
+/** Each image's deletion day and day out of standard storage, once per set of fates (blobs share holders). */
+function holderDaysOf(graph: ContentGraph, fates: Map<string, ImageFate>): Map<string, HolderDays> {
+  let days = holderDayCache.get(fates);
+  if (!days) {
+    days = new Map();
+    for (const [digest, image] of graph.images) {
+      const fate = fates.get(digest);
+      days.set(digest, { expired: expiredDay(fate), inactive: inactiveDay(fate, image) });
+    }
+    holderDayCache.set(fates, days);
   }
+  return days;
+}
+
+const UNKNOWN_HOLDER: HolderDays = { expired: Infinity, inactive: Infinity };
+
+export function localBlobTimings(graph: ContentGraph, fates: Map<string, ImageFate>): Map<string, BlobTiming> {
+  const days = holderDaysOf(graph, fates);
   const out = new Map<string, BlobTiming>();
   for (const [digest, holders] of graph.blobHolders) {
     let goneDay = -Infinity;
     let lastInactive = -Infinity;
     let activeHolders = 0;
     for (const h of holders) {
-      const d = days.get(h);
-      const expired = d ? d.expired : Infinity;
-      const inactive = d ? d.inactive : Infinity;
+      const { expired, inactive } = days.get(h) ?? UNKNOWN_HOLDER;
       if (expired > goneDay) goneDay = expired;
       if (inactive > -Infinity) activeHolders++;
       if (inactive > lastInactive) lastInactive = inactive;
@@ -395,13 +411,14 @@ const byDigest = (a: BlobRef, b: BlobRef): number => cmp(a.digest, b.digest);
 function sharedBlobEntry(context: StorageContext, timings: Map<string, BlobTiming>, digest: string): SharedBlobEntry {
   const { graph, fates, inUse, blobIndex } = context;
   const all = graph.blobHolders.get(digest) ?? [];
+  const days = holderDaysOf(graph, fates);
   // The first MAX_HOLDERS_LISTED in order, by insertion into a short list: a base layer may have 100,000 holders.
   const top: Array<{ digest: string; inUse: boolean; expired: number; inactive: number }> = [];
   const before = (a: (typeof top)[number], b: (typeof top)[number]) =>
     Number(b.inUse) - Number(a.inUse) || b.expired - a.expired || b.inactive - a.inactive || cmp(a.digest, b.digest);
   for (const d of all) {
-    const fate = fates.get(d);
-    const h = { digest: d, inUse: inUse.has(d), expired: expiredDay(fate), inactive: inactiveDay(fate, graph.images.get(d)) };
+    const { expired, inactive } = days.get(d) ?? UNKNOWN_HOLDER;
+    const h = { digest: d, inUse: inUse.has(d), expired, inactive };
     if (top.length === MAX_HOLDERS_LISTED && before(h, top[top.length - 1]!) >= 0) continue;
     let k = top.length === MAX_HOLDERS_LISTED ? top.length - 1 : top.length;
     while (k > 0 && before(h, top[k - 1]!) < 0) {

@@ -18,7 +18,7 @@ export interface AwsClientOptions {
   roleArn?: string;
   /** Session name for `roleArn`; default `ecr-lifeguard`. */
   roleSessionName?: string;
-  /** Attempts per API call including the first (SDK retries); default 5. */
+  /** Attempts per API call including the first (SDK retries); default AWS_MAX_ATTEMPTS, else 5. */
   maxAttempts?: number;
   /**
    * Replaces the adaptive retry strategy (tests use one with millisecond backoff). When
@@ -34,9 +34,8 @@ export interface AwsClientOptions {
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-export function createEcrClient(options: AwsClientOptions = {}): ECRClient {
+export function createEcrClient(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): ECRClient {
   const config: ECRClientConfig = {
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestHandler: {
       requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       connectionTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
@@ -44,8 +43,11 @@ export function createEcrClient(options: AwsClientOptions = {}): ECRClient {
       throwOnRequestTimeout: true,
     },
   };
+  // The SDK's own settings (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE) win over our defaults; options win over both.
+  if (options.maxAttempts !== undefined) config.maxAttempts = options.maxAttempts;
+  else if (!env.AWS_MAX_ATTEMPTS) config.maxAttempts = DEFAULT_MAX_ATTEMPTS;
   if (options.retryStrategy !== undefined) config.retryStrategy = options.retryStrategy;
-  else config.retryMode = 'adaptive';
+  else if (!env.AWS_RETRY_MODE) config.retryMode = 'adaptive';
   if (options.region !== undefined) config.region = options.region;
   if (options.profile !== undefined) config.profile = options.profile;
   if (options.endpointUrl !== undefined) config.endpoint = options.endpointUrl;

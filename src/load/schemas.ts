@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsPlugin from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { InputProblem } from '../model/errors.js';
 import { escapePointerToken, type SourceLocation } from '../model/location.js';
 import { parsePointer, locationIn, type JsonDocument } from './json-document.js';
 import { sortProblems } from './problems.js';
 
-// One Ajv instance; each schema is read and compiled on first use so start-up stays fast.
+// Validators are generated at build time (Ajv standalone code, see build-validators.ts); without them
+// (running from the sources) one Ajv instance compiles each schema on first use. Ajv itself is loaded
+// only then: loading and compiling cost more start-up time than a whole lint of one policy.
+
+const require = createRequire(import.meta.url);
 
 export type SchemaName =
   | 'lifecycle-policy'
@@ -39,30 +43,68 @@ export function schemaId(name: SchemaName): string {
 let ajv: Ajv2020 | undefined;
 const validators = new Map<SchemaName, ValidateFunction>();
 
+/** The options every validator is compiled with, at build time (standalone code) and at run time. */
+export function createAjv(options: { code?: Record<string, unknown> } = {}): Ajv2020 {
+  // verbose: errors carry their subschema, whose title/description/properties word the messages.
+  // strictTypes/strictRequired off: conditionals (`if: {required: [...]}`) need not repeat `type` and `properties`.
+  const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const addFormatsPlugin = require('ajv-formats') as typeof import('ajv-formats');
+  const instance = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true, verbose: true, ...options });
+  // ajv-formats is CommonJS: its default export arrives as the module object under NodeNext.
+  const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (a: Ajv2020) => void;
+  addFormats(instance);
+  return instance;
+}
+
 /** The schema document itself (e.g. for `--print-schema` or editors). */
 export function loadSchema(name: SchemaName): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(schemaText(name)) as Record<string, unknown>;
+}
+
+/** The schema file's text. */
+export function schemaText(name: SchemaName): string {
+  return readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8');
+}
+
+/** FNV-1a of a schema's text: a precompiled validator is used only for the schema it was built from. */
+export function schemaHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** Where the build puts the standalone validators (next to the compiled schemas.js; see build-validators.ts). */
+export const PRECOMPILED_DIR = 'validators';
+
+/**
+ * The validator generated at build time (Ajv standalone code), when it exists and was built from the
+ * current schema: compiling a schema with Ajv costs more start-up time than the rest of a lint.
+ */
+function precompiled(name: SchemaName): ValidateFunction | undefined {
+  let v: (ValidateFunction & { schemaHash?: string }) | undefined;
+  try {
+    v = require(`./${PRECOMPILED_DIR}/${name}.cjs`) as ValidateFunction & { schemaHash?: string };
+  } catch {
+    return undefined; // not built (running from the sources): compile at run time
+  }
+  return v.schemaHash === schemaHash(schemaText(name)) ? v : undefined;
 }
 
 function validatorFor(name: SchemaName): ValidateFunction {
-  let v = validators.get(name);
+  let v = validators.get(name) ?? precompiled(name);
   if (!v) {
-    // verbose: errors carry their subschema, whose title/description/properties word the messages.
-    // strictTypes/strictRequired off: conditionals (`if: {required: [...]}`) need not repeat `type` and `properties`.
-    if (!ajv) {
-      ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true, verbose: true });
-      // ajv-formats is CommonJS: its default export arrives as the module object under NodeNext.
-      const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (a: Ajv2020) => void;
-      addFormats(ajv);
-    }
+    ajv ??= createAjv();
     try {
       v = ajv.compile(loadSchema(name));
     } catch (e) {
       ajv.removeSchema(schemaId(name)); // so the real error repeats instead of "already exists"
       throw e;
     }
-    validators.set(name, v);
   }
+  validators.set(name, v);
   return v;
 }
 

@@ -63,11 +63,13 @@ function findingsTable(findings: readonly Finding[], metas: Map<string, CheckMet
   return table(['Severity', 'Check', 'Where', 'Message', 'Used at', 'When'], rows, id);
 }
 
-function verdictLine(c: SeverityCounts, scope: string): string {
-  const cls = c.error ? 'error' : c.warning ? 'warning' : c.info ? 'info' : 'ok';
-  const text = c.error + c.warning + c.info === 0
-    ? `No findings in ${scope}.`
-    : `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${formatCount(c.info)} info in ${scope}.`;
+function verdictLine(c: SeverityCounts, scope: string, incomplete = 0): string {
+  const cls = c.error ? 'error' : c.warning || incomplete ? 'warning' : c.info ? 'info' : 'ok';
+  // Results over incomplete data are never presented as clean.
+  const caveat = incomplete > 0 ? ` Incomplete: ${plural(incomplete, 'repository', 'repositories')} could not be read completely, so these results are not complete.` : '';
+  const text = (c.error + c.warning + c.info === 0
+    ? `No findings in ${incomplete > 0 ? 'what could be read of ' : ''}${scope}.`
+    : `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${formatCount(c.info)} info in ${scope}.`) + caveat;
   return `<p id="verdict" class="verdict ${cls}">${h(text)}</p>`;
 }
 
@@ -178,7 +180,7 @@ export const formatHtml: Formatter = (report: Report, context: FormatContext) =>
   body.push(`<header><h1>${h(`ecr-lifeguard ${context.command}`)}</h1><p class="meta">${h(`at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''} · ${report.tool.name} ${report.tool.version}`)}</p></header>`);
   body.push('<main>');
   const scope = context.command === 'lint' ? plural(report.policies?.length ?? 0, 'policy', 'policies') : plural(totals.repositories, 'repository', 'repositories');
-  body.push(verdictLine(totals.severities, scope));
+  body.push(verdictLine(totals.severities, scope, totals.incompleteRepositories.length));
 
   if (totals.incompleteRepositories.length) {
     body.push(`<section id="incomplete" class="alert"><h2>${h(`${plural(totals.incompleteRepositories.length, 'repository', 'repositories')} could not be read completely: their results are incomplete`)}</h2><ul>`);

@@ -4,7 +4,96 @@ import type { Report, ReportRepository } from './model.js';
 // The JSON report: the document itself, keys in the order built, two-space indent.
 export const formatJson: Formatter = (report) => JSON.stringify(report, null, 2) + '\n';
 
-const indent = (json: string, pad: string) => json.split('\n').join(`\n${pad}`);
+/**
+ * Objects down to this depth (the report, a repository, its storage) and arrays one level deeper (a
+ * repository's images, its storage's images) are written member by member; deeper values whole.
+ */
+const STREAM_OBJECT_DEPTH = 3;
+/** Chunks handed to `write` are about this long (characters). */
+const CHUNK = 1 << 20;
+
+/** Array members written whole are stringified this many at a time. */
+const BATCH = 500;
+
+const isPlainContainer = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+
+/** Whether a value at this depth is walked member by member rather than stringified whole. */
+function isStreamed(value: unknown, depth: number): boolean {
+  return Array.isArray(value) ? depth <= STREAM_OBJECT_DEPTH + 1 : depth <= STREAM_OBJECT_DEPTH && isPlainContainer(value);
+}
+
+/**
+ * Writes the same bytes as `JSON.stringify(value, null, 2)` (indented by `depth` levels after its first
+ * line), without building one string for the whole value: the top levels are walked, and each member
+ * below them is stringified on its own. A 100,000-image report stays far below V8's string limit.
+ */
+function writeJson(value: unknown, depth: number, out: ChunkedWriter): void {
+  const pad = '  '.repeat(depth);
+  if (!isStreamed(value, depth)) {
+    const text = JSON.stringify(value, null, 2);
+    out.push(depth === 0 || !text.includes('\n') ? text : text.replace(/\n/g, `\n${pad}`));
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) return out.push('[]');
+    out.push('[');
+    for (let i = 0; i < value.length; ) {
+      if (isStreamed(value[i], depth + 1)) {
+        out.push(`${i === 0 ? '' : ','}\n${pad}  `);
+        writeJson(value[i], depth + 1, out);
+        i++;
+        continue;
+      }
+      // A run of members written whole: stringified together (one call per member costs more), then
+      // the brackets dropped and the lines re-indented; members without a JSON form become null, as they should.
+      let end = i + 1;
+      while (end < value.length && end - i < BATCH && !isStreamed(value[end], depth + 1)) end++;
+      const text = JSON.stringify(value.slice(i, end), null, 2);
+      out.push(`${i === 0 ? '' : ','}${text.slice(1, -2).replace(/\n/g, `\n${pad}`)}`);
+      i = end;
+    }
+    out.push(`\n${pad}]`);
+    return;
+  }
+  let first = true;
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    out.push(`${first ? '{' : ','}\n${pad}  ${JSON.stringify(key)}: `);
+    first = false;
+    writeJson(item, depth + 1, out);
+  }
+  out.push(first ? '{}' : `\n${pad}}`);
+}
+
+/** Gathers small pieces into chunks of about CHUNK characters. */
+class ChunkedWriter {
+  private pieces: string[] = [];
+  private length = 0;
+
+  constructor(private readonly write: (chunk: string) => void) {}
+
+  push(piece: string): void {
+    this.pieces.push(piece);
+    this.length += piece.length;
+    if (this.length >= CHUNK) this.flush();
+  }
+
+  flush(): void {
+    if (this.pieces.length === 0) return;
+    this.write(this.pieces.join(''));
+    this.pieces = [];
+    this.length = 0;
+  }
+}
+
+/** The JSON report as chunks passed to `write`: the same bytes as formatJson, for reports of any size. */
+export function writeJsonReport(report: Report, write: (chunk: string) => void): void {
+  const out = new ChunkedWriter(write);
+  writeJson(report, 0, out);
+  out.push('\n');
+  out.flush();
+}
 
 /**
  * Writes the same bytes as formatJson, one repository at a time, so a registry-wide audit never
@@ -12,25 +101,32 @@ const indent = (json: string, pad: string) => json.split('\n').join(`\n${pad}`);
  */
 export class JsonReportWriter {
   private count = 0;
+  private readonly out: ChunkedWriter;
 
-  constructor(private readonly write: (chunk: string) => void) {}
+  constructor(write: (chunk: string) => void) {
+    this.out = new ChunkedWriter(write);
+  }
 
   begin(head: Pick<Report, 'tool' | 'now' | 'days'>): void {
     const h = JSON.stringify(head, null, 2);
     // Re-open the object after its last property to append `repositories`.
-    this.write(`${h.slice(0, h.lastIndexOf('\n}'))},\n  "repositories": [`);
+    this.out.push(`${h.slice(0, h.lastIndexOf('\n}'))},\n  "repositories": [`);
   }
 
   repository(repository: ReportRepository): void {
-    this.write(`${this.count++ === 0 ? '' : ','}\n    ${indent(JSON.stringify(repository, null, 2), '    ')}`);
+    this.out.push(`${this.count++ === 0 ? '' : ','}\n    `);
+    writeJson(repository, 2, this.out);
+    this.out.flush();
   }
 
   end(rest: Omit<Report, 'tool' | 'now' | 'days' | 'repositories'>): void {
-    this.write(this.count === 0 ? ']' : '\n  ]');
+    this.out.push(this.count === 0 ? ']' : '\n  ]');
     for (const [key, value] of Object.entries(rest)) {
       if (value === undefined) continue;
-      this.write(`,\n  ${JSON.stringify(key)}: ${indent(JSON.stringify(value, null, 2), '  ')}`);
+      this.out.push(`,\n  ${JSON.stringify(key)}: `);
+      writeJson(value, 1, this.out);
     }
-    this.write('\n}\n');
+    this.out.push('\n}\n');
+    this.out.flush();
   }
 }

@@ -53,10 +53,12 @@ function collapsible(summary: string, body: string[], rows: number): string[] {
 
 const SEVERITY_ICON = { error: '🔴 error', warning: '🟠 warning', info: '🔵 info' } as const;
 
-function verdict(c: SeverityCounts, scope: string): string {
-  const icon = c.error > 0 ? '❌' : c.warning > 0 ? '⚠️' : c.info > 0 ? 'ℹ️' : '✅';
-  if (c.error + c.warning + c.info === 0) return `${icon} **No findings** in ${scope}.`;
-  return `${icon} **${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${formatCount(c.info)} info** in ${scope}.`;
+function verdict(c: SeverityCounts, scope: string, incomplete = 0): string {
+  const icon = c.error > 0 ? '❌' : c.warning > 0 || incomplete > 0 ? '⚠️' : c.info > 0 ? 'ℹ️' : '✅';
+  // Results over incomplete data are never presented as clean.
+  const caveat = incomplete > 0 ? ` **Incomplete:** ${plural(incomplete, 'repository', 'repositories')} could not be read completely, so these results are not complete.` : '';
+  if (c.error + c.warning + c.info === 0) return `${icon} **No findings** in ${incomplete > 0 ? 'what could be read of ' : ''}${scope}.${caveat}`;
+  return `${icon} **${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${formatCount(c.info)} info** in ${scope}.${caveat}`;
 }
 
 function checkCell(id: string, metas: Map<string, CheckMeta>): string {
@@ -183,7 +185,7 @@ function auditMarkdown(report: Report, context: FormatContext): string[] {
   const metas = metaMap(context);
   const totals = reportTotals(report);
   const heading = `## ecr-lifeguard ${context.command} at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''}`;
-  return [heading, '', verdict(totals.severities, plural(totals.repositories, 'repository', 'repositories')), '', ...auditBody(report, metas, true)];
+  return [heading, '', verdict(totals.severities, plural(totals.repositories, 'repository', 'repositories'), totals.incompleteRepositories.length), '', ...auditBody(report, metas, true)];
 }
 
 function auditBody(report: Report, metas: Map<string, CheckMeta>, withFindings: boolean): string[] {

@@ -194,3 +194,16 @@ export function displayTags(tags: readonly string[], max = 3): string {
 }
 
 export { short };
+
+/** Images listed per repository by registry-wide reports in table, Markdown and HTML; JSON lists every image. */
+export const MAX_LISTED_IMAGES = 200;
+
+/** For registry-wide reports: only the images that matter (acted on, or in use), at most MAX_LISTED_IMAGES. */
+export function slimRepository(repo: ReportRepository): ReportRepository {
+  const interesting = repo.images.filter((i) => i.action !== 'KEEP' || i.fate !== undefined || (i.inUse?.length ?? 0) > 0);
+  if (interesting.length === repo.images.length && interesting.length <= MAX_LISTED_IMAGES) return repo;
+  const shown = interesting.slice(0, MAX_LISTED_IMAGES);
+  const hidden = imageCountOf(repo) - shown.length;
+  const why = interesting.length > MAX_LISTED_IMAGES ? `kept and not in use, or beyond the first ${MAX_LISTED_IMAGES}` : 'kept and not in use';
+  return { ...repo, imageCount: imageCountOf(repo), images: shown, notes: [...repo.notes, `${hidden} images not listed here (${why}); --format json lists every image`] };
+}

@@ -283,7 +283,8 @@ export interface ReportTotals {
 
 export function reportTotals(report: Report): ReportTotals {
   const totals: ReportTotals = {
-    repositories: report.repositories.length + (report.unreadableRepositories?.length ?? 0),
+    // A registry whose listing failed is listed as '*': it is not one repository.
+    repositories: report.repositories.length + (report.unreadableRepositories ?? []).filter((u) => u.repositoryName !== '*').length,
     images: 0,
     actionsNow: 0,
     actionsOverHorizon: 0,

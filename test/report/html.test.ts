@@ -121,7 +121,7 @@ describe.skipIf(!haveChromium)('html report in headless Chromium', () => {
     expect(await metric('actions-horizon')).toBe('7');
     expect(await metric('broken-references')).toBe('4');
     expect(await metric('bytes-horizon')).toBe('443.0 MiB');
-    expect(await page.locator('#verdict').textContent()).toBe('2 errors, 3 warnings, 0 info in 5 repositories.');
+    expect(await page.locator('#verdict').textContent()).toBe('2 errors, 3 warnings, 0 info in 5 repositories. Incomplete: 2 repositories could not be read completely, so these results are not complete.');
     expect(await page.locator('#incomplete li').allTextContents()).toEqual([
       expect.stringContaining('payments/ledger'), expect.stringContaining('tools/ci-runner'),
     ]);

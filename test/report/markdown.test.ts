@@ -87,7 +87,7 @@ describe('markdown audit report', () => {
   it('has a verdict and lists incomplete and unreadable repositories before anything else', () => {
     const lines = md.split('\n');
     expect(lines[0]).toBe('## ecr-lifeguard audit at 2026-11-22T00:00:00.000Z, horizon 30 days');
-    expect(lines[2]).toBe('❌ **2 errors, 3 warnings, 0 info** in 5 repositories.');
+    expect(lines[2]).toBe('❌ **2 errors, 3 warnings, 0 info** in 5 repositories. **Incomplete:** 2 repositories could not be read completely, so these results are not complete.');
     expect(md.indexOf('> [!WARNING]')).toBeLessThan(md.indexOf('### Summary'));
     expect(md).toContain('> - `payments/ledger` (210987654321 us-east-1) (not read): AccessDeniedException');
     expect(md).toContain('> - `tools/ci-runner` (123456789012 eu-west-1): DescribeImages failed after 5 attempts');

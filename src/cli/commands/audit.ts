@@ -11,7 +11,7 @@ import { loadPolicyFile, type LoadedPolicy } from '../../load/policy.js';
 import { openSnapshot } from '../../load/snapshot.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
-import type { Report, ReportRepository } from '../../report/model.js';
+import { slimRepository, type Report, type ReportRepository } from '../../report/model.js';
 import { loadDeclaredUses, recentPullDaysOf } from '../../analyse/in-use/index.js';
 import { analyseRepositoryInput, createReportAccumulator, reportHead, type AnalysisOptions, type AnalysisSetup } from '../analysis.js';
 import { EXIT } from '../exit.js';
@@ -37,8 +37,6 @@ export interface AuditArgs extends AnalysisOptions, LiveSelectionArgs {
 }
 
 export const AUDIT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
-/** Images listed per repository in table/Markdown/HTML (acted on or in use first); JSON lists every image. */
-export const MAX_LISTED_IMAGES = 200;
 
 export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   if ((args.snapshot === undefined) === !args.live) throw new UsageError('audit: give either --snapshot DIR or --live (with the selection flags)');
@@ -80,6 +78,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     let incomplete = unreadable.length > 0;
 
     for (const root of roots) {
+      // A live read whose repository listing failed wrote nothing: that is in unreadableRepositories, not an input error.
+      if (temporary && (await isEmptyDirectory(root))) continue;
       const snapshot = await openSnapshot(root);
       const registry = { ...snapshot.registry, ...(args.blobMounting !== undefined ? { blobMounting: args.blobMounting } : {}) };
       const mine = shard ? snapshot.folders.filter((f) => shardMatches(registry.registryId, registry.region, f, shard)) : snapshot.folders;
@@ -94,14 +94,16 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       for (const folder of mine) {
         const repository = await snapshot.load(folder);
         const input = toRepositoryInput(repository, registry, override as LoadedPolicy | undefined);
-        if (!input.complete) {
-          incomplete = true;
+        if (!input.complete) incomplete = true;
+        if (!input.complete && input.state.images.length === 0) {
+          // Nothing was read: listed once, as unreadable, never as a repository with no images.
           unreadable.push({ repositoryName: input.repositoryName, ...(input.registryId ? { registryId: input.registryId } : {}), ...(input.region ? { region: input.region } : {}), reason: input.incompleteReason ?? 'could not be read completely' });
+          continue;
         }
         const analysed = analyseRepositoryInput(input, input.policy?.policy, setup);
         accumulator.add(analysed);
         json?.repository(analysed.report);
-        if (!json) listed.push(slim(analysed.report));
+        if (!json) listed.push(slimRepository(analysed.report));
       }
       const result = accumulator.finish();
       findings.push(...result.findings);
@@ -114,7 +116,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     else out.write(renderReport({ ...head, repositories: listed, ...rest }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     out.close();
     if (incomplete) {
-      io.stderr(`ecr-lifeguard: ${unreadable.length} repositories could not be read completely; their results are incomplete (exit 3)\n`);
+      io.stderr('ecr-lifeguard: some repositories could not be read completely; the report says which, and its results are incomplete (exit 3)\n');
       return EXIT.incomplete;
     }
     return failsOn(findings, failOn) ? EXIT.findings : EXIT.ok;
@@ -129,13 +131,8 @@ function shardMatches(registryId: string | undefined, region: string | undefined
   return shardOf(`${registryId ?? ''}/${region ?? ''}/${folder.split(/[\\/]/).join('/')}`, shard.count) === shard.index;
 }
 
-/** Table, Markdown and HTML list the images that matter (acted on, or in use), at most MAX_LISTED_IMAGES. */
-function slim(repo: ReportRepository): ReportRepository {
-  const interesting = repo.images.filter((i) => i.action !== 'KEEP' || i.fate !== undefined || (i.inUse?.length ?? 0) > 0);
-  if (interesting.length === repo.images.length && interesting.length <= MAX_LISTED_IMAGES) return repo;
-  const shown = interesting.slice(0, MAX_LISTED_IMAGES);
-  const hidden = repo.images.length - shown.length;
-  return { ...repo, images: shown, notes: [...repo.notes, `${hidden} images not listed here (kept and not in use${interesting.length > MAX_LISTED_IMAGES ? ', or beyond the first ' + MAX_LISTED_IMAGES : ''}); --format json lists every image`] };
+async function isEmptyDirectory(dir: string): Promise<boolean> {
+  return (await readdir(dir).catch(() => [])).length === 0;
 }
 
 /** One snapshot root, or several (`OUT/<registryId>/<region>/`, as a multi-account snapshot writes them). */

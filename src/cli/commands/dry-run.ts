@@ -5,6 +5,7 @@ import { formatProblem } from '../../model/errors.js';
 import { explainImage, findImage } from '../../simulate/explain.js';
 import { formatExplanation } from '../../report/explain-text.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
+import { writeJsonReport } from '../../report/json.js';
 import { EXIT } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../inputs.js';
 import { useColour, type CliIO } from '../io.js';
@@ -36,9 +37,12 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 
   const report = analysis.report;
-  const text = renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' });
-  if (args.output !== undefined) await writeFile(args.output, text);
-  else io.stdout(text);
+  // JSON goes out in chunks: a 100,000-image report is larger than the longest string V8 allows.
+  const chunks: string[] = [];
+  if (format === 'json') writeJsonReport(report, (chunk) => chunks.push(chunk));
+  else chunks.push(renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
+  if (args.output !== undefined) await writeFile(args.output, chunks);
+  else chunks.forEach((chunk) => io.stdout(chunk));
   if (report.repositories.some((r) => !r.complete)) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
 }

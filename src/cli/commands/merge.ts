@@ -5,7 +5,7 @@ import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
 import { readJsonDocument } from '../../load/json-document.js';
 import { validateAgainstSchema } from '../../load/schemas.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
-import type { Report } from '../../report/model.js';
+import { slimRepository, type Report } from '../../report/model.js';
 import { EXIT } from '../exit.js';
 import { useColour, type CliIO } from '../io.js';
 import { parseChoice, parseFailOn } from '../options.js';
@@ -40,7 +40,9 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
   }
   if (problems.length > 0) throw new InputError(problems);
   const merged = mergeReports(reports);
-  const text = renderReport(merged, format, { colour: args.output === undefined && useColour(io), command: 'audit' });
+  // As audit does: JSON keeps every image, the other formats list the images that matter.
+  const shown = format === 'json' ? merged : { ...merged, repositories: merged.repositories.map(slimRepository) };
+  const text = renderReport(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' });
   if (args.output !== undefined) await writeFile(args.output, text);
   else io.stdout(text);
   if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
