@@ -1,4 +1,4 @@
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { UsageError } from '../model/errors.js';
 import { EXIT, reportError } from './exit.js';
 import type { CliIO } from './io.js';
@@ -37,10 +37,29 @@ const liveSelection = (y: Argv) =>
     .option('cache-dir', { type: 'string', describe: 'Manifest cache (default: $XDG_CACHE_HOME/ecr-lifeguard/manifests)' })
     .option('concurrency', { type: 'number', describe: 'Repositories read at once (default 4)' });
 
+/**
+ * `lint FILE...` with no option (pre-commit hooks run it for every commit): the arguments yargs would
+ * produce, without loading yargs, which costs more start-up time than linting a policy. Anything
+ * else (an option, `--help`, no path) goes through yargs.
+ */
+function plainLint(argv: readonly string[]): Record<string, unknown> | undefined {
+  if (argv[0] !== 'lint' || argv.length < 2 || argv.slice(1).some((a) => a.startsWith('-') || a === '')) return undefined;
+  return { days: undefined, recentPullDays: undefined, paths: argv.slice(1) };
+}
+
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const debug = argv.includes('--debug');
+  const lintArgs = plainLint(argv);
+  if (lintArgs) {
+    try {
+      return await (await import('./commands/lint.js')).runLint(lintArgs, io);
+    } catch (error) {
+      return reportError(error, io, debug);
+    }
+  }
   let handler: { run: Handler; args: Record<string, unknown> } | undefined;
   let usageError: string | undefined;
+  const { default: yargs } = await import('yargs');
   const parser = yargs(argv)
     .scriptName('ecr-lifeguard')
     .usage('$0 <command> [options]\n\nMake Amazon ECR lifecycle policies safe: simulate them exactly, offline, and see what they would break.')

@@ -1,5 +1,6 @@
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import { Alias, isAlias, isMap, isScalar, isSeq, parseAllDocuments, YAMLMap, YAMLSeq, type Document, type Node as YamlNode, type Tags } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Alias, Document, Node as YamlNode, Tags } from 'yaml';
 import type { InputProblem } from '../../model/errors.js';
 import { joinPointer } from '../../model/location.js';
 import {
@@ -126,13 +127,19 @@ function longForm(name: string): string {
   return name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
 }
 
+// The YAML library is loaded on first use: linting a JSON policy file never needs it (start-up time).
+let yamlLibrary: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+
 // Each tag on a scalar, a sequence and a mapping: CloudFormation accepts all three shapes for
 // some intrinsics (`!GetAtt A.b` and `!GetAtt [A, b]`), and the tree keeps the node either way.
-const CFN_TAGS: Tags = SHORT_FORMS.flatMap((name) => [
-  { tag: `!${name}`, resolve: (s: string) => s },
-  { tag: `!${name}`, collection: 'seq' as const, nodeClass: YAMLSeq },
-  { tag: `!${name}`, collection: 'map' as const, nodeClass: YAMLMap },
-]);
+let cfnTags: Tags | undefined;
+const CFN_TAGS = (): Tags =>
+  (cfnTags ??= SHORT_FORMS.flatMap((name) => [
+    { tag: `!${name}`, resolve: (s: string) => s },
+    { tag: `!${name}`, collection: 'seq' as const, nodeClass: yaml().YAMLSeq },
+    { tag: `!${name}`, collection: 'map' as const, nodeClass: yaml().YAMLMap },
+  ]));
 
 interface BlockScalarToken {
   type: 'block-scalar';
@@ -155,6 +162,7 @@ function yamlScalarUnits(src: string, node: YamlNode & { type?: string; srcToken
 }
 
 function fromYaml(src: string, doc: Document, node: unknown, pointer: string, active: Set<unknown>): TreeNode {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   if (isAlias(node)) {
     const target = (node as Alias).resolve(doc);
     if (target === undefined || active.has(target)) {
@@ -198,7 +206,7 @@ function fromYaml(src: string, doc: Document, node: unknown, pointer: string, ac
 
 export function parseYamlFile(file: string, text: string): ParsedFile {
   const lines = new LineIndex(text);
-  const docs = parseAllDocuments(text, { customTags: CFN_TAGS, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false });
+  const docs = yaml().parseAllDocuments(text, { customTags: CFN_TAGS(), keepSourceTokens: true, uniqueKeys: true, prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
   const problems: InputProblem[] = [];
   for (const doc of list) {
