@@ -1,7 +1,6 @@
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { addToRegistryBlobIndex, createRegistryBlobIndex } from '../../analyse/graph.js';
 import { shardOf } from '../../aws/shard.js';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
@@ -17,6 +16,7 @@ import { analyseRepositoryInput, createReportAccumulator, reportHead, type Analy
 import { EXIT } from '../exit.js';
 import { toRepositoryInput } from '../inputs.js';
 import { useColour, type CliIO } from '../io.js';
+import { openOutput, type Output } from '../output.js';
 import { parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
 import { liveOptions, progressPrinter, type LiveSelectionArgs } from './snapshot.js';
 
@@ -148,37 +148,3 @@ export async function snapshotRoots(dir: string): Promise<string[]> {
   return roots.length > 0 ? roots : [dir];
 }
 
-interface Output {
-  write(chunk: string): void;
-  /** The report is whole: publish it. */
-  close(): void;
-  /** Drops an unfinished report (no-op after close). */
-  abort(): void;
-}
-
-/**
- * Standard output, or a file written atomically: a temporary file renamed once the report is whole,
- * so a failed audit never leaves a partial report that looks complete. Writes are synchronous so a
- * large JSON report streams to disk instead of queueing in memory.
- */
-function openOutput(path: string | undefined, io: CliIO): Output {
-  if (path === undefined) return { write: (c) => io.stdout(c), close: () => {}, abort: () => {} };
-  const temp = join(dirname(path), `.${process.pid}-${Math.random().toString(36).slice(2)}.ecr-lifeguard.tmp`);
-  let fd: number | undefined = openSync(temp, 'w');
-  return {
-    write: (c) => {
-      writeSync(fd!, c);
-    },
-    close: () => {
-      closeSync(fd!);
-      fd = undefined;
-      renameSync(temp, path);
-    },
-    abort: () => {
-      if (fd === undefined) return;
-      closeSync(fd);
-      fd = undefined;
-      rmSync(temp, { force: true });
-    },
-  };
-}

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { UsageError } from '../../model/errors.js';
 import { failsOn, type FailOn } from '../../model/finding.js';
 import { formatProblem } from '../../model/errors.js';
@@ -9,6 +8,7 @@ import { writeJsonReport } from '../../report/json.js';
 import { EXIT } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../inputs.js';
 import { useColour, type CliIO } from '../io.js';
+import { writeOutput } from '../output.js';
 import { parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
 import { analyseInputs, type AnalysisOptions } from '../analysis.js';
 
@@ -41,8 +41,7 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   const chunks: string[] = [];
   if (format === 'json') writeJsonReport(report, (chunk) => chunks.push(chunk));
   else chunks.push(renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
-  if (args.output !== undefined) await writeFile(args.output, chunks);
-  else chunks.forEach((chunk) => io.stdout(chunk));
+  writeOutput(args.output, io, chunks);
   if (report.repositories.some((r) => !r.complete)) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
 }

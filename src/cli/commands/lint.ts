@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { formatProblem, InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { failsOn, type Finding } from '../../model/finding.js';
@@ -10,6 +9,7 @@ import { sourceProblemFindings } from '../../lint/lint.js';
 import { buildLintReport, lintAll, type LintedPolicy, type StateRunner } from '../../lint/run.js';
 import { EXIT } from '../exit.js';
 import { useColour, type CliIO } from '../io.js';
+import { writeOutput } from '../output.js';
 import { parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
 
 // `ecr-lifeguard lint [PATH...]`: the pre-merge check. Plain policy files load neither the AWS SDK
@@ -84,8 +84,7 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
 
   const report = buildLintReport({ policies, config, cwd: io.cwd, now, days, otherFindings, ...(diff ? { diff } : {}) });
   const text = renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'lint' });
-  if (args.output !== undefined) await writeFile(resolve(io.cwd, args.output), text);
-  else io.stdout(text);
+  writeOutput(args.output, io, text);
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
 }
 

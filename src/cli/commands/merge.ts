@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
 import { InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
@@ -8,6 +7,7 @@ import { renderReport, type ReportFormat } from '../../report/index.js';
 import { slimRepository, type Report } from '../../report/model.js';
 import { EXIT } from '../exit.js';
 import { useColour, type CliIO } from '../io.js';
+import { writeOutput } from '../output.js';
 import { parseChoice, parseFailOn } from '../options.js';
 import { AUDIT_FORMATS } from './audit.js';
 
@@ -43,8 +43,7 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
   // As audit does: JSON keeps every image, the other formats list the images that matter.
   const shown = format === 'json' ? merged : { ...merged, repositories: merged.repositories.map(slimRepository) };
   const text = renderReport(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' });
-  if (args.output !== undefined) await writeFile(args.output, text);
-  else io.stdout(text);
+  writeOutput(args.output, io, text);
   if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
   return failsOn(merged.findings, failOn) ? EXIT.findings : EXIT.ok;
 }
