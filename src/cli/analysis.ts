@@ -10,8 +10,8 @@ import type { LifecyclePolicy } from '../model/policy.js';
 import type { ContentRelations } from '../simulate/relations.js';
 import { formatBytes } from '../report/storage-text.js';
 import { iso, previewOf, reportImages, short, timelineOf, TOOL_NAME, type Report, type ReportRepository } from '../report/model.js';
-import type { LoadedInputs, RepositoryInput } from './inputs.js';
-import { VERSION } from './version.js';
+import type { LoadedInputs, RepositoryInput } from '../load/inputs.js';
+import { VERSION } from '../version.js';
 
 // Glue between the loaded inputs and the pure analysis: loads in-use sources, runs the analysis of
 // each repository, and builds the report document every format renders.

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../model/errors.js';
 import { EXIT, reportError } from './exit.js';
 import type { CliIO } from './io.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 // The command line: yargs describes the commands; each handler is imported only when it runs,
 // so `lint` of one file never loads the AWS SDK.

@@ -1,7 +1,7 @@
 import { compareFindings, type Finding } from '../model/finding.js';
 import type { PolicySource } from '../load/sources/types.js';
 import { iso, TOOL_NAME, type Report, type ReportDiff } from '../report/model.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 import { applyIgnores, type LintConfig } from './config.js';
 import { lintSource, type LintedSource } from './lint.js';
 import type { PolicyUnderLint, StateLintResult } from './state.js';

@@ -9,7 +9,7 @@ import { lintStateChecks } from '../analyse/checks/lint/index.js';
 import type { LintRepositoryContext } from '../analyse/checks/lint/common.js';
 import { buildRegistryBlobIndex, type RegistryBlobIndex } from '../analyse/graph.js';
 import { loadDeclaredUses, recentPullDaysOf, recentPullUses } from '../analyse/in-use/index.js';
-import { loadInputs, type StateOptions } from '../cli/inputs.js';
+import { loadInputs, type StateOptions } from '../load/inputs.js';
 import { levelFor, optionsFor, applySeverities, type LintConfig } from './config.js';
 import { findingOf } from './lint.js';
 

@@ -1,6 +1,6 @@
 import { InputError, type InputProblem } from '../model/errors.js';
 import type { SourceLocation } from '../model/location.js';
-import type { LifecyclePolicy, StorageClass } from '../model/policy.js';
+import { ARCHIVE_MINIMUM_DAYS, type LifecyclePolicy, type StorageClass } from '../model/policy.js';
 import {
   findNodeAtPointer,
   locateInTree,
@@ -12,7 +12,6 @@ import {
   type JsonNode,
   type LineColumn,
 } from './json-document.js';
-import { ARCHIVE_MINIMUM_DAYS } from '../simulate/evaluate.js';
 import { assertInputKind } from './kinds.js';
 import { sortProblems } from './problems.js';
 import { renderValue, schemaProblems, validateAgainstSchema } from './schemas.js';

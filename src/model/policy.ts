@@ -1,6 +1,9 @@
 // A lifecycle policy as ECR's PutLifecyclePolicy accepts it, in ECR's own vocabulary.
 // Loaders produce these only after validation, so the engine can trust every field.
 
+/** Archived images have a 90-day minimum storage duration: no lifecycle rule deletes them sooner. */
+export const ARCHIVE_MINIMUM_DAYS = 90;
+
 export type TagStatus = 'tagged' | 'untagged' | 'any';
 export type StorageClass = 'standard' | 'archive';
 export type CountType = 'imageCountMoreThan' | 'sinceImagePushed' | 'sinceImagePulled' | 'sinceImageTransitioned';

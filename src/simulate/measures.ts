@@ -1,12 +1,11 @@
 import { effectivePushTime, type ImageRecord } from '../model/image.js';
-import type { LifecycleRule, StorageClass } from '../model/policy.js';
+import { ARCHIVE_MINIMUM_DAYS, type LifecycleRule, type StorageClass } from '../model/policy.js';
 
 // What one run of a lifecycle policy decides, and the measures rules apply (ages, thresholds).
-// The numbered points refer to section 2 of docs/ecr-lifecycle-semantics.md.
+// The numbered points refer to section 2 of the project's ECR lifecycle semantics reference (README, "Semantics and assumptions").
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
-/** Archived images have a 90-day minimum storage duration before a lifecycle rule may delete them. */
-export const ARCHIVE_MINIMUM_DAYS = 90;
+export { ARCHIVE_MINIMUM_DAYS };
 
 export type Verdict = 'EXPIRE' | 'TRANSITION' | 'KEEP';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyseInputs } from '../../src/cli/analysis.js';
-import { loadInputs } from '../../src/cli/inputs.js';
+import { loadInputs } from '../../src/load/inputs.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../src/report/index.js';
 import type { Report } from '../../src/report/model.js';
 import { context, fixture, type FixtureName } from './support.js';

@@ -14,7 +14,7 @@ import { slimRepository, type Report, type ReportRepository } from '../../report
 import { loadDeclaredUses, recentPullDaysOf } from '../../analyse/in-use/index.js';
 import { analyseRepositoryInput, createReportAccumulator, reportHead, type AnalysisOptions, type AnalysisSetup } from '../analysis.js';
 import { EXIT } from '../exit.js';
-import { toRepositoryInput } from '../inputs.js';
+import { toRepositoryInput } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { openOutput, type Output } from '../output.js';
 import { parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';

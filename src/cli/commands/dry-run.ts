@@ -6,7 +6,7 @@ import { formatExplanation } from '../../report/explain-text.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import { writeJsonReport } from '../../report/json.js';
 import { EXIT } from '../exit.js';
-import { loadInputs, requireStateSource, type StateOptions } from '../inputs.js';
+import { loadInputs, requireStateSource, type StateOptions } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { writeOutput } from '../output.js';
 import { parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { formatProblem } from '../../model/errors.js';
 import { EXIT } from '../exit.js';
-import { loadInputs, requireStateSource } from '../inputs.js';
+import { loadInputs, requireStateSource } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { parseDays, parseNow } from '../options.js';
 import { prepareAnalysis } from '../analysis.js';

@@ -10,7 +10,7 @@ import { palette } from '../../report/colour.js';
 import { displayTags, short, type ReportImage } from '../../report/model.js';
 import { findingsSection, formatTable } from '../../report/table.js';
 import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisSetup } from '../analysis.js';
-import type { RepositoryInput } from '../inputs.js';
+import type { RepositoryInput } from '../../load/inputs.js';
 import { isoTime, parseNow } from '../options.js';
 
 // An interactive session over loaded repositories: pure command interpretation (line in, text out),

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
 import { InputError, UsageError, type InputProblem } from '../model/errors.js';
 import type { RegistryInfo, RepositoryState } from '../model/image.js';
-import { checkTimesAgainstNow, loadImagesFile, loadManifestsFile } from '../load/detect.js';
-import { loadPolicyFile, type LoadedPolicy } from '../load/policy.js';
-import { loadSnapshot, type SnapshotRepository } from '../load/snapshot.js';
+import { checkTimesAgainstNow, loadImagesFile, loadManifestsFile } from './detect.js';
+import { loadPolicyFile, type LoadedPolicy } from './policy.js';
+import { loadSnapshot, type SnapshotRepository } from './snapshot.js';
 
 // Loads what every state-based command needs: repositories with their state and policy,
 // from a snapshot directory or from single AWS CLI output files.
