@@ -11,7 +11,7 @@ import type { ContentRelations } from './relations.js';
 // changes except which images remain and their storage class (no pushes, pulls or tag moves are
 // simulated), so tag matching, pattern compilation, the newest-first order and the index/referrer
 // structure are computed once; each evaluated day is then a pass over typed arrays.
-// The numbered points refer to section 2 of docs/ecr-lifecycle-semantics.md.
+// The numbered points refer to section 2 of the semantics reference (shared/docs/ecr-lifecycle-semantics.md; summarised in the README, "Semantics and assumptions").
 
 export interface PreparedRule {
   rule: LifecycleRule;

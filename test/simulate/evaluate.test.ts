@@ -3,7 +3,7 @@ import { ARCHIVE_MINIMUM_DAYS, DAY_MS } from '../../src/simulate/evaluate.js';
 import { DAY, NOW, digest, image, indexManifest, OCI_MANIFEST, policy, relationsOf, rule } from '../support/builders.js';
 import { decide } from './helpers.js';
 
-// One describe per point of section 2 of docs/ecr-lifecycle-semantics.md. AWS sentences quoted
+// One describe per point of section 2 of the semantics reference (shared/docs/ecr-lifecycle-semantics.md; summarised in the README, "Semantics and assumptions"). AWS sentences quoted
 // come from the ECR User Guide page LifecyclePolicies ("Lifecycle policy evaluation rules") unless said.
 
 const countAny = (p: number, n: number, action: 'expire' | 'transition' = 'expire') => rule(p, { countType: 'imageCountMoreThan', countNumber: n }, action);
