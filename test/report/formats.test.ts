@@ -17,13 +17,13 @@ describe('report formats', () => {
   });
 
   const cases = formats.flatMap((f) => (['audit', 'lint', 'hostile'] as FixtureName[]).map((n) => [f, n] as const));
-  it.each(cases)('%s renders the %s fixture deterministically and does not change the report', (format, name) => {
+  it.each(cases)('%s renders the %s fixture deterministically and does not change the report', async (format, name) => {
     const report = fixture(name);
     const before = JSON.stringify(report);
-    const once = renderReport(report, format, context(commands[name]));
+    const once = await renderReport(report, format, context(commands[name]));
     expect(once.length).toBeGreaterThan(0);
     expect(once.endsWith('\n')).toBe(true);
-    expect(renderReport(fixture(name), format, context(commands[name]))).toBe(once);
+    expect(await renderReport(fixture(name), format, context(commands[name]))).toBe(once);
     expect(JSON.stringify(report)).toBe(before);
   });
 
@@ -34,8 +34,8 @@ describe('report formats', () => {
     const build = async (): Promise<Report> => (await analyseInputs(inputs, { now, days: 30, inUse: [join(root, 'samples', 'in-use')] })).report;
     const [a, b] = [await build(), await build()];
     for (const format of formats) {
-      const out = renderReport(a, format, context('dry-run'));
-      expect(renderReport(b, format, context('dry-run')), format).toBe(out);
+      const out = await renderReport(a, format, context('dry-run'));
+      expect(await renderReport(b, format, context('dry-run')), format).toBe(out);
       if (['table', 'markdown', 'html'].includes(format)) for (const r of a.repositories) expect(out, `${format} names ${r.repositoryName}`).toContain(r.repositoryName);
     }
   });

@@ -113,7 +113,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     findings.sort(compareFindings);
     const rest = { findings, storage, unreadableRepositories: unreadable };
     if (json) json.end(rest);
-    else out.write(renderReport({ ...head, repositories: listed, ...rest }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+    else out.write(await renderReport({ ...head, repositories: listed, ...rest }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     out.close();
     if (incomplete) {
       io.stderr('ecr-lifeguard: some repositories could not be read completely; the report says which, and its results are incomplete (exit 3)\n');

@@ -40,7 +40,7 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   // JSON goes out in chunks: a 100,000-image report is larger than the longest string V8 allows.
   const chunks: string[] = [];
   if (format === 'json') writeJsonReport(report, (chunk) => chunks.push(chunk));
-  else chunks.push(renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
+  else chunks.push(await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
   writeOutput(args.output, io, chunks);
   if (report.repositories.some((r) => !r.complete)) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;

@@ -83,7 +83,7 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   for (const w of warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
 
   const report = buildLintReport({ policies, config, cwd: io.cwd, now, days, otherFindings, ...(diff ? { diff } : {}) });
-  const text = renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'lint' });
+  const text = await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'lint' });
   writeOutput(args.output, io, text);
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
 }

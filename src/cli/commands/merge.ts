@@ -42,7 +42,7 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
   const merged = mergeReports(reports);
   // As audit does: JSON keeps every image, the other formats list the images that matter.
   const shown = format === 'json' ? merged : { ...merged, repositories: merged.repositories.map(slimRepository) };
-  const text = renderReport(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' });
+  const text = await renderReport(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' });
   writeOutput(args.output, io, text);
   if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
   return failsOn(merged.findings, failOn) ? EXIT.findings : EXIT.ok;
