@@ -106,17 +106,8 @@ export function holdsAfter(holder: TableBlobHolder, day: number, mode: 'deleted'
   return leaves > day;
 }
 
-export interface StorageSummary {
-  blobScope: BlobScope;
-  /** After the run at `now` (day 0). */
-  now: StorageFigures;
-  /** After the last day of the horizon. */
-  horizon: StorageFigures;
-  /** Cumulative figures on each day the policy acts, in day order. */
-  byDay: StorageOnDay[];
-  /** True when some images have no manifest: their blobs are not counted, so the figures are a lower bound. */
-  incomplete: boolean;
-  imagesWithoutManifest: number;
+/** A repository's storage effects: the totals, plus what each acted-on image frees and shares. */
+export interface StorageSummary extends RegistryStorageTotals {
   /** Every image the policy acts on within the horizon, by day then digest. */
   images: ImageStorageImpact[];
   /** The blobs those images share with others, once each, by digest. */
@@ -465,9 +456,13 @@ export function zeroFigures(): StorageFigures {
 
 export interface RegistryStorageTotals {
   blobScope: BlobScope;
+  /** After the run at `now` (day 0). */
   now: StorageFigures;
+  /** After the last day of the horizon. */
   horizon: StorageFigures;
+  /** Cumulative figures on each day the policy acts, in day order. */
   byDay: StorageOnDay[];
+  /** True when some images have no manifest: their blobs are not counted, so the figures are a lower bound. */
   incomplete: boolean;
   imagesWithoutManifest: number;
 }
