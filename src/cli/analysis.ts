@@ -109,8 +109,12 @@ export interface ReportAccumulator {
   finish(): { findings: Finding[]; storage: RegistryStorageTotals };
 }
 
-/** `known`: repositories that exist even if not analysed here (other shards): not reported as missing. */
-export function createReportAccumulator(setup: AnalysisSetup, known: Iterable<string> = []): ReportAccumulator {
+/**
+ * `known`: repositories that exist even if not analysed here (other shards): not reported as missing.
+ * `keepFindings: false`: the caller keeps the repositories' findings itself (the JSON audit spills them
+ * to disk); `finish` then returns only the registry-level ones.
+ */
+export function createReportAccumulator(setup: AnalysisSetup, known: Iterable<string> = [], keepFindings = true): ReportAccumulator {
   const storage = createRegistryStorageAccumulator(setup.blobIndex);
   const loaded = new Set<string>(known);
   const findings: Finding[] = [];
@@ -118,7 +122,7 @@ export function createReportAccumulator(setup: AnalysisSetup, known: Iterable<st
     add(r) {
       storage.add(r.analysed.graph, r.analysed.context.fates, r.analysed.context.blobTimings);
       loaded.add(r.input.repositoryName);
-      findings.push(...r.findings);
+      if (keepFindings) findings.push(...r.findings);
     },
     finish() {
       const elsewhere = missingRepositoryFindings(setup.declaredUses.filter((u) => !loaded.has(u.reference.repositoryName)), setup.registry);

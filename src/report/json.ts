@@ -1,4 +1,5 @@
 import type { Formatter } from './formatter.js';
+import type { Finding } from '../model/finding.js';
 import type { Report, ReportRepository } from './model.js';
 
 // The JSON report: the document itself, keys in the order built, two-space indent.
@@ -119,14 +120,27 @@ export class JsonReportWriter {
     this.out.flush();
   }
 
-  end(rest: Omit<Report, 'tool' | 'now' | 'days' | 'repositories'>): void {
+  /** `findings` may be any iterable (an audit streams them back from disk): written as the array would be. */
+  end(rest: Omit<Report, 'tool' | 'now' | 'days' | 'repositories' | 'findings'> & { findings: Iterable<Finding> }): void {
     this.out.push(this.count === 0 ? ']' : '\n  ]');
     for (const [key, value] of Object.entries(rest)) {
       if (value === undefined) continue;
       this.out.push(`,\n  ${JSON.stringify(key)}: `);
-      writeJson(value, 1, this.out);
+      if (key === 'findings' && !Array.isArray(value)) this.items(value as Iterable<Finding>);
+      else writeJson(value, 1, this.out);
     }
     this.out.push('\n}\n');
     this.out.flush();
+  }
+
+  /** Top-level array members one by one, exactly as writeJson frames an array at depth 1. */
+  private items(items: Iterable<Finding>): void {
+    let first = true;
+    for (const item of items) {
+      this.out.push(`${first ? '[' : ','}\n    `);
+      first = false;
+      writeJson(item, 2, this.out);
+    }
+    this.out.push(first ? '[]' : '\n  ]');
   }
 }

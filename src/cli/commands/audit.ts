@@ -5,7 +5,7 @@ import { addToRegistryBlobIndex, createRegistryBlobIndex } from '../../analyse/g
 import { shardOf } from '../../aws/shard.js';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
 import { formatProblem, UsageError, type InputProblem } from '../../model/errors.js';
-import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
+import { compareFindings, SEVERITY_RANK, type Finding } from '../../model/finding.js';
 import { loadPolicyFile, type LoadedPolicy } from '../../load/policy.js';
 import { openSnapshot } from '../../load/snapshot.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
@@ -16,6 +16,7 @@ import { analyseRepositoryInput, createReportAccumulator, reportHead, type Analy
 import { EXIT } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
+import { FindingSpill } from '../finding-spill.js';
 import { openOutput, type Output } from '../output.js';
 import { parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
 import { liveOptions, progressPrinter, type LiveSelectionArgs } from './snapshot.js';
@@ -54,6 +55,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   let dir = args.snapshot;
   let temporary: string | undefined;
   let out: Output | undefined;
+  let spill: FindingSpill | undefined;
   const unreadable: NonNullable<Report['unreadableRepositories']> = [];
   try {
     if (args.live) {
@@ -73,6 +75,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     const head = reportHead({ now, days });
     json?.begin(head);
     const listed: ReportRepository[] = [];
+    // The JSON audit spills findings to disk as it goes (memory stays about one repository); other formats keep them.
+    spill = json ? new FindingSpill() : undefined;
     const findings: Finding[] = [];
     const totals: RegistryStorageTotals[] = [];
     let incomplete = unreadable.length > 0;
@@ -90,7 +94,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         for (const folder of snapshot.folders) addToRegistryBlobIndex(index, (await snapshot.load(folder)).state);
         setup.blobIndex = index;
       }
-      const accumulator = createReportAccumulator(setup, snapshot.folders.map((f) => f.split(/[\\/]/).join('/')));
+      const accumulator = createReportAccumulator(setup, snapshot.folders.map((f) => f.split(/[\\/]/).join('/')), spill === undefined);
       for (const folder of mine) {
         const repository = await snapshot.load(folder);
         const input = toRepositoryInput(repository, registry, override as LoadedPolicy | undefined);
@@ -102,6 +106,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         }
         const analysed = analyseRepositoryInput(input, input.policy?.policy, setup);
         accumulator.add(analysed);
+        spill?.add(analysed.findings);
         json?.repository(analysed.report);
         if (!json) listed.push(slimRepository(analysed.report));
       }
@@ -111,16 +116,17 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     }
     const storage = sumStorageTotals(totals) as unknown as Record<string, unknown>;
     findings.sort(compareFindings);
-    const rest = { findings, storage, unreadableRepositories: unreadable };
-    if (json) json.end(rest);
-    else out.write(await renderReport({ ...head, repositories: listed, ...rest }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+    if (json) json.end({ findings: spill ? spill.sorted(findings) : findings, storage, unreadableRepositories: unreadable });
+    else out.write(await renderReport({ ...head, repositories: listed, findings, storage, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     out.close();
     if (incomplete) {
       io.stderr('ecr-lifeguard: some repositories could not be read completely; the report says which, and its results are incomplete (exit 3)\n');
       return EXIT.incomplete;
     }
-    return failsOn(findings, failOn) ? EXIT.findings : EXIT.ok;
+    const worst = findings.reduce((w, f) => Math.max(w, SEVERITY_RANK[f.severity]), spill?.worstRank ?? 0);
+    return failOn !== 'never' && worst >= SEVERITY_RANK[failOn] ? EXIT.findings : EXIT.ok;
   } finally {
+    spill?.remove();
     out?.abort();
     if (temporary) await rm(temporary, { recursive: true, force: true });
   }
