@@ -16,6 +16,7 @@ import { analyseRepositoryInput, createReportAccumulator, reportHead, type Analy
 import { EXIT } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
+import { collectGarbage } from '../collect-garbage.js';
 import { FindingSpill } from '../finding-spill.js';
 import { openOutput, type Output } from '../output.js';
 import { parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
@@ -109,6 +110,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         spill?.add(analysed.findings);
         json?.repository(analysed.report);
         if (!json) listed.push(slimRepository(analysed.report));
+        if (mine.length > 1) collectGarbage();
       }
       const result = accumulator.finish();
       findings.push(...result.findings);
