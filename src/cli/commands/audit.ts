@@ -2,11 +2,11 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addToRegistryBlobIndex, createRegistryBlobIndex } from '../../analyse/graph.js';
-import { shardOf } from '../../aws/shard.js';
+import { repositoryKey, shardOf } from '../../aws/shard.js';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
 import { formatProblem, UsageError, type InputProblem } from '../../model/errors.js';
 import { compareFindings, SEVERITY_RANK, type Finding } from '../../model/finding.js';
-import { loadPolicyFile, type LoadedPolicy } from '../../load/policy.js';
+import { loadPolicyFile } from '../../load/policy.js';
 import { openSnapshot } from '../../load/snapshot.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
@@ -98,7 +98,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       const accumulator = createReportAccumulator(setup, snapshot.folders.map((f) => f.split(/[\\/]/).join('/')), spill === undefined);
       for (const folder of mine) {
         const repository = await snapshot.load(folder);
-        const input = toRepositoryInput(repository, registry, override as LoadedPolicy | undefined);
+        const input = toRepositoryInput(repository, registry, override);
         if (!input.complete) incomplete = true;
         if (!input.complete && input.state.images.length === 0) {
           // Nothing was read: listed once, as unreadable, never as a repository with no images.
@@ -136,7 +136,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
 
 function shardMatches(registryId: string | undefined, region: string | undefined, folder: string, shard: { index: number; count: number }): boolean {
   // Same key as the live snapshot's sharding, so a snapshot shard and a live shard agree.
-  return shardOf(`${registryId ?? ''}/${region ?? ''}/${folder.split(/[\\/]/).join('/')}`, shard.count) === shard.index;
+  return shardOf(repositoryKey(registryId ?? '', region ?? '', folder.split(/[\\/]/).join('/')), shard.count) === shard.index;
 }
 
 async function isEmptyDirectory(dir: string): Promise<boolean> {
