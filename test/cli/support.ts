@@ -4,7 +4,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dockerImage, manyImages, sampleRegistry, TEST_CREDENTIALS } from '../support/fake-ecr/harness.js';
+import { dockerImage, listFiles, manyImages, sampleRegistry, TEST_CREDENTIALS } from '../support/fake-ecr/harness.js';
+
+export { listFiles };
 import type { FakeRegistrySeed } from '../support/fake-ecr/server.js';
 
 // End-to-end helpers: the BUILT command line (dist/cli/main.js) run as a child process against
@@ -74,15 +76,6 @@ export async function tempDir(prefix = 'ecr-lifeguard-cli-'): Promise<string> {
 
 export async function removeDirs(...dirs: (string | undefined)[]): Promise<void> {
   await Promise.all(dirs.filter((d): d is string => d !== undefined).map((d) => rm(d, { recursive: true, force: true })));
-}
-
-/** Every file under dir, relative, sorted. */
-export async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
-    .sort();
 }
 
 /** Concatenated text of every file under dir (for leak checks). */
