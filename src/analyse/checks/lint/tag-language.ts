@@ -50,20 +50,27 @@ export function isUniversal(glob: Glob): boolean {
  * a character neither pattern uses (tags allow 65 characters). O(|inner| x |outer|).
  */
 export function globIncludes(outer: Glob, inner: Glob): boolean {
-  const n = inner.length;
-  // can[j]: outer[0..i) matches inner[0..j)
+  return globMatchesPositions(outer, inner.length, (j, c) => inner[j] === c);
+}
+
+/**
+ * Whether the glob matches a word of `n` positions where position j admits character c when
+ * `admits(j, c)`: `can[j]` says the glob's prefix so far matches the first j positions. Every position
+ * admits some character, so a star can stand for any run of positions.
+ */
+function globMatchesPositions(glob: Glob, n: number, admits: (position: number, c: string) => boolean): boolean {
   let can = new Array<boolean>(n + 1).fill(false);
   can[0] = true;
-  for (const o of outer) {
+  for (const t of glob) {
     const next = new Array<boolean>(n + 1).fill(false);
-    if (o === STAR) {
+    if (t === STAR) {
       let reached = false;
       for (let j = 0; j <= n; j++) {
         reached ||= can[j]!;
         next[j] = reached;
       }
     } else {
-      for (let j = 1; j <= n; j++) next[j] = can[j - 1]! && inner[j - 1] === o;
+      for (let j = 1; j <= n; j++) next[j] = can[j - 1]! && admits(j - 1, t);
     }
     can = next;
   }
@@ -75,24 +82,7 @@ export type CharClass = ReadonlySet<string>;
 
 /** Whether the glob matches some word of the fixed-length language given as a class per position. */
 export function globMatchesSomeOf(glob: Glob, classes: readonly CharClass[]): boolean {
-  const n = classes.length;
-  let can = new Array<boolean>(n + 1).fill(false);
-  can[0] = true;
-  for (const t of glob) {
-    const next = new Array<boolean>(n + 1).fill(false);
-    if (t === STAR) {
-      // Every class is non-empty, so a star can stand for any run of positions.
-      let reached = false;
-      for (let j = 0; j <= n; j++) {
-        reached ||= can[j]!;
-        next[j] = reached;
-      }
-    } else {
-      for (let j = 1; j <= n; j++) next[j] = can[j - 1]! && classes[j - 1]!.has(t);
-    }
-    can = next;
-  }
-  return can[n]!;
+  return globMatchesPositions(glob, classes.length, (j, c) => classes[j]!.has(c));
 }
 
 const HEX = new Set('0123456789abcdef');
