@@ -29,10 +29,10 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** The environment of every run: no colour switches inherited from the test runner. */
+/** The environment of every run: no colour, pager or SDK-notice switches inherited from the test runner. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'PAGER']) delete env[k];
+  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'PAGER', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']) delete env[k];
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -67,6 +67,18 @@ class Terminal {
     return this.waitFor(`the line "${line}"`, (_s, last) => last === line);
   }
 
+  /**
+   * Types a command at the prompt, waits until the terminal echoes it, then presses Enter and waits
+   * for the prompt to come back. Waiting for the echo first matters: a screen read between typing and
+   * echo still ends with the bare prompt, and would pass for the command's completion.
+   */
+  async run(prompt: string, command: string, nextPrompt = prompt): Promise<string> {
+    this.type(command);
+    await this.waitForLine(`${prompt} ${command}`);
+    this.keys('Enter');
+    return this.waitForLine(nextPrompt);
+  }
+
   kill(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { encoding: 'utf8' });
   }
@@ -103,6 +115,7 @@ describe.skipIf(!hasTmux)('dry-run --interactive on a terminal (tmux)', () => {
     await term.waitForLine(`${prompt} use shop/api`);
     term.keys('Enter');
     const api = 'shop/api @ 2026-11-22>';
+    // The prompt changes with the repository, so waiting for the new one cannot pass early.
     expect(await term.waitForLine(api)).toContain('now on shop/api: 16 images');
 
     // Tags complete to their common prefix.
@@ -110,14 +123,13 @@ describe.skipIf(!hasTmux)('dry-run --interactive on a terminal (tmux)', () => {
     term.keys('Tab');
     await term.waitForLine(`${api} explain release-1.`);
     term.type('2');
+    await term.waitForLine(`${api} explain release-1.2`);
     term.keys('Enter');
     const explained = await term.waitForLine(api);
     expect(explained).toContain('Verdict: EXPIRE: rule 1 expires it: rank 7 of 9 it selects, beyond the newest 5');
 
     // An edit: its output, and the prompt marks the policy as edited.
-    term.type('set 1 count 90');
-    term.keys('Enter');
-    const edited = await term.waitForLine('shop/api* @ 2026-11-22>');
+    const edited = await term.run(api, 'set 1 count 90', 'shop/api* @ 2026-11-22>');
     expect(edited).toContain('rule 1: countNumber 5 -> 90');
     expect(edited).toMatch(/sha256:6f13bce35cb5 release-1\.2\s+EXPIRE now \(rule 1\) -> KEEP \[in use\]/);
 
@@ -146,11 +158,10 @@ describe.skipIf(!hasTmux)('dry-run --interactive on a terminal (tmux)', () => {
   it('long output goes through the pager (less), q returns to the prompt; short output is not paged', async () => {
     term = new Terminal('-u PAGER -u LESS');
     await term.waitForLine('legacy/batch @ 2026-11-22>');
-    term.type('use shop/api');
-    term.keys('Enter');
     const api = 'shop/api @ 2026-11-22>';
-    await term.waitForLine(api);
+    await term.run('legacy/batch @ 2026-11-22>', 'use shop/api', api);
     term.type('show all');
+    await term.waitForLine(`${api} show all`);
     term.keys('Enter');
     // less shows its ":" prompt on the last line and waits; the session's prompt is not there yet.
     const paged = await term.waitForLine(':');
@@ -159,9 +170,7 @@ describe.skipIf(!hasTmux)('dry-run --interactive on a terminal (tmux)', () => {
     const back = await term.waitForLine(api);
     expect(back).toMatch(/release-1\.\d/);
     // Short output is written directly.
-    term.type('findings');
-    term.keys('Enter');
-    const findings = await term.waitForLine(api);
+    const findings = await term.run(api, 'findings');
     expect(findings).toContain('Findings: 3 errors, 1 warnings, 0 info');
     // No edits: one Ctrl-D leaves.
     term.keys('C-d');
