@@ -10,7 +10,7 @@ import { computeFates, type FateAction } from './fate.js';
 import {
   addToRegistryBlobIndex, blobsForManifests, buildContentGraph, cmp, createRegistryBlobIndex, manifestsForPull, type BlobScope, type ContentGraph, type RegistryBlobIndex,
 } from './graph.js';
-import { createResolver } from './references.js';
+import { createResolver, DEFAULT_TAG } from './references.js';
 import {
   computeStorage, createRegistryStorageAccumulator, localBlobTimings, splitBlobsAt, type BlobSplit, type RegistryStorageTotals, type StorageSummary,
 } from './storage.js';
@@ -76,13 +76,14 @@ export function analyseRepository(input: AnalyseRepositoryInput): AnalysedReposi
   const horizon = simulateHorizon(input.policy ?? NO_POLICY, state.images, graph.relations, now, days);
   const fates = computeFates(state.images, horizon);
 
+  const named = input.uses.filter((u) => u.reference.repositoryName === repositoryName);
+  const tagsNamed = new Set(named.map((u) => u.reference.tag ?? DEFAULT_TAG));
   const resolve = createResolver({
     ...(registryId !== undefined ? { registryId } : {}),
     ...(input.region !== undefined ? { region: input.region } : {}),
-    repositories: new Map([[repositoryName, { images: state.images, manifests: state.manifests }]]),
+    repositories: new Map([[repositoryName, { images: state.images, manifests: state.manifests, tagsNamed, imagesByDigest: graph.images }]]),
   });
-  const uses: ResolvedUse[] = input.uses
-    .filter((u) => u.reference.repositoryName === repositoryName)
+  const uses: ResolvedUse[] = named
     .map((use) => ({ use, resolved: resolve(use.reference) }))
     .filter((u) => u.resolved.status !== 'other-registry')
     .sort(compareResolvedUses);

@@ -33,6 +33,20 @@ export interface RegistryBlobIndex {
   imagesWithoutManifest: number;
 }
 
+/**
+ * The blobs of one repository, numbered: a blob's id indexes `refs` and its holder list. Holders are
+ * image ids (positions in `imageDigests`). Typed arrays rather than maps of lists: 100,000 images
+ * hold some 800,000 (image, blob) pairs, and every storage figure is a pass over them.
+ */
+export interface BlobTable {
+  idOf: Map<string, number>;
+  /** Each blob as the first manifest (by image digest) that references it describes it. */
+  refs: BlobRef[];
+  /** Holders of blob b: `holders[start[b]]` up to `holders[start[b + 1] - 1]`, ascending. */
+  start: Int32Array;
+  holders: Int32Array;
+}
+
 export interface ContentGraph {
   repositoryName: string;
   images: Map<string, ImageRecord>;
@@ -46,10 +60,10 @@ export interface ContentGraph {
   artifactsOf: Map<string, ArtifactLink[]>;
   /** tag-scheme artifact digest -> the subject digest its tag names. */
   tagSchemeSubjectOf: Map<string, string>;
-  /** blob digest -> images of this repository whose manifest references it (sorted). */
-  blobHolders: Map<string, string[]>;
-  /** blob digest -> size. */
-  blobSizes: Map<string, number>;
+  /** Image digests in ascending order: an image's id is its position here. */
+  imageDigests: string[];
+  /** The repository's blobs, numbered, with the images holding each. */
+  blobs: BlobTable;
   /** Images whose manifest was not supplied: their blobs (or, for an index, children) are unknown (sorted). */
   imagesWithoutManifest: string[];
 }
@@ -119,22 +133,55 @@ export function buildContentGraph(state: RepositoryState): ContentGraph {
   }
   for (const list of artifactsOf.values()) list.sort(compareArtifacts);
 
-  const blobHolders = new Map<string, string[]>();
-  const blobSizes = new Map<string, number>();
-  forEachImageBlob(state, (image, blob) => {
-    push(blobHolders, blob.digest, image.imageDigest);
-    if (!blobSizes.has(blob.digest)) blobSizes.set(blob.digest, blob.size);
-  });
-  // Images usually come sorted by digest (the loaders sort them), and then so do the lists.
-  for (const list of blobHolders.values()) if (!isSorted(list)) list.sort();
+  // Images usually come sorted by digest (the loaders sort them).
+  const imageDigests = state.images.map((i) => i.imageDigest);
+  if (!isSorted(imageDigests)) imageDigests.sort();
+  const blobs = buildBlobTable(imageDigests, state.manifests);
 
   // An index without its manifest hides its children, so it counts as much as an image without layers.
   const imagesWithoutManifest = state.images.filter((i) => !state.manifests.has(i.imageDigest)).map((i) => i.imageDigest).sort();
 
   return {
     repositoryName: state.repositoryName, images, manifests: state.manifests, manifestsLoaded: state.manifestsLoaded,
-    relations, parentsOf, artifactsOf, tagSchemeSubjectOf, blobHolders, blobSizes, imagesWithoutManifest,
+    relations, parentsOf, artifactsOf, tagSchemeSubjectOf, imageDigests, blobs, imagesWithoutManifest,
   };
+}
+
+/** Numbers the blobs of the given images' manifests and lists each blob's holders (a counting sort by blob). */
+function buildBlobTable(imageDigests: readonly string[], manifests: ReadonlyMap<string, ManifestInfo>): BlobTable {
+  const idOf = new Map<string, number>();
+  const refs: BlobRef[] = [];
+  const pairBlob: number[] = [];
+  const pairImage: number[] = [];
+  for (let image = 0; image < imageDigests.length; image++) {
+    for (const blob of manifestBlobs(manifests.get(imageDigests[image]!))) {
+      let id = idOf.get(blob.digest);
+      if (id === undefined) {
+        id = refs.length;
+        idOf.set(blob.digest, id);
+        refs.push(blob);
+      }
+      pairBlob.push(id);
+      pairImage.push(image);
+    }
+  }
+  const start = new Int32Array(refs.length + 1);
+  for (const id of pairBlob) start[id + 1]!++;
+  for (let b = 0; b < refs.length; b++) start[b + 1]! += start[b]!;
+  const holders = new Int32Array(pairBlob.length);
+  const next = start.slice(0, refs.length);
+  // Images were visited in ascending id, so each blob's holders come out ascending.
+  for (let k = 0; k < pairBlob.length; k++) holders[next[pairBlob[k]!]!++] = pairImage[k]!;
+  return { idOf, refs, start, holders };
+}
+
+/** The digests of the images whose manifest references the blob (sorted); empty for an unknown blob. */
+export function holdersOf(graph: ContentGraph, blobDigest: string): string[] {
+  const id = graph.blobs.idOf.get(blobDigest);
+  if (id === undefined) return [];
+  const out: string[] = [];
+  for (let k = graph.blobs.start[id]!; k < graph.blobs.start[id + 1]!; k++) out.push(graph.imageDigests[graph.blobs.holders[k]!]!);
+  return out;
 }
 
 function compareArtifacts(a: ArtifactLink, b: ArtifactLink): number {

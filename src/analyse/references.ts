@@ -104,27 +104,42 @@ export interface ResolverTarget {
   registryId?: string;
   region?: string;
   /** `manifests` (optional) lets a digest resolve to a child of an index present in the repository. */
-  repositories: Map<string, { images: ImageRecord[]; manifests?: Map<string, ManifestInfo> }>;
+  repositories: Map<string, ResolverRepository>;
+}
+
+export interface ResolverRepository {
+  images: ImageRecord[];
+  manifests?: Map<string, ManifestInfo>;
+  /**
+   * When given, only these tags can resolve (the caller knows every reference in advance): a
+   * 100,000-image repository then needs no map of all its tags.
+   */
+  tagsNamed?: ReadonlySet<string>;
+  /** The images by digest, when the caller has that map already (saves building a set of every digest). */
+  imagesByDigest?: ReadonlyMap<string, ImageRecord>;
 }
 
 /** The tag a reference without tag or digest means. */
 export const DEFAULT_TAG = 'latest';
 
 interface RepositoryLookup {
-  digests: Set<string>;
+  digests: { has(digest: string): boolean };
   tags: Map<string, string>;
   /** child manifest digest -> index digest (the smallest, when several indexes list it). */
   indexOf: Map<string, string>;
 }
 
-function buildLookup(repo: { images: ImageRecord[]; manifests?: Map<string, ManifestInfo> }): RepositoryLookup {
+function buildLookup(repo: ResolverRepository): RepositoryLookup {
+  const named = repo.tagsNamed;
+  const known = repo.imagesByDigest;
   const digests = new Set<string>();
   const tagged = new Map<string, ImageRecord>();
   const indexOf = new Map<string, string>();
   for (const image of repo.images) {
-    digests.add(image.imageDigest);
+    if (!known) digests.add(image.imageDigest);
     // An inconsistent snapshot with a tag on two images resolves to the newest of them.
     for (const tag of image.imageTags) {
+      if (named && !named.has(tag)) continue;
       const current = tagged.get(tag);
       if (current === undefined || compareNewestFirst(image, current) < 0) tagged.set(tag, image);
     }
@@ -137,7 +152,7 @@ function buildLookup(repo: { images: ImageRecord[]; manifests?: Map<string, Mani
   }
   const tags = new Map<string, string>();
   for (const [tag, image] of tagged) tags.set(tag, image.imageDigest);
-  return { digests, tags, indexOf };
+  return { digests: known ?? digests, tags, indexOf };
 }
 
 /**

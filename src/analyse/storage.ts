@@ -1,7 +1,7 @@
 import type { BlobRef, ImageStatus } from '../model/image.js';
 import { DAY_MS } from '../simulate/evaluate.js';
 import { expiredDay, inactiveDay, isoDate, type FateAction, type ImageFate } from './fate.js';
-import { blobsForManifests, cmp, manifestBlobs, type BlobScope, type ContentGraph, type RegistryBlobIndex } from './graph.js';
+import { cmp, manifestBlobs, type BlobScope, type ContentGraph, type RegistryBlobIndex } from './graph.js';
 
 // Storage is counted per blob, never by summing imageSizeInBytes: a blob is freed when no remaining
 // manifest in its scope references it, and moved to archive when every remaining reference is archived.
@@ -114,7 +114,7 @@ export interface StorageSummary extends RegistryStorageTotals {
   sharedBlobs: SharedBlobEntry[];
 }
 
-/** Per blob: when the last reference goes, and when the last standard-storage reference goes. */
+/** One blob: when the last reference goes, and when the last standard-storage reference goes. */
 export interface BlobTiming {
   size: number;
   holders: number;
@@ -134,46 +134,68 @@ export interface StorageContext {
   blobIndex?: RegistryBlobIndex;
 }
 
-/** Timings of the blobs of this repository, ignoring other repositories (the registry accumulator combines them). */
-interface HolderDays {
-  expired: number;
-  inactive: number;
+/**
+ * The timings of every blob of a repository, by blob id (see BlobTable), ignoring other repositories
+ * (the registry accumulator combines them): the fields of BlobTiming as columns.
+ */
+export interface BlobTimings {
+  holders: Int32Array;
+  activeHolders: Int32Array;
+  goneDay: Float64Array;
+  inactiveDay: Float64Array;
 }
 
-const holderDayCache = new WeakMap<Map<string, ImageFate>, Map<string, HolderDays>>();
+/** Each image's deletion day and day out of standard storage, by image id. */
+interface HolderDays {
+  expired: Float64Array;
+  inactive: Float64Array;
+}
 
-/** Each image's deletion day and day out of standard storage, once per set of fates (blobs share holders). */
-function holderDaysOf(graph: ContentGraph, fates: Map<string, ImageFate>): Map<string, HolderDays> {
+const holderDayCache = new WeakMap<Map<string, ImageFate>, HolderDays>();
+
+/** The holders' days, once per set of fates (blobs share holders). */
+function holderDaysOf(graph: ContentGraph, fates: Map<string, ImageFate>): HolderDays {
   let days = holderDayCache.get(fates);
   if (!days) {
-    days = new Map();
-    for (const [digest, image] of graph.images) {
+    const n = graph.imageDigests.length;
+    days = { expired: new Float64Array(n), inactive: new Float64Array(n) };
+    for (let i = 0; i < n; i++) {
+      const digest = graph.imageDigests[i]!;
       const fate = fates.get(digest);
-      days.set(digest, { expired: expiredDay(fate), inactive: inactiveDay(fate, image) });
+      days.expired[i] = expiredDay(fate);
+      days.inactive[i] = inactiveDay(fate, graph.images.get(digest));
     }
     holderDayCache.set(fates, days);
   }
   return days;
 }
 
-const UNKNOWN_HOLDER: HolderDays = { expired: Infinity, inactive: Infinity };
-
-export function localBlobTimings(graph: ContentGraph, fates: Map<string, ImageFate>): Map<string, BlobTiming> {
-  const days = holderDaysOf(graph, fates);
-  const out = new Map<string, BlobTiming>();
-  for (const [digest, holders] of graph.blobHolders) {
+export function localBlobTimings(graph: ContentGraph, fates: Map<string, ImageFate>): BlobTimings {
+  const { expired, inactive } = holderDaysOf(graph, fates);
+  const { start, holders: list } = graph.blobs;
+  const n = graph.blobs.refs.length;
+  const t: BlobTimings = { holders: new Int32Array(n), activeHolders: new Int32Array(n), goneDay: new Float64Array(n), inactiveDay: new Float64Array(n) };
+  for (let b = 0; b < n; b++) {
     let goneDay = -Infinity;
     let lastInactive = -Infinity;
     let activeHolders = 0;
-    for (const h of holders) {
-      const { expired, inactive } = days.get(h) ?? UNKNOWN_HOLDER;
-      if (expired > goneDay) goneDay = expired;
-      if (inactive > -Infinity) activeHolders++;
-      if (inactive > lastInactive) lastInactive = inactive;
+    for (let k = start[b]!; k < start[b + 1]!; k++) {
+      const h = list[k]!;
+      if (expired[h]! > goneDay) goneDay = expired[h]!;
+      if (inactive[h]! > -Infinity) activeHolders++;
+      if (inactive[h]! > lastInactive) lastInactive = inactive[h]!;
     }
-    out.set(digest, { size: graph.blobSizes.get(digest) ?? 0, holders: holders.length, activeHolders, goneDay, inactiveDay: lastInactive });
+    t.holders[b] = start[b + 1]! - start[b]!;
+    t.activeHolders[b] = activeHolders;
+    t.goneDay[b] = goneDay;
+    t.inactiveDay[b] = lastInactive;
   }
-  return out;
+  return t;
+}
+
+/** One blob's row of the timings. */
+export function timingOf(graph: ContentGraph, timings: BlobTimings, id: number): BlobTiming {
+  return { size: graph.blobs.refs[id]!.size, holders: timings.holders[id]!, activeHolders: timings.activeHolders[id]!, goneDay: timings.goneDay[id]!, inactiveDay: timings.inactiveDay[id]! };
 }
 
 /** Applies other repositories' references (blob mounting): a blob they hold is never freed here. */
@@ -271,10 +293,16 @@ function holderIndex(context: StorageContext, blobDigest: string, mode: 'deleted
   const cached = cache.get(key);
   if (cached) return cached;
   const { graph, fates, inUse } = context;
-  const all = (graph.blobHolders.get(blobDigest) ?? []).map((digest) => {
-    const fate = fates.get(digest);
-    return { digest, day: mode === 'deleted' ? expiredDay(fate) : inactiveDay(fate, graph.images.get(digest)) };
-  });
+  const days = holderDaysOf(graph, fates);
+  const byDay = mode === 'deleted' ? days.expired : days.inactive;
+  const id = graph.blobs.idOf.get(blobDigest);
+  const all: Array<{ digest: string; day: number }> = [];
+  if (id !== undefined) {
+    for (let k = graph.blobs.start[id]!; k < graph.blobs.start[id + 1]!; k++) {
+      const h = graph.blobs.holders[k]!;
+      all.push({ digest: graph.imageDigests[h]!, day: byDay[h]! });
+    }
+  }
   const order = (a: { digest: string; day: number }, b: { digest: string; day: number }) => (b.day > a.day ? 1 : b.day < a.day ? -1 : cmp(a.digest, b.digest));
   const index: HolderIndex = {
     groups: [all.filter((h) => inUse.has(h.digest)).sort(order), all.filter((h) => !inUse.has(h.digest)).sort(order)],
@@ -299,7 +327,7 @@ function countAtOrBefore(days: readonly number[], day: number): number {
 /** Splits blobs at `day` into those with no remaining holder and those others still hold. */
 export function splitBlobsAt(
   context: StorageContext,
-  timings: Map<string, BlobTiming>,
+  timings: BlobTimings,
   blobs: readonly BlobRef[],
   day: number,
   mode: 'deleted' | 'archived',
@@ -307,9 +335,9 @@ export function splitBlobsAt(
   const { graph, inUse, blobIndex } = context;
   const split: BlobSplit = { exclusive: [], exclusiveBytes: 0, shared: [], sharedBytes: 0 };
   for (const blob of blobs) {
-    const local = timings.get(blob.digest);
-    if (!local) continue;
-    const t = withExternalReferences(local, blob.digest, blobIndex);
+    const id = graph.blobs.idOf.get(blob.digest);
+    if (id === undefined) continue;
+    const t = withExternalReferences(timingOf(graph, timings, id), blob.digest, blobIndex);
     const goneBy = mode === 'deleted' ? t.goneDay : t.inactiveDay;
     if (goneBy <= day) {
       split.exclusive.push(blob);
@@ -338,18 +366,11 @@ export function computeStorage(
   context: StorageContext,
   days: number,
   now: number,
-  timings: Map<string, BlobTiming> = localBlobTimings(context.graph, context.fates),
+  timings: BlobTimings = localBlobTimings(context.graph, context.fates),
 ): StorageSummary {
   const { graph, fates, blobIndex } = context;
   const deltas: StorageDeltas = new Map();
-  for (const [digest, t] of timings) {
-    if (!blobIndex) {
-      addBlobDeltas(deltas, { size: t.size, goneDay: t.goneDay, inactiveDay: t.inactiveDay, wasActive: t.activeHolders > 0 });
-      continue;
-    }
-    const s = withExternalReferences(t, digest, blobIndex);
-    addBlobDeltas(deltas, { size: s.size, goneDay: s.goneDay, inactiveDay: s.inactiveDay, wasActive: t.activeHolders > 0 || (blobIndex.activeRefs.get(digest) ?? 0) > t.activeHolders });
-  }
+  addTimingDeltas(deltas, graph, timings, blobIndex);
   const actionDays = new Set<number>();
   addActionDays(actionDays, fates);
 
@@ -364,9 +385,9 @@ export function computeStorage(
       manifestKnown: graph.manifests.has(fate.imageDigest), exclusive: [], exclusiveBytes: 0, shared: [], sharedBytes: 0,
     };
     for (const blob of [...manifestBlobs(graph.manifests.get(fate.imageDigest))].sort(byDigest)) {
-      const local = timings.get(blob.digest);
-      if (!local) continue;
-      if (goneBy(local, blob.digest, blobIndex, mode) <= a.day) {
+      const id = graph.blobs.idOf.get(blob.digest);
+      if (id === undefined) continue;
+      if (goneBy(graph, timings, id, blobIndex, mode) <= a.day) {
         impact.exclusive.push(blob.digest);
         impact.exclusiveBytes += blob.size;
       } else {
@@ -391,25 +412,41 @@ export function computeStorage(
 }
 
 /** The day a blob is gone (deleted) or out of standard storage (archived), in its blob scope. */
-function goneBy(local: BlobTiming, digest: string, blobIndex: RegistryBlobIndex | undefined, mode: 'deleted' | 'archived'): number {
-  const t = blobIndex ? withExternalReferences(local, digest, blobIndex) : local;
+function goneBy(graph: ContentGraph, timings: BlobTimings, id: number, blobIndex: RegistryBlobIndex | undefined, mode: 'deleted' | 'archived'): number {
+  if (!blobIndex) return mode === 'deleted' ? timings.goneDay[id]! : timings.inactiveDay[id]!;
+  const t = withExternalReferences(timingOf(graph, timings, id), graph.blobs.refs[id]!.digest, blobIndex);
   return mode === 'deleted' ? t.goneDay : t.inactiveDay;
+}
+
+/** Adds every blob of a repository to the deltas, in its blob scope (other repositories' references applied). */
+function addTimingDeltas(deltas: StorageDeltas, graph: ContentGraph, timings: BlobTimings, blobIndex: RegistryBlobIndex | undefined): void {
+  for (let b = 0; b < graph.blobs.refs.length; b++) {
+    const { size, digest } = graph.blobs.refs[b]!;
+    if (!blobIndex) {
+      addBlobDeltas(deltas, { size, goneDay: timings.goneDay[b]!, inactiveDay: timings.inactiveDay[b]!, wasActive: timings.activeHolders[b]! > 0 });
+      continue;
+    }
+    const t = timingOf(graph, timings, b);
+    const s = withExternalReferences(t, digest, blobIndex);
+    addBlobDeltas(deltas, { size, goneDay: s.goneDay, inactiveDay: s.inactiveDay, wasActive: t.activeHolders > 0 || (blobIndex.activeRefs.get(digest) ?? 0) > t.activeHolders });
+  }
 }
 
 const byDigest = (a: BlobRef, b: BlobRef): number => cmp(a.digest, b.digest);
 
 /** One row of the shared-blob table: the blob, its holder count, and the holders worth naming. */
-function sharedBlobEntry(context: StorageContext, timings: Map<string, BlobTiming>, digest: string): SharedBlobEntry {
+function sharedBlobEntry(context: StorageContext, timings: BlobTimings, digest: string): SharedBlobEntry {
   const { graph, fates, inUse, blobIndex } = context;
-  const all = graph.blobHolders.get(digest) ?? [];
+  const id = graph.blobs.idOf.get(digest)!;
   const days = holderDaysOf(graph, fates);
   // The first MAX_HOLDERS_LISTED in order, by insertion into a short list: a base layer may have 100,000 holders.
   const top: Array<{ digest: string; inUse: boolean; expired: number; inactive: number }> = [];
   const before = (a: (typeof top)[number], b: (typeof top)[number]) =>
     Number(b.inUse) - Number(a.inUse) || b.expired - a.expired || b.inactive - a.inactive || cmp(a.digest, b.digest);
-  for (const d of all) {
-    const { expired, inactive } = days.get(d) ?? UNKNOWN_HOLDER;
-    const h = { digest: d, inUse: inUse.has(d), expired, inactive };
+  for (let p = graph.blobs.start[id]!; p < graph.blobs.start[id + 1]!; p++) {
+    const i = graph.blobs.holders[p]!;
+    const d = graph.imageDigests[i]!;
+    const h = { digest: d, inUse: inUse.has(d), expired: days.expired[i]!, inactive: days.inactive[i]! };
     if (top.length === MAX_HOLDERS_LISTED && before(h, top[top.length - 1]!) >= 0) continue;
     let k = top.length === MAX_HOLDERS_LISTED ? top.length - 1 : top.length;
     while (k > 0 && before(h, top[k - 1]!) < 0) {
@@ -426,19 +463,9 @@ function sharedBlobEntry(context: StorageContext, timings: Map<string, BlobTimin
     if (fate?.expired) holder.expiredDay = fate.expired.day;
     return holder;
   });
-  const blob = blobRefOf(graph, digest);
-  const entry: SharedBlobEntry = { ...blob, heldByCount: all.length, heldBy };
-  if (blobIndex) entry.heldElsewhere = withExternalReferences(timings.get(digest)!, digest, blobIndex).external;
+  const entry: SharedBlobEntry = { ...graph.blobs.refs[id]!, heldByCount: timings.holders[id]!, heldBy };
+  if (blobIndex) entry.heldElsewhere = withExternalReferences(timingOf(graph, timings, id), digest, blobIndex).external;
   return entry;
-}
-
-/** The descriptor of a blob as a manifest of this repository gives it (size, media type). */
-function blobRefOf(graph: ContentGraph, digest: string): BlobRef {
-  for (const holder of graph.blobHolders.get(digest) ?? []) {
-    const found = manifestBlobs(graph.manifests.get(holder)).find((b) => b.digest === digest);
-    if (found) return found;
-  }
-  return { digest, size: graph.blobSizes.get(digest) ?? 0 };
 }
 
 export function addFigures(a: StorageFigures, b: StorageFigures): StorageFigures {
@@ -469,7 +496,7 @@ export interface RegistryStorageTotals {
 
 export interface RegistryStorageAccumulator {
   /** Adds one analysed repository (call once per repository); pass its blob timings when already computed. */
-  add(graph: ContentGraph, fates: Map<string, ImageFate>, timings?: Map<string, BlobTiming>): void;
+  add(graph: ContentGraph, fates: Map<string, ImageFate>, timings?: BlobTimings): void;
   totals(now: number, days: number): RegistryStorageTotals;
 }
 
@@ -488,11 +515,13 @@ export function createRegistryStorageAccumulator(blobIndex?: RegistryBlobIndex):
     add(graph, fates, timings = localBlobTimings(graph, fates)) {
       addActionDays(actionDays, fates);
       if (!blobIndex) imagesWithoutManifest += graph.imagesWithoutManifest.length;
-      for (const [digest, t] of timings) {
-        if (!blobIndex) {
-          addBlobDeltas(deltas, { size: t.size, goneDay: t.goneDay, inactiveDay: t.inactiveDay, wasActive: t.activeHolders > 0 });
-          continue;
-        }
+      if (!blobIndex) {
+        addTimingDeltas(deltas, graph, timings, undefined);
+        return;
+      }
+      for (let b = 0; b < graph.blobs.refs.length; b++) {
+        const digest = graph.blobs.refs[b]!.digest;
+        const t = timingOf(graph, timings, b);
         const goneHere = Number.isFinite(t.goneDay);
         const inactiveHere = Number.isFinite(t.inactiveDay);
         if (!goneHere && !inactiveHere) continue;

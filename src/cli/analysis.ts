@@ -1,5 +1,5 @@
 import { analyseRepository, missingRepositoryFindings, type AnalysedRepository } from '../analyse/analyse.js';
-import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, type RegistryBlobIndex } from '../analyse/graph.js';
+import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, holdersOf, type RegistryBlobIndex } from '../analyse/graph.js';
 import { loadDeclaredUses, recentPullDaysOf, recentPullUses } from '../analyse/in-use/index.js';
 import { createRegistryStorageAccumulator, type RegistryStorageTotals } from '../analyse/storage.js';
 import type { InputProblem } from '../model/errors.js';
@@ -190,7 +190,7 @@ function explainExtra(analysed: AnalysedRepository, digest: string): string[] {
     }
   } else if (graph.manifests.has(digest)) {
     const blobs = blobsForPull(graph, digest);
-    const shared = blobs.filter((b) => (graph.blobHolders.get(b.digest) ?? []).some((h) => h !== digest));
+    const shared = blobs.filter((b) => holdersOf(graph, b.digest).some((h) => h !== digest));
     lines.push(`layers: ${blobs.length} blobs, ${formatBytes(blobs.reduce((a, b) => a + b.size, 0))}; ${shared.length} shared with other images of ${analysed.repositoryName}`);
   } else if (!graph.manifestsLoaded) {
     lines.push('layers: unknown (no batch-get-image output)');

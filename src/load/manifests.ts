@@ -28,20 +28,71 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
+ * Returns one shared copy of each blob digest: a base layer named by 100,000 manifests is then one
+ * string in memory, not 100,000, and a digest seen before needs no second grammar check.
+ */
+export type DigestInterner = Map<string, string>;
+
+/** Collects what is wrong with one manifest's descriptors (checked without allocating per call). */
+interface DescriptorCheck {
+  issues: string[];
+  interned: DigestInterner | undefined;
+}
+
+function descriptorOf(check: DescriptorCheck, v: unknown, path: string): BlobRef | undefined {
+  if (!isObj(v)) {
+    check.issues.push(`${path} is not a descriptor object`);
+    return undefined;
+  }
+  let d = v.digest;
+  const known = typeof d === 'string' ? check.interned?.get(d) : undefined;
+  if (known !== undefined) d = known;
+  else if (typeof d !== 'string' || !DESCRIPTOR_DIGEST.test(d)) check.issues.push(`${path}.digest is ${d === undefined ? 'missing' : `malformed (${renderValue(d)})`}`);
+  else check.interned?.set(d, d);
+  const size = v.size;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+    check.issues.push(`${path}.size is ${size === undefined ? 'missing' : `not a non-negative integer (${renderValue(size)})`}`);
+  }
+  if (typeof d !== 'string') return undefined;
+  const ref: BlobRef = { digest: d, size: typeof size === 'number' && size >= 0 ? size : 0 };
+  if (typeof v.mediaType === 'string') ref.mediaType = v.mediaType;
+  return ref;
+}
+
+function descriptorsOf(check: DescriptorCheck, v: unknown, path: string): BlobRef[] {
+  if (!Array.isArray(v)) {
+    check.issues.push(`${path} is not a list`);
+    return [];
+  }
+  const out: BlobRef[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const ref = descriptorOf(check, v[i], `${path}[${i}]`);
+    if (ref) out.push(ref);
+  }
+  return out;
+}
+
+function manifestError(digest: string, where: SourceLocation | (() => SourceLocation) | undefined, problem: Omit<InputProblem, 'location'>): InputError {
+  const location = typeof where === 'function' ? where() : where ?? { file: `manifest ${digest}` };
+  return new InputError([{ location, ...problem }]);
+}
+
+/**
  * Parses one manifest. Docker schema 1 manifests are tolerated: their layers (fsLayers) carry
  * no sizes, so they are returned with size 0 (bytes freed are then under-counted).
  * Throws InputError located at `where` (default: a pseudo-file naming the digest); a function is
  * called only when there is a problem, since locating in a large file is costly.
+ * `interned` (optional, shared across the manifests of a file) deduplicates blob digests.
  */
 export function parseManifest(
   manifestJson: string,
   mediaType: string | undefined,
   digest: string,
   where?: SourceLocation | (() => SourceLocation),
+  interned?: DigestInterner,
 ): ManifestInfo {
-  const location = (): SourceLocation => (typeof where === 'function' ? where() : where ?? { file: `manifest ${digest}` });
   const fail = (message: string, found?: string, expected?: string): never => {
-    throw new InputError([{ location: location(), code: 'manifests/bad-manifest', message: `manifest ${digest}: ${message}`, ...(found !== undefined ? { found } : {}), ...(expected !== undefined ? { expected } : {}) }]);
+    throw manifestError(digest, where, { code: 'manifests/bad-manifest', message: `manifest ${digest}: ${message}`, ...(found !== undefined ? { found } : {}), ...(expected !== undefined ? { expected } : {}) });
   };
   let m: unknown;
   try {
@@ -52,32 +103,12 @@ export function parseManifest(
     const parsed = parseJsonText(manifestJson);
     const syntax = parsed.problems.find((p) => p.code !== 'json/duplicate-key');
     const lc = offsetToLineColumn(manifestJson, syntax?.offset ?? 0);
-    throw new InputError([{ location: location(), code: 'manifests/not-json', message: `manifest ${digest} is not valid JSON: ${(syntax?.message ?? '').replace(/^invalid JSON: /, '')} (manifest line ${lc.line}, column ${lc.column})`, expected: 'an image manifest or index as a JSON string' }]);
+    throw manifestError(digest, where, { code: 'manifests/not-json', message: `manifest ${digest} is not valid JSON: ${(syntax?.message ?? '').replace(/^invalid JSON: /, '')} (manifest line ${lc.line}, column ${lc.column})`, expected: 'an image manifest or index as a JSON string' });
   }
   if (!isObj(m)) return fail('not a JSON object', renderValue(m), 'an image manifest or index object');
 
-  const issues: string[] = [];
-  const descriptor = (v: unknown, path: string, sizeRequired = true): BlobRef | undefined => {
-    if (!isObj(v)) {
-      issues.push(`${path} is not a descriptor object`);
-      return undefined;
-    }
-    const d = v.digest;
-    if (typeof d !== 'string' || !DESCRIPTOR_DIGEST.test(d)) issues.push(`${path}.digest is ${d === undefined ? 'missing' : `malformed (${renderValue(d)})`}`);
-    const size = v.size;
-    if (size === undefined ? sizeRequired : typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
-      issues.push(`${path}.size is ${size === undefined ? 'missing' : `not a non-negative integer (${renderValue(size)})`}`);
-    }
-    if (typeof d !== 'string') return undefined;
-    return { digest: d, size: typeof size === 'number' && size >= 0 ? size : 0, ...(typeof v.mediaType === 'string' ? { mediaType: v.mediaType } : {}) };
-  };
-  const descriptors = (v: unknown, path: string): BlobRef[] => {
-    if (!Array.isArray(v)) {
-      issues.push(`${path} is not a list`);
-      return [];
-    }
-    return v.map((x, i) => descriptor(x, `${path}[${i}]`)).filter((x): x is BlobRef => x !== undefined);
-  };
+  const check: DescriptorCheck = { issues: [], interned };
+  const { issues } = check;
 
   if (m.schemaVersion === 1) {
     // Docker schema 1: fsLayers lists blobs (newest first, with repeats of the empty layer) without sizes.
@@ -97,7 +128,7 @@ export function parseManifest(
   }
 
   const type = typeof m.mediaType === 'string' ? m.mediaType : mediaType ?? (Array.isArray(m.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
-  const subject = m.subject === undefined ? undefined : descriptor(m.subject, 'subject', true)?.digest;
+  const subject = m.subject === undefined ? undefined : descriptorOf(check, m.subject, 'subject')?.digest;
   const common = {
     digest,
     mediaType: type,
@@ -108,7 +139,7 @@ export function parseManifest(
     if (!Array.isArray(m.manifests)) fail(`an index (${type}) without a manifests list`, undefined, 'manifests: [...]');
     const children: IndexChild[] = [];
     (m.manifests as unknown[]).forEach((c, i) => {
-      const d = descriptor(c, `manifests[${i}]`);
+      const d = descriptorOf(check, c, `manifests[${i}]`);
       if (!d) return;
       const p = isObj(c) && isObj(c.platform) ? c.platform : undefined;
       const platform = p
@@ -125,8 +156,8 @@ export function parseManifest(
   }
   // The draft OCI artifact manifest lists `blobs` and has no config.
   const isDraftArtifact = type === MEDIA_TYPES.ociArtifact || (!('layers' in m) && Array.isArray(m.blobs));
-  const layers = isDraftArtifact ? (m.blobs === undefined ? [] : descriptors(m.blobs, 'blobs')) : descriptors(m.layers, 'layers');
-  const config = isDraftArtifact || m.config === undefined ? undefined : descriptor(m.config, 'config');
+  const layers = isDraftArtifact ? (m.blobs === undefined ? [] : descriptorsOf(check, m.blobs, 'blobs')) : descriptorsOf(check, m.layers, 'layers');
+  const config = isDraftArtifact || m.config === undefined ? undefined : descriptorOf(check, m.config, 'config');
   if (!isDraftArtifact && m.config === undefined) issues.push('config is missing');
   if (issues.length > 0) fail(issues.join('; '));
   // OCI: without artifactType, a non-image config media type names the artifact.
@@ -161,6 +192,7 @@ export function parseBatchGetImage(doc: JsonDocument): BatchGetImageResult {
   const skip = entriesWithProblems(problems, '/images');
   const skipFailures = entriesWithProblems(problems, '/failures');
   const found = new Map<string, { manifest: ManifestInfo; text: string; index: number }>();
+  const interned: DigestInterner = new Map();
   root.images.forEach((image, i) => {
     if (skip.has(i)) return;
     const imageId = image.imageId as { imageDigest: string };
@@ -176,7 +208,7 @@ export function parseBatchGetImage(doc: JsonDocument): BatchGetImageResult {
     }
     try {
       const mediaType = typeof image.imageManifestMediaType === 'string' ? image.imageManifestMediaType : undefined;
-      found.set(digest, { manifest: parseManifest(text, mediaType, digest, () => locationIn(doc, `/images/${i}/imageManifest`)), text, index: i });
+      found.set(digest, { manifest: parseManifest(text, mediaType, digest, () => locationIn(doc, `/images/${i}/imageManifest`), interned), text, index: i });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       problems.push(...e.problems);

@@ -7,6 +7,10 @@ const EXPECTED = 'an ISO-8601 date-time with a time zone (2024-05-01T10:00:00+00
 /** Epoch seconds beyond this are almost certainly milliseconds (year 5138 in seconds). */
 const MAX_EPOCH_SECONDS = 1e11;
 
+// Worked out, not asked of a Date: describe-images of 100,000 images holds some 200,000 timestamps.
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
 export function parseTimestamp(v: unknown): TimestampParse {
   if (typeof v === 'number') {
     if (!Number.isFinite(v) || v < 0) return { error: 'not a valid epoch time', expected: EXPECTED };
@@ -21,7 +25,7 @@ export function parseTimestamp(v: unknown): TimestampParse {
   }
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
   const second = m[6] !== undefined ? Number(m[6]) : 0;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const daysInMonth = month === 2 ? (isLeapYear(year) ? 29 : 28) : DAYS_IN_MONTH[month - 1] ?? 0;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
     return { error: 'impossible date or time', expected: EXPECTED };
   }

@@ -25,6 +25,22 @@ function isStreamed(value: unknown, depth: number): boolean {
 }
 
 /**
+ * `JSON.stringify(value, null, 2)` as it appears `depth` levels down in an enclosing document: every
+ * line after the first indented by `depth` levels. Wrapping the value in `depth` arrays lets the native
+ * serializer indent it; the wrappers' brackets are then cut off (cheaper than re-indenting with a regex).
+ */
+export function stringifyAt(value: unknown, depth: number): string {
+  if (depth === 0) return JSON.stringify(value, null, 2);
+  let wrapped = value;
+  for (let k = 0; k < depth; k++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  // Level k (1..depth) opens with "[\n" and 2k spaces, and closes with "\n", 2(k-1) spaces and "]".
+  const open = 2 * depth + depth * (depth + 1);
+  const close = 2 * depth + depth * (depth - 1);
+  return text.slice(open, text.length - close);
+}
+
+/**
  * Writes the same bytes as `JSON.stringify(value, null, 2)` (indented by `depth` levels after its first
  * line), without building one string for the whole value: the top levels are walked, and each member
  * below them is stringified on its own. A 100,000-image report stays far below V8's string limit.
@@ -32,8 +48,7 @@ function isStreamed(value: unknown, depth: number): boolean {
 function writeJson(value: unknown, depth: number, out: ChunkedWriter): void {
   const pad = '  '.repeat(depth);
   if (!isStreamed(value, depth)) {
-    const text = JSON.stringify(value, null, 2);
-    out.push(depth === 0 || !text.includes('\n') ? text : text.replace(/\n/g, `\n${pad}`));
+    out.push(stringifyAt(value, depth));
     return;
   }
   if (Array.isArray(value)) {
@@ -47,11 +62,11 @@ function writeJson(value: unknown, depth: number, out: ChunkedWriter): void {
         continue;
       }
       // A run of members written whole: stringified together (one call per member costs more), then
-      // the brackets dropped and the lines re-indented; members without a JSON form become null, as they should.
+      // the brackets dropped; members without a JSON form become null, as they should.
       let end = i + 1;
       while (end < value.length && end - i < BATCH && !isStreamed(value[end], depth + 1)) end++;
-      const text = JSON.stringify(value.slice(i, end), null, 2);
-      out.push(`${i === 0 ? '' : ','}${text.slice(1, -2).replace(/\n/g, `\n${pad}`)}`);
+      const text = stringifyAt(value.slice(i, end), depth);
+      out.push(`${i === 0 ? '' : ','}${text.slice(1, text.length - pad.length - 2)}`);
       i = end;
     }
     out.push(`\n${pad}]`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  blobsForPull, buildContentGraph, buildRegistryBlobIndex, manifestsForPull, parseTagSchemeTag,
+  blobsForPull, buildContentGraph, buildRegistryBlobIndex, holdersOf, manifestsForPull, parseTagSchemeTag,
 } from '../../src/analyse/graph.js';
 import { image } from '../support/builders.js';
 import { blob, imageManifest, platformIndex, state } from './helpers.js';
@@ -51,8 +51,9 @@ describe('buildContentGraph', () => {
   });
 
   it('counts each blob holder once and lists images without manifest', () => {
-    expect(g.blobHolders.get(base.digest)).toEqual([amd.imageDigest, arm.imageDigest].sort());
-    expect(g.blobSizes.get(base.digest)).toBe(100);
+    expect(holdersOf(g, base.digest)).toEqual([amd.imageDigest, arm.imageDigest].sort());
+    expect(g.blobs.refs[g.blobs.idOf.get(base.digest)!]!.size).toBe(100);
+    expect(holdersOf(g, 'sha256:unknown')).toEqual([]);
     expect(g.imagesWithoutManifest).toEqual([sig.imageDigest, referrer.imageDigest].sort());
   });
 
@@ -66,7 +67,7 @@ describe('buildContentGraph', () => {
   it('a manifest listing the same blob twice counts it once', () => {
     const one = image({ name: 'dup' });
     const g2 = buildContentGraph(state([one], [imageManifest(one.imageDigest, [base, base], base)]));
-    expect(g2.blobHolders.get(base.digest)).toEqual([one.imageDigest]);
+    expect(holdersOf(g2, base.digest)).toEqual([one.imageDigest]);
     expect(blobsForPull(g2, one.imageDigest)).toHaveLength(1);
   });
 });

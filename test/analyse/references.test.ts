@@ -203,4 +203,14 @@ describe('createResolver', () => {
     const t: ResolverTarget = { repositories: new Map([['api', { images: [image(D1, ['x'], 1), image(D2, ['x'], 5)] }]]) };
     expect(resolveReference(parseImageReference(`${HOST}/api:x`)!, t)).toMatchObject({ imageDigest: D2 });
   });
+
+  it('with tagsNamed, resolves the named tags exactly as without, and only those', () => {
+    const images = [image(D1, ['v1', 'latest'], 1000), image(D2, ['v2', 'x'], 2000), image(D3, ['x'], 5)];
+    const full = createResolver({ repositories: new Map([['api', { images }]]) });
+    const narrow = createResolver({ repositories: new Map([['api', { images, tagsNamed: new Set(['latest', 'x']) }]]) });
+    for (const ref of [`${HOST}/api`, `${HOST}/api:x`, `${HOST}/api@${D1}`]) {
+      expect(narrow(parseImageReference(ref)!), ref).toEqual(full(parseImageReference(ref)!));
+    }
+    expect(narrow(parseImageReference(`${HOST}/api:v2`)!)).toMatchObject({ status: 'unresolved' });
+  });
 });

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatJson, JsonReportWriter, writeJsonReport } from '../../src/report/json.js';
+import { formatJson, JsonReportWriter, stringifyAt, writeJsonReport } from '../../src/report/json.js';
 import type { Report, ReportRepository } from '../../src/report/model.js';
 import { context, fixture, type FixtureName } from './support.js';
 
@@ -55,5 +56,14 @@ describe('streamed JSON report', () => {
     const chunks = chunksOf((write) => writeJsonReport(report, write));
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks.join('')).toBe(formatJson(report, context('dry-run')));
+  });
+
+  it('stringifyAt equals JSON.stringify re-indented to its depth, for any JSON value and depth', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 6 }), (value, depth) => {
+        const expected = JSON.stringify(value, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
+        expect(stringifyAt(value, depth)).toBe(expected);
+      }),
+    );
   });
 });

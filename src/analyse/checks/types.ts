@@ -7,7 +7,7 @@ import type { HorizonResult } from '../../simulate/horizon.js';
 import type { ImageFate } from '../fate.js';
 import type { ContentGraph, RegistryBlobIndex } from '../graph.js';
 import type { ResolvedReference } from '../references.js';
-import type { BlobTiming, StorageSummary } from '../storage.js';
+import type { BlobTimings, StorageSummary } from '../storage.js';
 
 // A check is one finding kind, like a lint rule: `meta` says what it is, `run` produces findings.
 // Policy checks need only the policy (pre-merge lint); repository checks need the simulated state.
@@ -71,7 +71,7 @@ export interface RepositoryCheckContext {
   graph: ContentGraph;
   storage: StorageSummary;
   /** Per blob of this repository: when its last holder is deleted / leaves standard storage. */
-  blobTimings: Map<string, BlobTiming>;
+  blobTimings: BlobTimings;
   /** Uses that name this repository, with their resolution, sorted. */
   uses: ResolvedUse[];
   /** Resolved image digest -> its uses (sorted). */
