@@ -64,6 +64,9 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
   let repositoryName: { value: string; index: number } | undefined;
   let registryId: { value: string; index: number } | undefined;
   const source: Source = { file: doc.file, text: doc.text };
+  // Values every image repeats (media types, registry, repository): one string each, not one per image.
+  const strings = new Map<string, string>();
+  const intern = (v: string): string => strings.get(v) ?? (strings.set(v, v), v);
 
   details.forEach((d, i) => {
     if (skip.has(i)) return;
@@ -125,13 +128,13 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
     };
     if (typeof d.imageSizeInBytes === 'number') record.imageSizeInBytes = d.imageSizeInBytes;
     if (times.lastRecordedPullTime !== undefined) record.lastRecordedPullTime = times.lastRecordedPullTime;
-    if (typeof d.imageManifestMediaType === 'string') record.imageManifestMediaType = d.imageManifestMediaType;
-    if (typeof d.artifactMediaType === 'string') record.artifactMediaType = d.artifactMediaType;
+    if (typeof d.imageManifestMediaType === 'string') record.imageManifestMediaType = intern(d.imageManifestMediaType);
+    if (typeof d.artifactMediaType === 'string') record.artifactMediaType = intern(d.artifactMediaType);
     if (typeof d.subjectManifestDigest === 'string') record.subjectManifestDigest = d.subjectManifestDigest;
     if (times.lastArchivedAt !== undefined) record.lastArchivedAt = times.lastArchivedAt;
     if (times.lastActivatedAt !== undefined) record.lastActivatedAt = times.lastActivatedAt;
-    if (typeof d.registryId === 'string') record.registryId = d.registryId;
-    if (typeof d.repositoryName === 'string') record.repositoryName = d.repositoryName;
+    if (typeof d.registryId === 'string') record.registryId = intern(d.registryId);
+    if (typeof d.repositoryName === 'string') record.repositoryName = intern(d.repositoryName);
     origins.set(record, { source, index: i });
     images.push(record);
   });

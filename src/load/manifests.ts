@@ -28,15 +28,31 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * Returns one shared copy of each blob digest: a base layer named by 100,000 manifests is then one
- * string in memory, not 100,000, and a digest seen before needs no second grammar check.
+ * One shared copy of each blob digest and media type across the manifests of a file: a base layer
+ * named by 100,000 manifests is then one string in memory, not 100,000, and a digest seen before
+ * needs no second grammar check (so digests have a map of their own: only checked ones go in it).
  */
-export type DigestInterner = Map<string, string>;
+export interface ManifestInterner {
+  digests: Map<string, string>;
+  strings: Map<string, string>;
+}
+
+export function createManifestInterner(): ManifestInterner {
+  return { digests: new Map(), strings: new Map() };
+}
+
+function internString(interned: ManifestInterner | undefined, v: string): string {
+  if (!interned) return v;
+  const known = interned.strings.get(v);
+  if (known !== undefined) return known;
+  interned.strings.set(v, v);
+  return v;
+}
 
 /** Collects what is wrong with one manifest's descriptors (checked without allocating per call). */
 interface DescriptorCheck {
   issues: string[];
-  interned: DigestInterner | undefined;
+  interned: ManifestInterner | undefined;
 }
 
 function descriptorOf(check: DescriptorCheck, v: unknown, path: string): BlobRef | undefined {
@@ -45,17 +61,17 @@ function descriptorOf(check: DescriptorCheck, v: unknown, path: string): BlobRef
     return undefined;
   }
   let d = v.digest;
-  const known = typeof d === 'string' ? check.interned?.get(d) : undefined;
+  const known = typeof d === 'string' ? check.interned?.digests.get(d) : undefined;
   if (known !== undefined) d = known;
   else if (typeof d !== 'string' || !DESCRIPTOR_DIGEST.test(d)) check.issues.push(`${path}.digest is ${d === undefined ? 'missing' : `malformed (${renderValue(d)})`}`);
-  else check.interned?.set(d, d);
+  else check.interned?.digests.set(d, d);
   const size = v.size;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
     check.issues.push(`${path}.size is ${size === undefined ? 'missing' : `not a non-negative integer (${renderValue(size)})`}`);
   }
   if (typeof d !== 'string') return undefined;
   const ref: BlobRef = { digest: d, size: typeof size === 'number' && size >= 0 ? size : 0 };
-  if (typeof v.mediaType === 'string') ref.mediaType = v.mediaType;
+  if (typeof v.mediaType === 'string') ref.mediaType = internString(check.interned, v.mediaType);
   return ref;
 }
 
@@ -89,7 +105,7 @@ export function parseManifest(
   mediaType: string | undefined,
   digest: string,
   where?: SourceLocation | (() => SourceLocation),
-  interned?: DigestInterner,
+  interned?: ManifestInterner,
 ): ManifestInfo {
   const fail = (message: string, found?: string, expected?: string): never => {
     throw manifestError(digest, where, { code: 'manifests/bad-manifest', message: `manifest ${digest}: ${message}`, ...(found !== undefined ? { found } : {}), ...(expected !== undefined ? { expected } : {}) });
@@ -127,7 +143,7 @@ export function parseManifest(
     return { digest, mediaType: mediaType ?? MEDIA_TYPES.dockerSchema1, kind: 'image', layers, children: [] };
   }
 
-  const type = typeof m.mediaType === 'string' ? m.mediaType : mediaType ?? (Array.isArray(m.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
+  const type = internString(interned, typeof m.mediaType === 'string' ? m.mediaType : mediaType ?? (Array.isArray(m.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest));
   const subject = m.subject === undefined ? undefined : descriptorOf(check, m.subject, 'subject')?.digest;
   const common = {
     digest,
@@ -192,7 +208,7 @@ export function parseBatchGetImage(doc: JsonDocument): BatchGetImageResult {
   const skip = entriesWithProblems(problems, '/images');
   const skipFailures = entriesWithProblems(problems, '/failures');
   const found = new Map<string, { manifest: ManifestInfo; text: string; index: number }>();
-  const interned: DigestInterner = new Map();
+  const interned = createManifestInterner();
   root.images.forEach((image, i) => {
     if (skip.has(i)) return;
     const imageId = image.imageId as { imageDigest: string };

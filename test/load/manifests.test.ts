@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonDocument } from '../../src/load/json-document.js';
-import { MEDIA_TYPES, parseBatchGetImage, parseManifest } from '../../src/load/manifests.js';
+import { createManifestInterner, MEDIA_TYPES, parseBatchGetImage, parseManifest } from '../../src/load/manifests.js';
 import { lineOf, problemsOf } from './helpers.js';
 
 const D = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -166,5 +166,21 @@ describe('parseBatchGetImage', () => {
       ['manifests/missing-property', '/images/0/imageId', lineOf(t, '"imageId"')],
       ['manifests/missing-property', '/images/1', lineOf(t, '"imageDigest"') - 2],
     ]);
+  });
+});
+
+describe('parseManifest with a shared interner', () => {
+  it('gives the same results as without one', () => {
+    const texts = [1, 2, 3].map((n) => JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: desc(100 + n, 10, MEDIA_TYPES.ociImageConfig), layers: [desc(1, 5, 'application/vnd.oci.image.layer.v1.tar+gzip'), desc(n + 10, 7)] }));
+    const interned = createManifestInterner();
+    for (const [k, text] of texts.entries()) expect(parseManifest(text, undefined, D(200 + k), undefined, interned)).toEqual(parseManifest(text, undefined, D(200 + k)));
+  });
+
+  it('still rejects a digest that equals a media type seen before (only checked digests skip the check)', () => {
+    const interned = createManifestInterner();
+    const type = 'application/vnd.oci.image.layer.v1.tar+gzip';
+    parseManifest(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: desc(1, 1), layers: [desc(2, 5, type)] }), undefined, D(300), undefined, interned);
+    const bad = JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: desc(1, 1), layers: [{ digest: type, size: 5 }] });
+    expect(() => parseManifest(bad, undefined, D(301), undefined, interned)).toThrow(/layers\[0\]\.digest is malformed/);
   });
 });

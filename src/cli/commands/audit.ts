@@ -96,20 +96,26 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         setup.blobIndex = index;
       }
       const accumulator = createReportAccumulator(setup, snapshot.folders.map((f) => f.split(/[\\/]/).join('/')), spill === undefined);
-      for (const folder of mine) {
-        const repository = await snapshot.load(folder);
-        const input = toRepositoryInput(repository, registry, override);
+      // One repository at a time, in a function of its own: when it returns, nothing of that
+      // repository is reachable, and a full collection then keeps the peak near one repository.
+      const auditOne = async (folder: string): Promise<void> => {
+        const input = toRepositoryInput(await snapshot.load(folder), registry, override);
         if (!input.complete) incomplete = true;
         if (!input.complete && input.state.images.length === 0) {
           // Nothing was read: listed once, as unreadable, never as a repository with no images.
           unreadable.push({ repositoryName: input.repositoryName, ...(input.registryId ? { registryId: input.registryId } : {}), ...(input.region ? { region: input.region } : {}), reason: input.incompleteReason ?? 'could not be read completely' });
-          continue;
+          return;
         }
+        // The parsed files are garbage by now; collect them before the analysis allocates its own.
+        if (mine.length > 1) collectGarbage();
         const analysed = analyseRepositoryInput(input, input.policy?.policy, setup);
         accumulator.add(analysed);
         spill?.add(analysed.findings);
         json?.repository(analysed.report);
         if (!json) listed.push(slimRepository(analysed.report));
+      };
+      for (const folder of mine) {
+        await auditOne(folder);
         if (mine.length > 1) collectGarbage();
       }
       const result = accumulator.finish();
