@@ -70,25 +70,25 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
 
   details.forEach((d, i) => {
     if (skip.has(i)) return;
-    const at = `/imageDetails/${i}`;
     const report = (field: string, code: string, message: string, found?: string, expected?: string): void => {
-      problems.push(problemAt(doc, field ? `${at}/${field}` : at, code, message, { found, expected }));
+      problems.push(problemAt(doc, field ? `/imageDetails/${i}/${field}` : `/imageDetails/${i}`, code, message, { found, expected }));
     };
     const digest = d.imageDigest as string;
     const first = firstByDigest.get(digest);
     if (first !== undefined) report('imageDigest', 'images/duplicate-digest', `image ${shortDigest(digest)} is listed twice (also imageDetails[${first}])`, digest, 'each imageDigest once');
     else firstByDigest.set(digest, i);
 
-    for (const [field, seen] of [['repositoryName', repositoryName], ['registryId', registryId]] as const) {
+    const sameAsFirst = (field: 'repositoryName' | 'registryId', seen: { value: string; index: number } | undefined): { value: string; index: number } | undefined => {
       const v = d[field];
-      if (typeof v !== 'string') continue;
-      if (!seen) {
-        if (field === 'repositoryName') repositoryName = { value: v, index: i };
-        else registryId = { value: v, index: i };
-      } else if (seen.value !== v) {
+      if (typeof v !== 'string') return seen;
+      if (!seen) return { value: v, index: i };
+      if (seen.value !== v) {
         report(field, field === 'repositoryName' ? 'images/mixed-repositories' : 'images/mixed-registries', `describe-images output covers one repository; imageDetails[${seen.index}] has ${field} ${JSON.stringify(seen.value)}`, JSON.stringify(v), JSON.stringify(seen.value));
       }
-    }
+      return seen;
+    };
+    repositoryName = sameAsFirst('repositoryName', repositoryName);
+    registryId = sameAsFirst('registryId', registryId);
 
     const times: Partial<Record<TimeField, number>> = {};
     for (const field of TIME_FIELDS) {
@@ -122,7 +122,7 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
     if (pushed === undefined) return;
     const record: ImageRecord = {
       imageDigest: digest,
-      imageTags: [...new Set(tags)].sort(),
+      imageTags: sortedUnique(tags),
       imagePushedAt: pushed,
       imageStatus,
     };
@@ -140,6 +140,13 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
   });
   throwIfProblems(problems);
   return images.sort((a, b) => (a.imageDigest < b.imageDigest ? -1 : a.imageDigest > b.imageDigest ? 1 : 0));
+}
+
+/** The tags sorted, each once (AWS lists them in no order; most images have one or two). */
+function sortedUnique(tags: readonly string[]): string[] {
+  let ordered = true;
+  for (let k = 1; k < tags.length && ordered; k++) ordered = tags[k - 1]! < tags[k]!;
+  return ordered ? tags.slice() : [...new Set(tags)].sort();
 }
 
 /** Timestamps after the simulation time are impossible (a clock or --now mistake). Sorted. */

@@ -1,6 +1,5 @@
-import { UsageError } from '../../model/errors.js';
+import { formatProblem, UsageError } from '../../model/errors.js';
 import { failsOn, type FailOn } from '../../model/finding.js';
-import { formatProblem } from '../../model/errors.js';
 import { explainImage, findImage } from '../../simulate/explain.js';
 import { formatExplanation } from '../../report/explain-text.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
@@ -8,7 +7,7 @@ import { writeJsonReport } from '../../report/json.js';
 import { EXIT } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
-import { writeOutput } from '../output.js';
+import { openOutput, writeOutput } from '../output.js';
 import { parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
 import { analyseInputs, type AnalysisOptions } from '../analysis.js';
 
@@ -37,11 +36,19 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 
   const report = analysis.report;
-  // JSON goes out in chunks: a 100,000-image report is larger than the longest string V8 allows.
-  const chunks: string[] = [];
-  if (format === 'json') writeJsonReport(report, (chunk) => chunks.push(chunk));
-  else chunks.push(await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
-  writeOutput(args.output, io, chunks);
+  if (format === 'json') {
+    // Written as it is serialised: a 100,000-image report is larger than the longest string V8 allows,
+    // and holding its chunks would double the peak memory. A file target is still replaced atomically.
+    const out = openOutput(args.output, io);
+    try {
+      writeJsonReport(report, out.write);
+      out.close();
+    } finally {
+      out.abort();
+    }
+  } else {
+    writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
+  }
   if (report.repositories.some((r) => !r.complete)) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
 }
