@@ -151,11 +151,14 @@ interface HolderDays {
   inactive: Float64Array;
 }
 
-const holderDayCache = new WeakMap<Map<string, ImageFate>, HolderDays>();
+// Keyed by graph, then fates: the days are indexed by the graph's image ids.
+const holderDayCache = new WeakMap<ContentGraph, WeakMap<Map<string, ImageFate>, HolderDays>>();
 
-/** The holders' days, once per set of fates (blobs share holders). */
+/** The holders' days, once per graph and set of fates (blobs share holders). */
 function holderDaysOf(graph: ContentGraph, fates: Map<string, ImageFate>): HolderDays {
-  let days = holderDayCache.get(fates);
+  let byFates = holderDayCache.get(graph);
+  if (!byFates) holderDayCache.set(graph, (byFates = new WeakMap()));
+  let days = byFates.get(fates);
   if (!days) {
     const n = graph.imageDigests.length;
     days = { expired: new Float64Array(n), inactive: new Float64Array(n) };
@@ -165,7 +168,7 @@ function holderDaysOf(graph: ContentGraph, fates: Map<string, ImageFate>): Holde
       days.expired[i] = expiredDay(fate);
       days.inactive[i] = inactiveDay(fate, graph.images.get(digest));
     }
-    holderDayCache.set(fates, days);
+    byFates.set(fates, days);
   }
   return days;
 }

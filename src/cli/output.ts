@@ -31,17 +31,29 @@ export function openOutput(path: string | undefined, io: CliIO): Output {
   }
   const temp = join(dirname(target), `.${process.pid}-${Math.random().toString(36).slice(2)}.ecr-lifeguard.tmp`);
   let fd: number | undefined = openSync(temp, 'w');
+  let published = false;
   return {
     write: (c) => void writeSync(fd!, c),
     close: () => {
-      closeSync(fd!);
+      const open = fd!;
       fd = undefined;
+      closeSync(open);
       renameSync(temp, target);
+      published = true;
     },
+    // Whatever failed (a write, the close, the rename), the temporary file does not outlive the run.
     abort: () => {
-      if (fd === undefined) return;
-      closeSync(fd);
-      fd = undefined;
+      if (published) return;
+      published = true;
+      if (fd !== undefined) {
+        const open = fd;
+        fd = undefined;
+        try {
+          closeSync(open);
+        } catch {
+          // already unusable; removing the file is what matters
+        }
+      }
       rmSync(temp, { force: true });
     },
   };

@@ -39,7 +39,10 @@ export function parseTimestamp(v: unknown): TimestampParse {
     if (oh > 23 || om > 59) return { error: 'impossible time zone offset', expected: EXPECTED };
     offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second) + Math.round(fraction * 1000) - offsetMinutes * 60_000;
+  // Date.UTC reads years 0 to 99 as 1900 to 1999; 400 Gregorian years later is the same calendar, exactly 146,097 days on.
+  const early = year < 100;
+  const utc =
+    Date.UTC(early ? year + 400 : year, month - 1, day, hour, minute, second) - (early ? 146_097 * 86_400_000 : 0) + Math.round(fraction * 1000) - offsetMinutes * 60_000;
   return { ms: utc };
 }
 

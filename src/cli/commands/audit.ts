@@ -38,6 +38,9 @@ export interface AuditArgs extends AnalysisOptions, LiveSelectionArgs {
   shard?: string;
 }
 
+/** A full collection between repositories pays off once a repository has left this much garbage. */
+const COLLECT_AFTER_GROWTH = 16 * 1024 * 1024;
+
 export const AUDIT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 
 export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
@@ -107,7 +110,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
           return;
         }
         // The parsed files are garbage by now; collect them before the analysis allocates its own.
-        if (mine.length > 1) collectGarbage();
+        if (mine.length > 1) collectGarbage(COLLECT_AFTER_GROWTH);
         const analysed = analyseRepositoryInput(input, input.policy?.policy, setup);
         accumulator.add(analysed);
         spill?.add(analysed.findings);
@@ -116,7 +119,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       };
       for (const folder of mine) {
         await auditOne(folder);
-        if (mine.length > 1) collectGarbage();
+        if (mine.length > 1) collectGarbage(COLLECT_AFTER_GROWTH);
       }
       const result = accumulator.finish();
       findings.push(...result.findings);
