@@ -1,6 +1,7 @@
 import type { ImageRecord } from '../model/image.js';
 import type { DecisionCause } from '../simulate/evaluate.js';
 import type { HorizonResult } from '../simulate/horizon.js';
+import { isoTime } from '../model/time.js';
 
 // What happens to each image over the horizon, read off the engine's timeline: the first action,
 // and separately the first archive and the expiry (an image may be archived, then expired later).
@@ -26,7 +27,7 @@ export interface ImageFate {
 }
 
 export function isoDate(at: number): string {
-  return new Date(at).toISOString();
+  return isoTime(at);
 }
 
 /** One entry per image of the initial state (digest order of the input does not matter). */

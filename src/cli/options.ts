@@ -1,6 +1,7 @@
 import { UsageError } from '../model/errors.js';
 import { parseTimestamp } from '../load/time.js';
 import type { FailOn } from '../model/finding.js';
+import { isoTime } from '../model/time.js';
 
 // Parsing of the options every command shares, with usage errors (exit 2) that say what is expected.
 
@@ -47,12 +48,10 @@ export function asList(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
-export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
-}
+export { isoTime };
 
 export function isoDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  return isoTime(ms).slice(0, 10);
 }
 
 /** `--shard K/N` (1-based K, as in `--shard 1/4`) -> the 0-based shard the adapter filters by. */

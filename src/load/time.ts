@@ -1,7 +1,8 @@
 // Timestamps as the AWS CLI and SDKs print them: ISO-8601 with a zone, or epoch seconds.
 
-export type TimestampParse = { ms: number } | { error: string; expected: string };
+import { isoTime } from '../model/time.js';
 
+export type TimestampParse = { ms: number } | { error: string; expected: string };
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}(?::?\d{2})?)$/;
 const EXPECTED = 'an ISO-8601 date-time with a time zone (2024-05-01T10:00:00+00:00) or epoch seconds';
 /** Epoch seconds beyond this are almost certainly milliseconds (year 5138 in seconds). */
@@ -47,5 +48,5 @@ export function parseTimestamp(v: unknown): TimestampParse {
 }
 
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString();
+  return isoTime(ms);
 }

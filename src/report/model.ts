@@ -3,6 +3,7 @@ import type { SourceLocation } from '../model/location.js';
 import type { ImageRecord } from '../model/image.js';
 import { short, type ImageDecision, type Verdict } from '../simulate/evaluate.js';
 import type { HorizonResult, TimelineEntry } from '../simulate/horizon.js';
+import { isoTime } from '../model/time.js';
 
 // The report document every command emits as JSON (schemas/report.schema.json) and every
 // other format renders. Built once from analysis results; formatters never recompute anything.
@@ -118,7 +119,7 @@ export interface Report {
 }
 
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  return isoTime(ms);
 }
 
 /** AWS's preview lists only the images rules act on directly; referrers that follow their subject are in `images`. */

@@ -1,5 +1,6 @@
 import { firstPullEvent, imageLabel, pullEventEvidence, usesOfKinds, whatFails, useFinding } from './common.js';
 import { docsLink, type FindingDraft, type RepositoryCheck } from './types.js';
+import { isoTime } from '../../model/time.js';
 
 const id = 'recently-pulled-image-expired';
 
@@ -25,7 +26,7 @@ export const recentlyPulledImageExpired: RepositoryCheck = {
       const image = context.graph.images.get(entry.imageDigest);
       const verb = event.failure === 'deleted' ? 'deleted' : 'archived';
       const evidence: Record<string, unknown> = pullEventEvidence(entry, event);
-      if (image?.lastRecordedPullTime !== undefined) evidence.lastRecordedPullTime = new Date(image.lastRecordedPullTime).toISOString();
+      if (image?.lastRecordedPullTime !== undefined) evidence.lastRecordedPullTime = isoTime(image.lastRecordedPullTime);
       out.push(useFinding(context, entry, event, `recently pulled image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, verb)} on ${event.date} by rule ${event.rulePriority}; no in-use source lists it`, evidence));
     }
     return out;
