@@ -1,12 +1,16 @@
-import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { CliIO } from './io.js';
 
 // Where a report goes: standard output, or --output FILE. A regular file is written atomically (a
 // temporary file beside it, renamed once the report is whole), so a failed run never leaves a partial
 // report that looks complete. Anything else (/dev/null, /dev/stdout, a FIFO) is written directly:
 // renaming over it would replace the device with a file. Writes are synchronous so a large report
-// streams out instead of queueing in memory.
+// streams out instead of queueing in memory. Standard output gets the same promise: the report is
+// held back (in memory, or in a private temporary file once large) and printed only when whole, so a
+// run that fails part-way prints no partial report.
 
 export interface Output {
   write(chunk: string): void;
@@ -16,8 +20,11 @@ export interface Output {
   abort(): void;
 }
 
+/** Standard output holds this much of a report in memory before spooling it to a temporary file. */
+const HELD_IN_MEMORY = 8 * 1024 * 1024;
+
 export function openOutput(path: string | undefined, io: CliIO): Output {
-  if (path === undefined) return { write: (c) => io.stdout(c), close: () => {}, abort: () => {} };
+  if (path === undefined) return heldBackStdout(io);
   const target = resolve(io.cwd, path);
   const existing = statOrUndefined(target);
   if (existing && !existing.isFile()) {
@@ -55,6 +62,63 @@ export function openOutput(path: string | undefined, io: CliIO): Output {
         }
       }
       rmSync(temp, { force: true });
+    },
+  };
+}
+
+function heldBackStdout(io: CliIO): Output {
+  let pieces: string[] = [];
+  let held = 0;
+  let spool: { fd: number; path: string } | undefined;
+  let done = false;
+  const removeSpool = (): void => {
+    if (!spool) return;
+    try {
+      closeSync(spool.fd);
+    } catch {
+      // closed already
+    }
+    rmSync(spool.path, { force: true });
+    spool = undefined;
+  };
+  return {
+    write: (c) => {
+      if (spool) return void writeSync(spool.fd, c);
+      pieces.push(c);
+      held += c.length;
+      if (held < HELD_IN_MEMORY) return;
+      const path = join(tmpdir(), `.ecr-lifeguard-${process.pid}-${Math.random().toString(36).slice(2)}.out`);
+      spool = { fd: openSync(path, 'wx+', 0o600), path };
+      for (const p of pieces) writeSync(spool.fd, p);
+      pieces = [];
+    },
+    close: () => {
+      done = true;
+      if (!spool) {
+        io.stdout(pieces.join(''));
+        pieces = [];
+        return;
+      }
+      try {
+        // Read back in chunks; the decoder keeps a character split between two chunks whole.
+        const buffer = Buffer.allocUnsafe(1 << 20);
+        const decoder = new StringDecoder('utf8');
+        let position = 0;
+        for (let n = readSync(spool.fd, buffer, 0, buffer.length, position); n > 0; n = readSync(spool.fd, buffer, 0, buffer.length, position)) {
+          position += n;
+          io.stdout(decoder.write(buffer.subarray(0, n)));
+        }
+        const tail = decoder.end();
+        if (tail) io.stdout(tail);
+      } finally {
+        removeSpool();
+      }
+    },
+    abort: () => {
+      if (done) return;
+      done = true;
+      pieces = [];
+      removeSpool();
     },
   };
 }

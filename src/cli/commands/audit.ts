@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { addToRegistryBlobIndex, createRegistryBlobIndex } from '../../analyse/graph.js';
 import { repositoryKey, shardOf } from '../../aws/shard.js';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
-import { formatProblem, UsageError, type InputProblem } from '../../model/errors.js';
+import { formatProblem, InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { compareFindings, SEVERITY_RANK, type Finding } from '../../model/finding.js';
 import { loadPolicyFile } from '../../load/policy.js';
-import { openSnapshot } from '../../load/snapshot.js';
+import { openSnapshot, SNAPSHOT_FILES } from '../../load/snapshot.js';
+import { checkTimesAgainstNow } from '../../load/images.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { slimRepository, type Report, type ReportRepository } from '../../report/model.js';
@@ -85,6 +86,9 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     const totals: RegistryStorageTotals[] = [];
     let incomplete = unreadable.length > 0;
 
+    // Input problems of every repository are gathered, so one run names them all; once there is one,
+    // the remaining repositories are only loaded and checked, not analysed.
+    const problems: InputProblem[] = [];
     for (const root of roots) {
       // A live read whose repository listing failed wrote nothing: that is in unreadableRepositories, not an input error.
       if (temporary && (await isEmptyDirectory(root))) continue;
@@ -95,14 +99,29 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       if (registry.blobMounting) {
         // Layers are shared registry-wide: index every repository first (all of them, even with --shard).
         const index = createRegistryBlobIndex();
-        for (const folder of snapshot.folders) addToRegistryBlobIndex(index, (await snapshot.load(folder)).state);
+        for (const folder of snapshot.folders) {
+          try {
+            addToRegistryBlobIndex(index, (await snapshot.load(folder)).state);
+          } catch (e) {
+            if (!(e instanceof InputError)) throw e;
+            problems.push(...e.problems);
+          }
+        }
+        // This pass loaded every repository: its problems are all there is to say about loading.
+        if (problems.length > 0) throw new InputError(problems);
         setup.blobIndex = index;
       }
       const accumulator = createReportAccumulator(setup, snapshot.folders.map((f) => f.split(/[\\/]/).join('/')), spill === undefined);
       // One repository at a time, in a function of its own: when it returns, nothing of that
       // repository is reachable, and a full collection then keeps the peak near one repository.
       const auditOne = async (folder: string): Promise<void> => {
-        const input = toRepositoryInput(await snapshot.load(folder), registry, override);
+        const repository = await snapshot.load(folder);
+        // As in dry-run: a time after --now is an input error, and the policy's warnings are shown.
+        const late = checkTimesAgainstNow(repository.state.images, now, join(snapshot.dir, folder, SNAPSHOT_FILES.images));
+        if (late.length > 0) throw new InputError(late);
+        if (problems.length > 0) return;
+        if (!override) repository.policy?.warnings.forEach(warn);
+        const input = toRepositoryInput(repository, registry, override);
         if (!input.complete) incomplete = true;
         if (!input.complete && input.state.images.length === 0) {
           // Nothing was read: listed once, as unreadable, never as a repository with no images.
@@ -118,13 +137,19 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         if (!json) listed.push(slimRepository(analysed.report));
       };
       for (const folder of mine) {
-        await auditOne(folder);
+        try {
+          await auditOne(folder);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          problems.push(...e.problems);
+        }
         if (mine.length > 1) collectGarbage(COLLECT_AFTER_GROWTH);
       }
       const result = accumulator.finish();
       findings.push(...result.findings);
       totals.push(result.storage);
     }
+    if (problems.length > 0) throw new InputError(problems);
     const storage = sumStorageTotals(totals) as unknown as Record<string, unknown>;
     findings.sort(compareFindings);
     if (json) json.end({ findings: spill ? spill.sorted(findings) : findings, storage, unreadableRepositories: unreadable });
