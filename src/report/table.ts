@@ -4,7 +4,7 @@ import { formatLocation } from '../model/location.js';
 import { palette, type Palette } from './colour.js';
 import type { FormatContext } from './formatter.js';
 import { displayTags, imageCountOf, short, type Report, type ReportImage, type ReportRepository } from './model.js';
-import { formatBytes, storageSentence } from './storage-text.js';
+import { formatBytes, plural, storageSentence } from './storage-text.js';
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
 
@@ -27,7 +27,7 @@ function repositorySection(repo: ReportRepository, days: number, p: Palette): st
   const counts = countVerdicts(repo.images);
   const lines: string[] = [];
   const policy = repo.policyStatus === 'present' ? '' : repo.policyStatus === 'none' ? ' (no lifecycle policy)' : ' (lifecycle policy unknown)';
-  lines.push(p.bold(`Repository ${repo.repositoryName}${policy}`) + ` — ${imageCountOf(repo)} images: ` +
+  lines.push(p.bold(`Repository ${repo.repositoryName}${policy}`) + ` — ${plural(imageCountOf(repo), 'image')}: ` +
     `${p.red(`${counts.EXPIRE} EXPIRE`)}, ${p.yellow(`${counts.TRANSITION} TRANSITION`)}, ${p.green(`${imageCountOf(repo) - counts.EXPIRE - counts.TRANSITION} KEEP`)} now` +
     (days > 0 ? `; ${repo.timeline.filter((t) => t.day > 0).length} more actions within ${days} days` : ''));
   if (!repo.complete) lines.push(p.red(`  INCOMPLETE: ${repo.incompleteReason ?? 'could not be read completely'}; verdicts below are not complete`));
