@@ -153,17 +153,27 @@ function buildBlobTable(imageDigests: readonly string[], manifests: ReadonlyMap<
   const refs: BlobRef[] = [];
   const pairBlob: number[] = [];
   const pairImage: number[] = [];
-  for (let image = 0; image < imageDigests.length; image++) {
-    for (const blob of manifestBlobs(manifests.get(imageDigests[image]!))) {
-      let id = idOf.get(blob.digest);
-      if (id === undefined) {
-        id = refs.length;
-        idOf.set(blob.digest, id);
-        refs.push(blob);
-      }
-      pairBlob.push(id);
-      pairImage.push(image);
+  // The last image that listed each blob: a blob a manifest lists twice counts once (as in manifestBlobs).
+  const lastImage: number[] = [];
+  const visit = (blob: BlobRef, image: number): void => {
+    let id = idOf.get(blob.digest);
+    if (id === undefined) {
+      id = refs.length;
+      idOf.set(blob.digest, id);
+      refs.push(blob);
+      lastImage.push(-1);
     }
+    if (lastImage[id] === image) return;
+    lastImage[id] = image;
+    pairBlob.push(id);
+    pairImage.push(image);
+  };
+  for (let image = 0; image < imageDigests.length; image++) {
+    const manifest = manifests.get(imageDigests[image]!);
+    if (!manifest) continue;
+    // Config first, then layers: the order manifestBlobs gives, so each blob keeps its first descriptor.
+    if (manifest.config) visit(manifest.config, image);
+    for (const layer of manifest.layers) visit(layer, image);
   }
   const start = new Int32Array(refs.length + 1);
   for (const id of pairBlob) start[id + 1]!++;
