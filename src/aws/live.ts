@@ -1,5 +1,6 @@
 import type { ECRClient, ImageDetail, Repository } from '@aws-sdk/client-ecr';
 import { IncompleteDataError, UsageError } from '../model/errors.js';
+import { MANIFEST_MAY_FAIL_STATUSES } from '../model/image.js';
 import { createEcrClient, resolveClientRegion } from './client.js';
 import {
   BatchGetImageCommand,
@@ -46,8 +47,6 @@ export const ACCEPTED_MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
 ];
 
-/** BatchGetImage failures that do not make a repository incomplete (see README). */
-const TOLERATED_FAILURE_STATUSES = new Set(['ARCHIVED', 'ACTIVATING']);
 
 export type LiveEvent =
   | { kind: 'registry'; registry: LiveRegistry }
@@ -395,7 +394,7 @@ async function readManifests(
   failures.sort((a, b) => compareStrings(failureDigest(a), failureDigest(b)));
   const file: BatchGetImageFile = { images: toCliJson(images) as ManifestEntry[], failures };
   // A manifest missing for an image that is not archived leaves the content graph unknown.
-  const blocking = failures.filter((f) => !TOLERATED_FAILURE_STATUSES.has(byDigest.get(failureDigest(f))?.imageStatus ?? ''));
+  const blocking = failures.filter((f) => !MANIFEST_MAY_FAIL_STATUSES.has(byDigest.get(failureDigest(f))?.imageStatus ?? ''));
   const answered = new Set([...images.map((i) => i.imageId.imageDigest), ...failures.map(failureDigest)]);
   const unanswered = digests.filter((d) => !answered.has(d));
   if (blocking.length > 0 || unanswered.length > 0) {

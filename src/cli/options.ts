@@ -22,9 +22,25 @@ export const MAX_DAYS = 3650;
 
 export function parseDays(value: unknown): number {
   if (value === undefined) return 0;
-  const n = Number(value);
+  // `--days` without a value arrives as "" (or true): Number("") is 0, which must not pass for a choice.
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : typeof value === 'number' ? value : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > MAX_DAYS) throw new UsageError(`--days must be a whole number from 0 to ${MAX_DAYS}; found "${String(value)}"`);
   return n;
+}
+
+/** The first and last instants ISO-8601 (and the report schema's date-time) write with four year digits. */
+export const EARLIEST_TIME = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+export const LATEST_TIME = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+const DAY_MS = 86_400_000;
+
+/**
+ * The simulation time and the end of the horizon must be dates a report can carry: years 0 to 9999
+ * (beyond, ISO-8601 needs six-digit years, which the report's readers, merge included, refuse).
+ */
+export function checkHorizon(now: number, days: number, what = '--now'): void {
+  if (now >= EARLIEST_TIME && now + days * DAY_MS <= LATEST_TIME) return;
+  const shown = Number.isFinite(now) && Math.abs(now) <= 8.64e15 ? isoTime(now) : 'that time';
+  throw new UsageError(`${what} ${shown} with a ${days}-day horizon goes beyond the years 0000 to 9999 a report can carry: give another time or a shorter horizon`);
 }
 
 export const FAIL_ON_CHOICES = ['error', 'warning', 'info', 'never'] as const;

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, renameSync, rmSync, statSync, writeSync 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { UsageError } from '../model/errors.js';
 import type { CliIO } from './io.js';
 
 // Where a report goes: standard output, or --output FILE. A regular file is written atomically (a
@@ -25,27 +26,39 @@ const HELD_IN_MEMORY = 8 * 1024 * 1024;
 
 export function openOutput(path: string | undefined, io: CliIO): Output {
   if (path === undefined) return heldBackStdout(io);
+  if (path === '') throw new UsageError('--output needs a file name');
   const target = resolve(io.cwd, path);
+  // File system errors name the user's path and say what went wrong, never the temporary file's name.
+  const attempt = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      throw outputError(path, e);
+    }
+  };
   const existing = statOrUndefined(target);
+  if (existing?.isDirectory()) throw new UsageError(`--output ${path}: it is a directory; give a file name`);
   if (existing && !existing.isFile()) {
-    const fd = openSync(target, 'w');
+    const fd = attempt(() => openSync(target, 'w'));
     let open = true;
     const end = () => {
       if (open) closeSync(fd);
       open = false;
     };
-    return { write: (c) => void writeSync(fd, c), close: end, abort: end };
+    return { write: (c) => attempt(() => void writeSync(fd, c)), close: end, abort: end };
   }
   const temp = join(dirname(target), `.${process.pid}-${Math.random().toString(36).slice(2)}.ecr-lifeguard.tmp`);
-  let fd: number | undefined = openSync(temp, 'w');
+  let fd: number | undefined = attempt(() => openSync(temp, 'w'));
   let published = false;
   return {
-    write: (c) => void writeSync(fd!, c),
+    write: (c) => attempt(() => void writeSync(fd!, c)),
     close: () => {
       const open = fd!;
       fd = undefined;
-      closeSync(open);
-      renameSync(temp, target);
+      attempt(() => {
+        closeSync(open);
+        renameSync(temp, target);
+      });
       published = true;
     },
     // Whatever failed (a write, the close, the rename), the temporary file does not outlive the run.
@@ -132,6 +145,22 @@ export function writeOutput(path: string | undefined, io: CliIO, chunks: string 
   } finally {
     out.abort();
   }
+}
+
+const WHY: Record<string, string> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a part of the path is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  EISDIR: 'it is a directory',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+};
+
+function outputError(path: string, e: unknown): UsageError {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return new UsageError(`--output ${path}: cannot write the report: ${WHY[code] ?? (code || (e as Error).message)}`);
 }
 
 function statOrUndefined(path: string) {

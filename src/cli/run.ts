@@ -19,9 +19,9 @@ const stateOptions = (y: Argv) =>
 const analysisOptions = (y: Argv) =>
   y
     .option('now', { type: 'string', describe: 'Evaluate at this ISO-8601 time (default: the current time)' })
-    .option('days', { type: 'number', describe: 'Horizon: run the policy once a day for this many days', default: undefined })
+    .option('days', { type: 'string', requiresArg: true, coerce: numberOption('--days'), describe: 'Horizon: run the policy once a day for this many days (a number)', default: undefined })
     .option('in-use', { type: 'string', array: true, describe: 'What is in use: image lists, kubectl JSON, Kubernetes YAML, ECS, Lambda, Dockerfiles; a directory is read recursively' })
-    .option('recent-pull-days', { type: 'number', describe: 'Images pulled within this many days count as probably in use', default: undefined })
+    .option('recent-pull-days', { type: 'string', requiresArg: true, coerce: numberOption('--recent-pull-days'), describe: 'Images pulled within this many days count as probably in use (a number)', default: undefined })
     .option('blob-mounting', { type: 'boolean', describe: 'Layers are shared across the registry (overrides registry.json)' })
     .option('fail-on', { type: 'string', choices: ['error', 'warning', 'info', 'never'], describe: 'Exit 1 when a finding at or above this severity exists (default: error)' })
     .option('output', { type: 'string', describe: 'Write the report to this file instead of standard output' });
@@ -159,6 +159,21 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     return reportError(error, io, debug);
   }
+}
+
+/**
+ * A numeric option read from its text: yargs' number type reads an empty value ("--days ''", or an
+ * unset shell variable) as 0, which must not pass for a choice. Not a number: the text is kept so
+ * the command's check quotes what was given.
+ */
+function numberOption(flag: string): (value: unknown) => unknown {
+  return (value) => {
+    if (value === undefined || Array.isArray(value)) return value; // absent; or given twice, which camel() reports
+    const text = String(value).trim();
+    if (text === '') throw new UsageError(`${flag} needs a value`);
+    const n = Number(text);
+    return Number.isNaN(n) ? text : n;
+  };
 }
 
 /** Options that may be given more than once; any other option given twice is a usage error. */

@@ -3,6 +3,7 @@ import { InputError, UsageError, type InputProblem } from '../model/errors.js';
 import type { RegistryInfo, RepositoryState } from '../model/image.js';
 import { checkTimesAgainstNow, loadImagesFile, loadManifestsFile } from './detect.js';
 import { loadPolicyFile, type LoadedPolicy } from './policy.js';
+import { blockingManifestFailures } from './manifests.js';
 import { loadSnapshot, type SnapshotRepository } from './snapshot.js';
 
 // Loads what every state-based command needs: repositories with their state and policy,
@@ -85,9 +86,10 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
       for (const image of images) image.subjectManifestDigest ??= manifests.manifests.get(image.imageDigest)?.subject;
     }
     const notes = manifests?.failures.length ? [`${manifests.failures.length} manifests could not be fetched (batch-get-image failures)`] : [];
+    const incompleteReason = blockingManifestFailures(images, manifests?.failures ?? []);
     repositories = [{
       repositoryName: state.repositoryName, registryId: state.registryId, state, policy: override, policyStatus: 'present',
-      complete: true, notes,
+      complete: incompleteReason === undefined, ...(incompleteReason !== undefined ? { incompleteReason } : {}), notes,
     }];
   }
   const problems = repositories.flatMap((r) => checkTimesAgainstNow(r.state.images, now, o.snapshot ? `${o.snapshot}/${r.repositoryName}/describe-images.json` : o.images!));

@@ -1,5 +1,5 @@
 import { InputError, type InputProblem } from '../model/errors.js';
-import type { BlobRef, IndexChild, ManifestInfo } from '../model/image.js';
+import { MANIFEST_MAY_FAIL_STATUSES, type BlobRef, type ImageRecord, type IndexChild, type ManifestInfo } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
 import { locationIn, offsetToLineColumn, parseJsonText, problemAt, type JsonDocument } from './json-document.js';
 import { entriesWithProblems, throwIfProblems } from './problems.js';
@@ -256,6 +256,24 @@ export function parseBatchGetImage(doc: JsonDocument): BatchGetImageResult {
   });
   failures.sort((a, b) => key(a).localeCompare(key(b)));
   return { manifests, failures };
+}
+
+/**
+ * Why BatchGetImage failures leave a repository incomplete, or undefined when they do not: a failure
+ * naming (by digest, else by tag) an image of the listing whose manifest must be known (see
+ * MANIFEST_MAY_FAIL_STATUSES). A failure naming no listed image concerns nothing the analysis uses.
+ */
+export function blockingManifestFailures(images: readonly ImageRecord[], failures: readonly ManifestFailure[]): string | undefined {
+  if (failures.length === 0) return undefined;
+  const byDigest = new Map(images.map((i) => [i.imageDigest, i]));
+  const byTag = new Map(images.flatMap((i) => i.imageTags.map((t) => [t, i] as const)));
+  const blocking = failures.filter((f) => {
+    const image = (f.imageDigest !== undefined ? byDigest.get(f.imageDigest) : undefined) ?? (f.imageTag !== undefined ? byTag.get(f.imageTag) : undefined);
+    return image !== undefined && !MANIFEST_MAY_FAIL_STATUSES.has(image.imageStatus);
+  });
+  if (blocking.length === 0) return undefined;
+  const codes = [...new Set(blocking.map((f) => f.failureCode))].sort().join(', ');
+  return `BatchGetImage failed for ${blocking.length} image(s) that are not archived (${codes}): their layers, index children and referrers are unknown`;
 }
 
 const key = (f: ManifestFailure): string => `${f.imageDigest ?? ''}\u0000${f.imageTag ?? ''}\u0000${f.failureCode}`;

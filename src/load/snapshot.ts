@@ -5,7 +5,7 @@ import type { ImageRecord, ManifestInfo, RegistryInfo, RepositoryState } from '.
 import { parseDescribeImages, imageOrigin } from './images.js';
 import { locationIn, problemAt, readJsonDocument, type JsonDocument } from './json-document.js';
 import { assertInputKind } from './kinds.js';
-import { parseBatchGetImage } from './manifests.js';
+import { blockingManifestFailures, parseBatchGetImage } from './manifests.js';
 import { loadPolicyFile, type LoadedPolicy } from './policy.js';
 import { collectProblems, throwIfProblems } from './problems.js';
 import { validateAgainstSchema } from './schemas.js';
@@ -260,13 +260,21 @@ async function loadRepository(dir: string, folder: string, registry: RegistryInf
     manifests,
     manifestsLoaded,
   };
+  // No get-lifecycle-policy.json means no policy (the layout's rule); repository.json may say the policy
+  // could not be read ("unknown"), which leaves the repository incomplete whatever its `complete` says.
+  const policyStatus = hasPolicy ? 'present' : repoFile?.value.lifecyclePolicyStatus === 'unknown' ? 'unknown' : 'none';
+  const incompleteReasons = [
+    ...(repoFile?.value.complete === false ? [repoFile.value.incompleteReason ?? 'repository.json says the snapshot is incomplete'] : []),
+    ...(policyStatus === 'unknown' && repoFile?.value.complete !== false ? ['the lifecycle policy could not be read (repository.json: lifecyclePolicyStatus "unknown")'] : []),
+    ...(repoFile?.value.complete !== false ? [blockingManifestFailures(images, batch?.failures ?? [])].filter((r): r is string => r !== undefined) : []),
+  ];
   return {
     repositoryName,
     state,
     ...(policy ? { policy } : {}),
-    policyStatus: hasPolicy ? 'present' : repoFile?.value.lifecyclePolicyStatus === 'none' ? 'none' : 'unknown',
-    complete: repoFile?.value.complete ?? true,
-    ...(repoFile?.value.incompleteReason !== undefined ? { incompleteReason: repoFile.value.incompleteReason } : {}),
+    policyStatus,
+    complete: incompleteReasons.length === 0,
+    ...(incompleteReasons.length > 0 ? { incompleteReason: incompleteReasons.join('; ') } : {}),
     manifestFailures: batch?.failures ?? [],
   };
 }

@@ -3,6 +3,13 @@
 
 export type ImageStatus = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING';
 
+/**
+ * Statuses whose manifest BatchGetImage may fail to return without leaving the content graph unknown
+ * (an archived image cannot be pulled until restored); a failure for any other image makes its
+ * repository incomplete.
+ */
+export const MANIFEST_MAY_FAIL_STATUSES: ReadonlySet<string> = new Set<ImageStatus>(['ARCHIVED', 'ACTIVATING']);
+
 export interface ImageRecord {
   imageDigest: string;
   imageTags: string[];

@@ -338,6 +338,14 @@ describe('dry-run errors: exit 2, a clear message on stderr, no stack trace, not
     ['an option given twice', ['--policy', policy, '--images', images, '--days', '3', '--days', '5'], /--days was given more than once \(3, 5\); give it once/],
     ['an unknown flag', ['--policy', policy, '--images', images, '--frobnicate'], /Unknown argument: frobnicate/],
     ['--snapshot together with --images', ['--snapshot', 'samples/registry', '--images', images], /give either --snapshot DIR or --images FILE, not both/],
+    ['--days without a value', ['--policy', policy, '--images', images, '--days'], /Not enough arguments following: days/],
+    ['--days with an empty value (an unset shell variable)', ['--policy', policy, '--images', images, '--days', ''], /--days needs a value/],
+    ['--recent-pull-days with an empty value', ['--policy', policy, '--images', images, '--recent-pull-days', ''], /--recent-pull-days needs a value/],
+    ['a horizon reaching past year 9999', ['--policy', policy, '--images', images, '--now', '9999-12-31T00:00:00Z', '--days', '1'], /--now 9999-12-31T00:00:00\.000Z with a 1-day horizon goes beyond the years 0000 to 9999/],
+    ['--output naming a directory', ['--policy', policy, '--images', images, '--output', 'samples'], /--output samples: it is a directory; give a file name/],
+    ['--output in a folder that does not exist', ['--policy', policy, '--images', images, '--output', 'no-such-folder/report.json'], /--output no-such-folder\/report\.json: cannot write the report: its folder does not exist/],
+    ['--output on a full device', ['--policy', policy, '--images', images, '--format', 'json', '--output', '/dev/full'], /--output \/dev\/full: cannot write the report: no space left on the device/],
+    ['an empty --output', ['--policy', policy, '--images', images, '--output', ''], /--output needs a file name/],
   ];
 
   it.concurrent.each(cases)('%s', async (_name, args, message) => {

@@ -185,6 +185,18 @@ describe.concurrent('bad commands, quitting with unsaved edits, end of input', (
     expect(r.stdout).toMatch(/^ {2}repository {3}/m);
   });
 
+  it('a time or horizon past year 9999 is refused and the session goes on at its own time', async () => {
+    const r = await session(['use shop/api', 'at +100000000d', 'days 30', 'at +2910000d', 'days 3650', 'timeline']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[1]).toBe('at that time with a 0-day horizon goes beyond the years 0000 to 9999 a report can carry: give another time or a shorter horizon');
+    expect(lines[2]).toBe('horizon: 30 days');
+    expect(lines[3]).toMatch(/^evaluating at 999\d-/);
+    expect(lines[4]).toMatch(/^the time 999\d-.* with a 3650-day horizon goes beyond the years 0000 to 9999/);
+    expect(r.stdout).not.toMatch(/Invalid time value/);
+  });
+
   it('quit with unsaved edits warns once, then quits; another command in between re-arms the warning', async () => {
     const r = await session(['use shop/api', 'set 1 count 90', 'quit', 'policy', 'quit', 'quit', 'repos']);
     expect(r.code).toBe(0);

@@ -58,9 +58,9 @@ describe('loadSnapshot: the sample snapshot', async () => {
     expect(web.state.images.map((i) => i.imagePushedAt).sort()).toEqual([1714550400000, 1717228800000]);
   });
 
-  it('a repository with only describe-images.json: policy unknown, registry from registry.json', () => {
+  it('a repository with only describe-images.json: no policy (the layout has get-lifecycle-policy.json only when there is one), registry from registry.json', () => {
     const builder = byName.get('tools/builder')!;
-    expect(builder.policyStatus).toBe('unknown');
+    expect(builder.policyStatus).toBe('none');
     expect(builder.complete).toBe(true);
     expect(builder.state.registryId).toBe('123456789012');
     expect(builder.state.images[0]!.imagePushedAt).toBe(Date.UTC(2024, 5, 2, 11, 22, 33, 456));

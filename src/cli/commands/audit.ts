@@ -20,7 +20,7 @@ import { useColour, type CliIO } from '../io.js';
 import { collectGarbage } from '../collect-garbage.js';
 import { FindingSpill } from '../finding-spill.js';
 import { openOutput, type Output } from '../output.js';
-import { parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
+import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
 import { liveOptions, progressPrinter, type LiveSelectionArgs } from './snapshot.js';
 
 // `ecr-lifeguard audit`: every repository of one or many registries, its own policy (or --policy),
@@ -48,6 +48,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   if ((args.snapshot === undefined) === !args.live) throw new UsageError('audit: give either --snapshot DIR or --live (with the selection flags)');
   const now = parseNow(args.now, io.clock);
   const days = parseDays(args.days);
+  checkHorizon(now, days);
   const format = parseChoice<ReportFormat>('--format', args.format, AUDIT_FORMATS, io.stdoutIsTTY && args.output === undefined ? 'table' : 'json');
   const failOn = parseFailOn(args.failOn);
   const shard = parseShard(args.shard);

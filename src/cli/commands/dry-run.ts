@@ -8,7 +8,7 @@ import { EXIT } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { openOutput, writeOutput } from '../output.js';
-import { parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
+import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
 import { analyseInputs, type AnalysisOptions } from '../analysis.js';
 
 // `ecr-lifeguard dry-run`: what the policy does now and over --days, and why, for each image.
@@ -26,6 +26,7 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   requireStateSource(args, 'dry-run');
   const now = parseNow(args.now, io.clock);
   const days = parseDays(args.days);
+  checkHorizon(now, days);
   const format = parseChoice<ReportFormat>('--format', args.format, ['table', 'json'], io.stdoutIsTTY ? 'table' : 'json');
   const failOn: FailOn = parseFailOn(args.failOn);
   const inputs = await loadInputs(args, now);

@@ -3,7 +3,7 @@ import { formatProblem } from '../../model/errors.js';
 import { EXIT } from '../exit.js';
 import { loadInputs, requireStateSource } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
-import { parseDays, parseNow } from '../options.js';
+import { checkHorizon, parseDays, parseNow } from '../options.js';
 import { prepareAnalysis } from '../analysis.js';
 import { runRepl } from '../interactive/repl.js';
 import { Session } from '../interactive/session.js';
@@ -15,6 +15,7 @@ export async function runInteractive(args: DryRunArgs, io: CliIO): Promise<numbe
   requireStateSource(args, 'dry-run --interactive');
   const now = parseNow(args.now, io.clock);
   const days = parseDays(args.days);
+  checkHorizon(now, days);
   const inputs = await loadInputs(args, now);
   for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
   const setup = await prepareAnalysis(inputs, { ...args, now, days }, (p) => io.stderr(`warning: ${formatProblem(p)}\n`));

@@ -10,7 +10,7 @@ import { buildLintReport, lintAll, type LintedPolicy, type StateRunner } from '.
 import { EXIT } from '../exit.js';
 import { useColour, type CliIO } from '../io.js';
 import { writeOutput } from '../output.js';
-import { parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
+import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
 
 // `ecr-lifeguard lint [PATH...]`: the pre-merge check. Plain policy files load neither the AWS SDK
 // nor the analysis: state (`--snapshot`, `--images`) and `--base` load their modules on demand.
@@ -50,6 +50,7 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
     }
   }
   const days = withState ? parseDays(args.days ?? LINT_DEFAULT_DAYS) : 0;
+  checkHorizon(now, days);
   const config = await loadConfig(args.config, io.cwd);
 
   if (args.paths?.length && args.policy !== undefined) throw new UsageError('lint: --policy names the policy to lint; give it or PATH arguments, not both');

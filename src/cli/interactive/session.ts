@@ -11,7 +11,7 @@ import { displayTags, short, type ReportImage } from '../../report/model.js';
 import { findingsSection, formatTable } from '../../report/table.js';
 import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisSetup } from '../analysis.js';
 import type { RepositoryInput } from '../../load/inputs.js';
-import { isoTime, parseNow } from '../options.js';
+import { checkHorizon, isoTime, parseNow } from '../options.js';
 
 // An interactive session over loaded repositories: pure command interpretation (line in, text out),
 // so scripted sessions and the terminal REPL share every behaviour.
@@ -249,6 +249,11 @@ export class Session {
         throw new SessionUsage(COMMANDS.at!.usage);
       }
     }
+    try {
+      checkHorizon(t, this.ctx.days, 'at');
+    } catch (e) {
+      throw new SessionMessage((e as Error).message);
+    }
     // As --now: before the data's own timestamps the images did not exist yet, so the verdicts would be fiction.
     const later = this.repositories.flatMap((r) => checkTimesAgainstNow(r.state.images, t, r.repositoryName));
     if (later.length > 0) {
@@ -264,6 +269,11 @@ export class Session {
   private setDays(value: string): string {
     const n = Number(value);
     if (!value || !Number.isInteger(n) || n < 0 || n > 3650) throw new SessionUsage(COMMANDS.days!.usage);
+    try {
+      checkHorizon(this.ctx.now, n, 'the time');
+    } catch (e) {
+      throw new SessionMessage((e as Error).message);
+    }
     this.ctx = { ...this.ctx, days: n };
     return `horizon: ${n} days\n`;
   }
