@@ -149,7 +149,8 @@ function describeInvalid(text: string, e: Error): ParsedJson {
   return { tree, problems: [{ offset: 0, code: 'json/syntax', message: `invalid JSON: ${e.message}` }] };
 }
 
-function describeSyntaxError(text: string, tree: JsonNode | undefined, err: jsonc.ParseError): RawJsonProblem {
+/** A jsonc-parser error in words: truncation, trailing content, trailing commas and comments get their own messages. */
+export function describeSyntaxError(text: string, tree: JsonNode | undefined, err: jsonc.ParseError): RawJsonProblem {
   const name = jsonc.printParseErrorCode(err.error);
   // An unterminated string is reported at its start: it is truncation when it runs to the end.
   const end = name === 'UnexpectedEndOfString' ? err.offset + err.length : err.offset;

@@ -1,7 +1,8 @@
-import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue, parseTree, type ParseError } from 'jsonc-parser';
 import { isNode, LineCounter, parseAllDocuments } from 'yaml';
 import { joinPointer } from '../../model/location.js';
 import type { UseSourceFormat } from '../../model/in-use.js';
+import { describeSyntaxError } from '../../load/json-document.js';
 import { formatObjectPath, lineLocator, type UseCollector } from './common.js';
 
 // JSON and YAML documents seen the same way by the structured formats (Kubernetes, ECS, Lambda):
@@ -30,7 +31,10 @@ export function parseJsonDocument(file: string, text: string, out: UseCollector)
   if (errors.length > 0 || !root) {
     // Only the first error: the ones after it are usually its echoes.
     const first = errors[0];
-    if (first) out.problem({ file, ...locate(first.offset) }, 'json/syntax', `invalid JSON: ${printParseErrorCode(first.error)}`);
+    if (first) {
+      const p = describeSyntaxError(text, root, first);
+      out.problem({ file, ...locate(p.offset) }, p.code, p.message, { ...(p.found !== undefined ? { found: p.found } : {}), ...(p.expected !== undefined ? { expected: p.expected } : {}) });
+    }
     else out.problem({ file, line: 1, column: 1 }, 'json/syntax', 'invalid JSON: empty document');
     return undefined;
   }

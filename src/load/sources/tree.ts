@@ -1,8 +1,9 @@
-import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import { parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { createRequire } from 'node:module';
 import type { Alias, Document, Node as YamlNode, Tags } from 'yaml';
 import type { InputProblem } from '../../model/errors.js';
 import { joinPointer } from '../../model/location.js';
+import { describeSyntaxError } from '../json-document.js';
 import {
   alignUnits,
   jsonStringUnits,
@@ -109,9 +110,11 @@ export function parseJsonFile(file: string, text: string): ParsedFile {
   const lines = new LineIndex(text);
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const problems = errors.map((e) =>
-    problemAt(file, lines, e.offset, 'json/syntax', `invalid JSON: ${printParseErrorCode(e.error)}`),
-  );
+  // The first error only, in words: the ones after it are usually its echoes.
+  const problems = errors.slice(0, 1).map((e) => {
+    const p = describeSyntaxError(text, root, e);
+    return { ...problemAt(file, lines, p.offset, p.code, p.message), ...(p.found !== undefined ? { found: p.found } : {}), ...(p.expected !== undefined ? { expected: p.expected } : {}) };
+  });
   return { roots: root && problems.length === 0 ? [fromJson(text, root, '')] : [], lines, problems };
 }
 

@@ -56,6 +56,16 @@ describe('loadInUse', () => {
     expect(r.uses).toHaveLength(4);
   });
 
+  it('a truncated JSON file gets the truncation message, located at its end', async () => {
+    const file = join(dir, '..', `${dir.split('/').pop()}-truncated.json`);
+    await writeFile(file, '{"apiVersion": "v1", "kind": "List", "items": [');
+    const r = await loadInUse([file]);
+    await rm(file);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]).toMatchObject({ code: 'json/truncated', location: { file, line: 1, column: 48 }, found: 'end of input' });
+    expect(r.problems[0]!.message).toBe("the JSON ends early (truncated file?): expected ']'");
+  });
+
   it('reads the whole fixture directory: every use sorted by file, line, path', async () => {
     const r = await loadInUse([FIXTURES]);
     const keys = r.uses.map((u) => [u.origin.file, u.origin.line ?? 0, u.origin.path ?? ''] as const);

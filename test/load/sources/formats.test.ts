@@ -102,7 +102,14 @@ describe('files that are not policy sources', () => {
   test('invalid JSON is a located syntax problem', () => {
     const { sources, problems } = extractPolicySources('policy.json', '{\n  "rules": [\n    {"rulePriority": 1,}\n  ]\n}');
     expect(sources).toEqual([]);
-    expect(problems[0]).toMatchObject({ code: 'json/syntax', location: { file: 'policy.json', line: 3, column: 24 } });
+    expect(problems[0]).toMatchObject({ code: 'json/syntax', message: 'trailing comma is not allowed in JSON', location: { file: 'policy.json', line: 3, column: 23 } });
+  });
+
+  test('a truncated file gets one problem saying so, not one per unclosed bracket', () => {
+    const { problems } = extractPolicySources('plan.json', '{"format_version":"1.2","planned_values":{"root_module":{"resources":[{"type":"aws_ecr_lifecycle_policy"');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: 'json/truncated', found: 'end of input' });
+    expect(problems[0]!.message).toMatch(/^the JSON ends early \(truncated file\?\)/);
   });
 
   test('a Terraform plan without ECR policies is recognised and has no sources', () => {
