@@ -114,8 +114,10 @@ export interface Report {
   /** Lint: findings dropped by `ignore` entries of the config file, counted per check id. */
   ignored?: Record<string, number>;
   storage?: Record<string, unknown>;
+  /** Audit --shard K/N: the shards covered (index 1-based); merge reports the missing ones. */
+  shards?: Array<{ index: number; count: number }>;
   /** Repositories that could not be read (audit); never silently dropped. */
-  unreadableRepositories?: Array<{ repositoryName: string; registryId?: string; region?: string; reason: string }>;
+  unreadableRepositories?: Array<{ repositoryName: string; registryId?: string; region?: string; shard?: number; reason: string }>;
 }
 
 export function iso(ms: number): string {

@@ -71,7 +71,10 @@ describe('merge', () => {
   it('the merge of the three shards equals the unsharded audit, JSON and exit code', async () => {
     const merged = await runCli(['merge', ...shardFiles, '--format', 'json'], env);
     expect(merged.stderr).toBe('');
-    expect(JSON.parse(merged.stdout)).toEqual(JSON.parse(whole.stdout));
+    // The same report, plus the shards it was merged from.
+    const { shards: covered, ...report } = JSON.parse(merged.stdout) as JsonReport & { shards: unknown };
+    expect(report).toEqual(JSON.parse(whole.stdout));
+    expect(covered).toEqual([1, 2, 3].map((index) => ({ index, count: 3 })));
     expect(merged.code).toBe(whole.code);
     expect(whole.code).toBe(1);
   });
@@ -109,6 +112,41 @@ describe('merge', () => {
       expect(md.stdout).toBe(mdWhole.stdout);
       expect(html.stdout).toBe(htmlWhole.stdout);
     });
+  });
+
+  it('each shard report names its shard', async () => {
+    expect((await shardReports()).map((r) => (r as JsonReport & { shards: unknown }).shards)).toEqual([1, 2, 3].map((index) => [{ index, count: 3 }]));
+  });
+
+  it('a merge missing a shard says which, lists it as unreadable and exits 3; merged again with it, it is whole', async () => {
+    const partial = join(home, 'partial.json');
+    const r = await runCli(['merge', shardFiles[0]!, shardFiles[2]!, '--format', 'json', '--output', partial], env);
+    expect(r.code).toBe(3);
+    const report = JSON.parse(await readFile(partial, 'utf8')) as JsonReport & { shards: unknown };
+    expect(report.shards).toEqual([{ index: 1, count: 3 }, { index: 3, count: 3 }]);
+    expect(report.unreadableRepositories).toEqual([{ repositoryName: '*', shard: 2, reason: 'shard 2/3 is not among the merged reports: its repositories are missing' }]);
+    // A merged report merges on: with the missing shard, the result equals the merge of all three.
+    const [again, all] = await Promise.all([
+      runCli(['merge', partial, shardFiles[1]!, '--format', 'json'], env),
+      runCli(['merge', ...shardFiles, '--format', 'json'], env),
+    ]);
+    expect(again.code).toBe(all.code);
+    expect(JSON.parse(again.stdout)).toEqual(JSON.parse(all.stdout));
+  });
+
+  it('shards of different splits, or a sharded and an unsharded report, do not merge (exit 2)', async () => {
+    const other = join(home, 'two-way.json');
+    expect((await runCli(['audit', '--snapshot', snapshot, ...analysis, '--shard', '2/2', '--output', other], env)).code).not.toBe(2);
+    const wholeFile = join(home, 'whole-for-mix.json');
+    await writeFile(wholeFile, whole.stdout);
+    const [splits, mixed] = await Promise.all([
+      runCli(['merge', shardFiles[0]!, other, '--format', 'json'], env),
+      runCli(['merge', shardFiles[0]!, wholeFile, '--format', 'json'], env),
+    ]);
+    expect(splits.code).toBe(2);
+    expect(splits.stderr).toContain('merge shards of one --shard K/N split');
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('this report is not from a sharded audit');
   });
 
   it('reports evaluated at different times do not merge (exit 2, says why)', async () => {

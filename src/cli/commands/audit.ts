@@ -153,8 +153,9 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     if (problems.length > 0) throw new InputError(problems);
     const storage = sumStorageTotals(totals) as unknown as Record<string, unknown>;
     findings.sort(compareFindings);
-    if (json) json.end({ findings: spill ? spill.sorted(findings) : findings, storage, unreadableRepositories: unreadable });
-    else out.write(await renderReport({ ...head, repositories: listed, findings, storage, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+    const shards = shard ? { shards: [{ index: shard.index + 1, count: shard.count }] } : {};
+    if (json) json.end({ findings: spill ? spill.sorted(findings) : findings, storage, ...shards, unreadableRepositories: unreadable });
+    else out.write(await renderReport({ ...head, repositories: listed, findings, storage, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     out.close();
     if (incomplete) {
       io.stderr('ecr-lifeguard: some repositories could not be read completely; the report says which, and its results are incomplete (exit 3)\n');

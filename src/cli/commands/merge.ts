@@ -64,6 +64,7 @@ export function mergeReports(reports: ReadonlyArray<{ file: string; report: Repo
       else seen.set(key, file);
     });
   }
+  const shards = shardCoverage(reports, problems);
   if (problems.length > 0) throw new InputError(problems);
 
   const repositories = reports.flatMap((r) => r.report.repositories).sort((a, b) => cmp(`${a.registryId ?? ''}/${a.region ?? ''}/${a.repositoryName}`, `${b.registryId ?? ''}/${b.region ?? ''}/${b.repositoryName}`));
@@ -73,7 +74,12 @@ export function mergeReports(reports: ReadonlyArray<{ file: string; report: Repo
     reports.flatMap((r) => r.report.findings).filter((f) => !(f.id === 'unresolved-in-use-reference' && f.evidence.repositoryInSnapshot === false && f.repositoryName !== undefined && present.has(f.repositoryName))),
   ).sort(compareFindings);
   const storages = reports.map((r) => r.report.storage).filter((s): s is Record<string, unknown> => s !== undefined) as unknown as RegistryStorageTotals[];
-  const unreadable = reports.flatMap((r) => r.report.unreadableRepositories ?? []);
+  // A shard that was not merged is a set of repositories nobody read: the merged report says so (exit 3).
+  // Missing shards are worked out afresh: merging a partial merge with its missing shard makes it whole.
+  const unreadable = [
+    ...reports.flatMap((r) => r.report.unreadableRepositories ?? []).filter((u) => u.shard === undefined),
+    ...(shards?.missing ?? []).map((index) => ({ repositoryName: '*', shard: index, reason: `shard ${index}/${shards!.count} is not among the merged reports: its repositories are missing` })),
+  ];
   return {
     tool: first.report.tool,
     now: first.report.now,
@@ -81,8 +87,36 @@ export function mergeReports(reports: ReadonlyArray<{ file: string; report: Repo
     repositories,
     findings,
     ...(storages.length > 0 ? { storage: sumStorageTotals(storages) as unknown as Record<string, unknown> } : {}),
+    ...(shards ? { shards: shards.present.map((index) => ({ index, count: shards.count })) } : {}),
     unreadableRepositories: unreadable,
   };
+}
+
+/**
+ * Which shards of --shard K/N the reports cover. Reports of a sharded audit name their shard; either
+ * all reports do or none, they agree on N, and no shard comes twice. Undefined: no shards involved.
+ */
+function shardCoverage(reports: ReadonlyArray<{ file: string; report: Report }>, problems: InputProblem[]): { count: number; present: number[]; missing: number[] } | undefined {
+  const sharded = reports.filter((r) => r.report.shards !== undefined);
+  if (sharded.length === 0) return undefined;
+  const first = sharded[0]!;
+  const count = first.report.shards![0]!.count;
+  const owner = new Map<number, string>();
+  for (const { file, report } of reports) {
+    if (!report.shards) {
+      problems.push({ location: { file }, code: 'merge/mixed-shards', message: `this report is not from a sharded audit, but ${first.file} is: merge the reports of one sharded audit (--shard K/N)`, expected: 'a "shards" list in every report' });
+      continue;
+    }
+    report.shards.forEach((s, i) => {
+      if (s.index > s.count) problems.push({ location: { file, pointer: `/shards/${i}/index` }, code: 'merge/bad-shard', message: `shard ${s.index}/${s.count} does not exist`, found: `${s.index}/${s.count}`, expected: 'K/N with K <= N' });
+      else if (s.count !== count) problems.push({ location: { file, pointer: `/shards/${i}/count` }, code: 'merge/different-shard-counts', message: `shard ${s.index}/${s.count}, but ${first.file} is one of ${count}: merge shards of one --shard K/N split`, found: String(s.count), expected: String(count) });
+      else if (owner.has(s.index)) problems.push({ location: { file, pointer: `/shards/${i}` }, code: 'merge/duplicate-shard', message: `shard ${s.index}/${s.count} is also in ${owner.get(s.index)!}`, expected: 'each shard once' });
+      else owner.set(s.index, file);
+    });
+  }
+  const present = [...owner.keys()].sort((a, b) => a - b);
+  const missing = Array.from({ length: count }, (_, k) => k + 1).filter((k) => !owner.has(k));
+  return { count, present, missing };
 }
 
 function dedupe(findings: Finding[]): Finding[] {
