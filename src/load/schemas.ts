@@ -186,6 +186,8 @@ export function renderValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return v.length === 0 ? 'an empty list' : `a list of ${v.length}`;
   if (v !== null && typeof v === 'object') return 'an object';
+  // JSON.parse reads 1e400 as Infinity, which JSON.stringify would print as null.
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'too large for a double';
   const s = JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseJsonDocument } from '../../src/load/json-document.js';
-import { SCHEMA_NAMES, loadSchema, schemaErrors, schemaId, validateAgainstSchema } from '../../src/load/schemas.js';
+import { SCHEMA_NAMES, loadSchema, renderValue, schemaErrors, schemaId, validateAgainstSchema } from '../../src/load/schemas.js';
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url).pathname;
 
@@ -41,5 +41,14 @@ describe('validateAgainstSchema', () => {
   it('is empty for a valid value', () => {
     const doc = parseJsonDocument('{"region": "eu-west-1", "blobMounting": true}', 'r.json');
     expect(validateAgainstSchema('registry', doc)).toEqual([]);
+  });
+});
+
+describe('renderValue', () => {
+  it('says a number JSON.parse read as Infinity is too large, rather than printing null', () => {
+    expect(renderValue(JSON.parse('1e400'))).toBe('too large for a double');
+    expect(renderValue(-Infinity)).toBe('too large for a double');
+    expect(renderValue(12)).toBe('12');
+    expect(renderValue(null)).toBe('null');
   });
 });
