@@ -22,6 +22,9 @@ export interface LintStateRepository {
   registryId?: string;
   region?: string;
   state: RepositoryState;
+  /** False when the snapshot could not read all of it: findings that depend on it are not reliable. */
+  complete: boolean;
+  incompleteReason?: string;
 }
 
 export interface LintState {
@@ -50,7 +53,8 @@ export async function loadLintState(o: LintStateOptions, now: number, days: numb
   // The policies under lint are the PATH sources; the state's own policies are not simulated.
   const inputs = await loadInputs({ snapshot: o.snapshot, images: o.images, manifests: o.manifests }, now);
   const repositories = inputs.repositories.map((r) => ({
-    repositoryName: r.repositoryName, state: r.state,
+    repositoryName: r.repositoryName, state: r.state, complete: r.complete,
+    ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
     ...(r.registryId !== undefined ? { registryId: r.registryId } : {}),
     ...(r.region !== undefined ? { region: r.region } : {}),
   }));

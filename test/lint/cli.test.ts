@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -125,6 +125,22 @@ describe('lint exit codes (in-process)', () => {
     const report = r.report();
     expect(report.findings.some((f) => f.repositoryName === 'shop/web' && f.id === 'dead-rule')).toBe(false);
     expect(report.findings.filter((f) => f.location?.file === `${DIR}/clean.json`)).toEqual([]);
+  });
+});
+
+describe('lint with incomplete state', () => {
+  it('exits 3 and says which repository, when a policy was checked against a repository the snapshot could not read completely', async () => {
+    const snapshot = mkdtempSync(join(tmpdir(), 'lint-incomplete-'));
+    cpSync('samples/registry', snapshot, { recursive: true });
+    const repositoryFile = join(snapshot, 'shop', 'api', 'repository.json');
+    writeFileSync(repositoryFile, JSON.stringify({ ...JSON.parse(readFileSync(repositoryFile, 'utf8')), complete: false, incompleteReason: 'DescribeImages: AccessDenied' }));
+    const args = { paths: ['samples/lint/state/shop-api.get-lifecycle-policy.json'], now: '2026-11-22T00:00:00Z', failOn: 'never' };
+    const [partial, whole] = await Promise.all([lint({ ...args, snapshot }), lint({ ...args, snapshot: 'samples/registry' })]);
+    expect(whole.code).toBe(0);
+    expect(partial.code).toBe(3);
+    expect(partial.stderr).toContain('the state of shop/api (DescribeImages: AccessDenied) is incomplete');
+    // The report is still written: what was found is shown, and the exit code says it is not the whole truth.
+    expect(partial.report().findings).toEqual(whole.report().findings);
   });
 });
 

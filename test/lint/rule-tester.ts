@@ -70,7 +70,7 @@ export function fixtureState(spec: StateSpec): LintState {
     return r.uses;
   });
   if (spec.recentPullDays !== undefined) uses.push(...recentPullUses([{ repositoryName, images }], now, spec.recentPullDays));
-  return { repositories: [{ repositoryName, state, ...(spec.registryId !== undefined ? { registryId: spec.registryId } : {}) }], uses, singleRepository: true, now, days: spec.days ?? 30 };
+  return { repositories: [{ repositoryName, state, complete: true, ...(spec.registryId !== undefined ? { registryId: spec.registryId } : {}) }], uses, singleRepository: true, now, days: spec.days ?? 30 };
 }
 
 /** Lints a fixture file; returns every finding (all checks), for assertions on the one under test. */

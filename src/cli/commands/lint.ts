@@ -64,13 +64,17 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
 
   let runState: StateRunner | undefined;
   const warnings: InputProblem[] = [];
+  // Repositories whose state was used although incomplete: the run then exits 3, as dry-run and audit do.
+  const incomplete = new Map<string, string>();
   if (withState) {
     const stateModule = await import('../../lint/state.js');
     const loaded = await stateModule.loadLintState(args, now, days);
     warnings.push(...loaded.warnings);
     runState = (target, repositoryName) => {
       const repository = stateModule.pairRepository(loaded.state, repositoryName);
-      return typeof repository === 'string' ? repository : stateModule.lintAgainstState(target, repository, loaded.state, config);
+      if (typeof repository === 'string') return repository;
+      if (!repository.complete) incomplete.set(repository.repositoryName, repository.incompleteReason ?? 'could not be read completely');
+      return stateModule.lintAgainstState(target, repository, loaded.state, config);
     };
   }
 
@@ -86,6 +90,11 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   const report = buildLintReport({ policies, config, cwd: io.cwd, now, days, otherFindings, ...(diff ? { diff } : {}) });
   const text = await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'lint' });
   writeOutput(args.output, io, text);
+  if (incomplete.size > 0) {
+    const which = [...incomplete].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, why]) => `${name} (${why})`).join(', ');
+    io.stderr(`ecr-lifeguard: the state of ${which} is incomplete, so the state checks of its policies may miss or misjudge images (exit 3)\n`);
+    return EXIT.incomplete;
+  }
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
 }
 
