@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { InputError, UsageError, type InputProblem } from '../model/errors.js';
 import { discoverPolicySources, extractPolicySources, type PolicySource } from '../load/sources/index.js';
@@ -57,7 +57,8 @@ export async function loadBaseSources(base: string, next: readonly PolicySource[
     if (text === undefined) continue;
     linkedFile.set(`${base}:${path}`, file);
     const r = extractPolicySources(`${base}:${path}`, text);
-    sources.push(...r.sources);
+    // A plain policy file is named after the file; `REV:file` at the repository root has no `/` to cut at.
+    sources.push(...r.sources.map((s) => (s.name === basename(s.file) ? { ...s, name: basename(path) } : s)));
     problems.push(...r.problems);
   }
   if (!verified) throw new UsageError(`--base "${base}" is neither a file nor a git revision of the repository holding the linted files`);

@@ -93,6 +93,24 @@ describe('lint --base REV', () => {
     expect(diff.introducedFindings.map((f) => f.id).sort()).toEqual(['catch-all-small-count', 'selects-signatures']);
   });
 
+  it('a file at the root of the git repository pairs with its earlier version too', async () => {
+    const dir = gitRepo();
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+    cpSync(`${DIR}/base.json`, join(dir, 'root.json'));
+    git('add', 'root.json');
+    git('commit', '-q', '-m', 'root policy');
+    cpSync(`${DIR}/next.json`, join(dir, 'root.json'));
+    const [atRoot, inFolder] = await Promise.all([
+      lint({ paths: ['root.json'], base: 'HEAD', now: '2026-04-30T00:00:00Z' }, dir),
+      lint({ paths: ['infra/policy.json'], base: 'HEAD~1', now: '2026-04-30T00:00:00Z' }, dir),
+    ]);
+    expect(atRoot.stderr).toBe('');
+    // The same change as the same files in a folder: rules changed in place, not all removed and added.
+    const summary = (r: typeof atRoot) => r.report().diff!.ruleChanges.map((c) => `${c.change} ${c.rulePriority}`);
+    expect(summary(atRoot)).toEqual(summary(inFolder));
+    expect(summary(atRoot)).toContain('changed 2');
+  });
+
   it('an unknown revision is a usage error', async () => {
     const dir = gitRepo();
     const r = await lint({ paths: ['infra'], base: 'no-such-branch' }, dir);
