@@ -57,6 +57,13 @@ class Resolver {
     if (node.kind === 'scalar' && typeof node.value === 'string') {
       return { text: node.mapped!(), origin: node, fromParameterDefault: false };
     }
+    // A number or boolean where a string is expected (`Default: 3` of a Number parameter, `N: 2` in a
+    // Sub variable map): CloudFormation uses its text, as Ref does. Each character maps to the value's span.
+    if (node.kind === 'scalar' && (typeof node.value === 'number' || typeof node.value === 'boolean')) {
+      const text = String(node.value);
+      const offsets = Array.from({ length: text.length + 1 }, (_, i) => Math.min(node.start + i, node.end));
+      return { text: { text, offsets }, origin: node, fromParameterDefault: false };
+    }
     const fn = intrinsicOf(node);
     if (fn === undefined) return { reason: `found ${describeNode(node)} where a string is expected`, notText: true };
     switch (fn.name) {
@@ -72,7 +79,12 @@ class Resolver {
   }
 
   private ref(fn: Intrinsic, depth: number): Resolution {
-    const target = stringOf(fn.arg) ?? '';
+    return this.refTo(stringOf(fn.arg) ?? '', fn.spelling, depth);
+  }
+
+  /** What `Ref target` gives: a parameter's Default; anything else is known only at deploy time. */
+  private refTo(target: string, spelling: string, depth: number): Resolution {
+    const fn = { spelling };
     const parameter = child(child(this.template, 'Parameters'), target);
     if (parameter !== undefined) {
       const def = child(parameter, 'Default');
@@ -101,8 +113,10 @@ class Resolver {
         at = i + 3;
         continue;
       }
-      const value = child(vars, inner.trim());
-      const r = value === undefined ? undefined : this.resolve(value, depth + 1);
+      const name = inner.trim();
+      const value = child(vars, name);
+      // Not in the variable map: `${Param}` is `Ref Param` (a `.` makes it a GetAtt, known only after deployment).
+      const r = value !== undefined ? this.resolve(value, depth + 1) : name.includes('.') ? undefined : this.refTo(name, fn.spelling, depth);
       if (r === undefined || !('text' in r)) {
         unknown.push(`\${${inner}}`);
         continue;

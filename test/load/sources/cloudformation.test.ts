@@ -138,6 +138,37 @@ describe('CloudFormation JSON template', () => {
 
 describe('YAML details', () => {
   const template = (policyYaml: string) => `Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      LifecyclePolicy:\n        LifecyclePolicyText: ${policyYaml}\n`;
+  const withParameters = (parameters: string, policyYaml: string) => `Parameters:\n${parameters}\n${template(policyYaml)}`;
+  const RULE = (count: string, prefixes: string) =>
+    `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"tagged","tagPrefixList":[${prefixes}],"countType":"imageCountMoreThan","countNumber":${count}},"action":{"type":"expire"}}]}`;
+
+  test('${Param} in a !Sub is Ref Param: a parameter Default is used (and said), as with !Ref', () => {
+    const text = withParameters('  Prefix:\n    Type: String\n    Default: release-', `!Sub '${RULE('5', '"${Prefix}","staging"')}'`);
+    const [s] = extractPolicySources('t.yaml', text).sources;
+    expect(s!.unresolvedReason).toBeUndefined();
+    expect(JSON.parse(s!.policyText!).rules[0].selection.tagPrefixList).toEqual(['release-', 'staging']);
+    expect(s!.resolvedFrom).toBe('parameter-default');
+    expect(s!.mapOffset(s!.policyText!.indexOf('release-'))).toEqual(positionOf(text, 'release-'));
+  });
+
+  test('numbers where strings are expected use their text: a Number parameter Default, a Sub variable', () => {
+    const viaRef = withParameters('  Keep:\n    Type: Number\n    Default: 3', `!Join ['', ['${RULE('', '"v"').replace(/"countNumber":/, '"countNumber":\', !Ref Keep, \'')}']]`);
+    const [r] = extractPolicySources('r.yaml', viaRef).sources;
+    expect(r!.unresolvedReason).toBeUndefined();
+    expect(JSON.parse(r!.policyText!).rules[0].selection.countNumber).toBe(3);
+    expect(r!.mapOffset(r!.policyText!.indexOf('3}'))).toEqual(positionOf(viaRef, '3\n'));
+    const viaSub = template(`!Sub\n          - '${RULE('${N}', '"v"')}'\n          - N: 2`);
+    const [v] = extractPolicySources('v.yaml', viaSub).sources;
+    expect(v!.unresolvedReason).toBeUndefined();
+    expect(JSON.parse(v!.policyText!).rules[0].selection.countNumber).toBe(2);
+  });
+
+  test('${Param} without a Default, and ${Resource.Attribute}, stay unresolved with the reason', () => {
+    const noDefault = withParameters('  Prefix:\n    Type: String', `!Sub '${RULE('5', '"${Prefix}"')}'`);
+    expect(extractPolicySources('a.yaml', noDefault).sources[0]!.unresolvedReason).toBe('!Sub substitutes ${Prefix}, known only at deploy time');
+    const attribute = template(`!Sub '${RULE('5', '"${Bucket.Arn}"')}'`);
+    expect(extractPolicySources('b.yaml', attribute).sources[0]!.unresolvedReason).toBe('!Sub substitutes ${Bucket.Arn}, known only at deploy time');
+  });
 
   test('!Sub over a block literal without variables resolves with exact positions', () => {
     const text = template('!Sub |\n          {"rules": [\n            {"countNumber": 3, "x": "${!Keep}"}]}\n');
