@@ -157,7 +157,15 @@ const YAML_HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 };
 
 /** Raw characters as units: non-whitespace required, whitespace optional (YAML folds it). */
 function rawUnits(src: string, start: number, end: number, units: SourceUnit[]): void {
-  for (let i = start; i < end; i++) units.push({ text: src[i]!, start: i, end: i + 1, required: !isWhitespace(src[i]!) });
+  for (let i = start; i < end; i++) {
+    // A CRLF line break is one unit starting at the CR, so the decoded "\n" maps where the line ends.
+    if (src[i] === '\r' && src[i + 1] === '\n' && i + 1 < end) {
+      units.push({ text: '\n', start: i, end: i + 2, required: false });
+      i++;
+      continue;
+    }
+    units.push({ text: src[i]!, start: i, end: i + 1, required: !isWhitespace(src[i]!) });
+  }
 }
 
 export type YamlScalarStyle = 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';

@@ -91,6 +91,25 @@ describe('CloudFormation YAML template', () => {
   });
 });
 
+describe('CloudFormation YAML with CRLF line endings', () => {
+  test('maps every character of every policy to the same line and column as with LF', () => {
+    const yaml = fixture('cloudformation/ecr-stack.yaml');
+    const lf = extractPolicySources(yaml.file, yaml.text).sources;
+    const crlf = extractPolicySources(yaml.file, yaml.text.replace(/\n/g, '\r\n')).sources;
+    expect(crlf.map((s) => s.policyText?.replace(/\r/g, ''))).toEqual(lf.map((s) => s.policyText));
+    for (const [k, source] of lf.entries()) {
+      if (source.policyText === undefined) continue;
+      const other = crlf[k]!;
+      // Character k of the LF text is character k of the CRLF text once CRs the policy keeps are skipped.
+      let j = 0;
+      for (let i = 0; i <= source.policyText.length; i++, j++) {
+        while (other.policyText![j] === '\r') j++;
+        expect(other.mapOffset(j), `${source.name} character ${i}`).toEqual(source.mapOffset(i));
+      }
+    }
+  });
+});
+
 describe('CloudFormation JSON template', () => {
   const json = fixture('cloudformation/ecr-stack.json');
   const { sources, problems } = extractPolicySources(json.file, json.text);
