@@ -119,10 +119,19 @@ function relativeFile(file: string, cwd: string): string {
   return relative(cwd, resolve(cwd, file)).split(sep).join('/');
 }
 
+/**
+ * The names an ignore entry's `image` may use for a finding: the image's digest and tags, or, for a
+ * reference that resolves to no image, the tag or digest it names.
+ */
+function imageNamesOf(f: Finding): string[] {
+  if (f.image) return [f.image.imageDigest, ...f.image.imageTags];
+  return [f.evidence.tag, f.evidence.digest].filter((v): v is string => typeof v === 'string');
+}
+
 export function ignoreMatches(entry: IgnoreEntry, f: Finding, cwd: string): boolean {
   if (entry.id !== f.id) return false;
   if (entry.repository !== undefined && entry.repository !== f.repositoryName) return false;
-  if (entry.image !== undefined && !(f.image && (f.image.imageDigest === entry.image || f.image.imageTags.includes(entry.image)))) return false;
+  if (entry.image !== undefined && !imageNamesOf(f).includes(entry.image)) return false;
   if (entry.file !== undefined) {
     const file = f.location?.file;
     if (file === undefined || !globToRegExp(entry.file).test(relativeFile(file, cwd))) return false;

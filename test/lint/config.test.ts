@@ -95,6 +95,25 @@ describe('ignore entries', () => {
     expect(applyIgnores([f1], { rules: new Map(), ignore: [{ id: 'dead-rule', reason: 'r' }] }, '/work').findings).toEqual([f1]);
   });
 
+  it('image matches the tag or digest an unresolved reference names (it has no image)', async () => {
+    const { analyseRepository } = await import('../../src/analyse/analyse.js');
+    const { parseImageReference } = await import('../../src/analyse/references.js');
+    const use = (raw: string, line: number) => ({ kind: 'runtime' as const, reference: parseImageReference(raw)!, origin: { file: 'images.txt', line } });
+    const host = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+    const analysed = analyseRepository({
+      repositoryName: 'shop/api', registryId: '123456789012', region: 'eu-west-1', now: Date.parse('2026-11-22T00:00:00Z'), days: 0,
+      state: { repositoryName: 'shop/api', images: [], manifests: new Map(), manifestsLoaded: false },
+      uses: [use(`${host}/shop/api:release-0.9`, 1), use(`${host}/shop/api@sha256:${'c'.repeat(64)}`, 2), use(`${host}/shop/api`, 3)],
+    });
+    const unresolved = analysed.findings.filter((f) => f.id === 'unresolved-in-use-reference');
+    expect(unresolved).toHaveLength(3);
+    const ignore = (image: string) => applyIgnores(unresolved, { rules: new Map(), ignore: [{ id: 'unresolved-in-use-reference', repository: 'shop/api', image, reason: 'r' }] }, '/work');
+    expect(ignore('release-0.9').findings.map((f) => f.evidence.reference)).toEqual([`${host}/shop/api`, `${host}/shop/api@sha256:${'c'.repeat(64)}`].sort());
+    expect(ignore(`sha256:${'c'.repeat(64)}`).ignored).toEqual({ 'unresolved-in-use-reference': 1 });
+    // A reference with neither tag nor digest names latest.
+    expect(ignore('latest').ignored).toEqual({ 'unresolved-in-use-reference': 1 });
+  });
+
   it('globs: * within a segment, ** across, ? one character', () => {
     expect(globToRegExp('**/policy.json').test('policy.json')).toBe(true);
     expect(globToRegExp('**/policy.json').test('a/b/policy.json')).toBe(true);

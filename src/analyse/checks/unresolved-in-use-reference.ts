@@ -1,5 +1,5 @@
 import type { InUseReference } from '../../model/in-use.js';
-import type { ResolvedReference } from '../references.js';
+import { DEFAULT_TAG, type ResolvedReference } from '../references.js';
 import { cmp } from '../graph.js';
 import { originsOf, referencesEvidence } from './common.js';
 import { docsLink, type FindingDraft, type RepositoryCheck, type ResolvedUse } from './types.js';
@@ -40,7 +40,8 @@ export function unresolvedReferenceDrafts(uses: readonly ResolvedUse[], reposito
   return [...groups.values()]
     .sort((a, b) => cmp(a.repositoryName, b.repositoryName) || cmp(a.uses[0]!.use.reference.raw, b.uses[0]!.use.reference.raw))
     .map((g) => {
-      const raw = g.uses[0]!.use.reference.raw;
+      const reference = g.uses[0]!.use.reference;
+      const raw = reference.raw;
       return {
         message: repositoryInSnapshot
           ? `in-use reference ${raw} matches no image in repository ${g.repositoryName}: ${g.why}`
@@ -49,7 +50,9 @@ export function unresolvedReferenceDrafts(uses: readonly ResolvedUse[], reposito
         origins: originsOf(g.uses),
         evidence: {
           reference: raw,
-          by: g.uses[0]!.use.reference.digest !== undefined ? 'digest' : 'tag',
+          by: reference.digest !== undefined ? 'digest' : 'tag',
+          // What the reference names, for config `ignore` entries by image (there is no image to name).
+          ...(reference.digest !== undefined ? { digest: reference.digest } : { tag: reference.tag ?? DEFAULT_TAG }),
           repositoryInSnapshot,
           why: g.why,
           references: referencesEvidence(g.uses),
