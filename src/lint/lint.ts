@@ -92,6 +92,7 @@ export function lintSource(source: PolicySource, config: LintConfig): LintedSour
     // A plain policy file is the policy: its pointers need no prefix.
     ...(source.pointerPrefix !== '' ? { pointerPrefix: source.pointerPrefix } : {}),
     mapOffset: source.mapOffset,
+    mapSpanEnd: source.mapSpanEnd,
   });
   report.ruleCount = parsed.policy?.rules.length ?? countRules(source.policyText);
   const warnings = parsed.warnings.filter((w) => !WARNINGS_COVERED_BY_CHECKS.has(w.code));

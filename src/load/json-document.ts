@@ -195,11 +195,13 @@ export function locateInTree(
   tree: JsonNode | undefined,
   pointer: string,
   toLineColumn: (offset: number) => LineColumn,
+  /** Where a span ends when its text may come from several places (CloudFormation Join, Sub). */
+  spanEnd?: (start: number, end: number) => LineColumn,
 ): Pick<SourceLocation, 'line' | 'column' | 'endLine' | 'endColumn'> | undefined {
   const node = findNodeAtPointer(tree, pointer);
   if (!node) return undefined;
   const start = toLineColumn(node.offset);
-  const end = toLineColumn(node.offset + node.length);
+  const end = spanEnd ? spanEnd(node.offset, node.offset + node.length) : toLineColumn(node.offset + node.length);
   return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
 }
 

@@ -30,6 +30,8 @@ export interface PolicyTextContext {
   pointerPrefix?: string;
   /** Offset inside the policy text -> line/column in the outer file. */
   mapOffset?: (offset: number) => LineColumn;
+  /** Where a span of the policy text ends in the outer file, when its pieces come from several places. */
+  mapSpanEnd?: (start: number, end: number) => LineColumn;
 }
 
 export interface PolicyCheckResult {
@@ -65,7 +67,7 @@ export function parsePolicyText(text: string, ctx: PolicyTextContext): PolicyTex
     ...(ctx.pointerPrefix !== undefined ? { pointer: ctx.pointerPrefix, innerPointer: inner } : { pointer: inner }),
     ...(lc ?? {}),
   });
-  const locate: Locate = (inner) => wrap(inner, locateNearest(parsed.tree, inner, toLineColumn));
+  const locate: Locate = (inner) => wrap(inner, locateNearest(parsed.tree, inner, toLineColumn, ctx.mapSpanEnd));
   if (parsed.problems.some((p) => p.code !== 'json/duplicate-key') || parsed.value === undefined) {
     const problems = parsed.problems.map(
       (p): InputProblem => ({ location: wrap('', toLineColumn(p.offset)), code: p.code, message: REJECT + p.message, ...extra(p) }),
@@ -124,10 +126,15 @@ function extra(p: { found?: string; expected?: string }): Pick<InputProblem, 'fo
 }
 
 /** Location of the value at a pointer, or of its nearest existing ancestor (e.g. for a missing property). */
-function locateNearest(tree: JsonNode | undefined, pointer: string, toLineColumn: (o: number) => LineColumn): Partial<SourceLocation> | undefined {
+function locateNearest(
+  tree: JsonNode | undefined,
+  pointer: string,
+  toLineColumn: (o: number) => LineColumn,
+  spanEnd?: (start: number, end: number) => LineColumn,
+): Partial<SourceLocation> | undefined {
   let p = pointer;
   for (;;) {
-    const lc = locateInTree(tree, p, toLineColumn);
+    const lc = locateInTree(tree, p, toLineColumn, spanEnd);
     if (lc || p === '') return lc;
     p = p.slice(0, p.lastIndexOf('/'));
   }

@@ -54,6 +54,7 @@ export function fixtureSource(file: string, text: string, repositoryName?: strin
     policyText: text.slice(node.offset, node.offset + node.length),
     location: { file, pointer: '/policy', line: start.line, column: start.column },
     mapOffset: (o) => toLineColumn(node.offset + o),
+    mapSpanEnd: (_s, e) => toLineColumn(node.offset + e),
     ...(repositoryName !== undefined ? { repositoryName } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { InputProblem } from '../../model/errors.js';
 import { cloudFormationDrafts, hasCdkMetadata, isCloudFormationTemplate } from './cloudformation.js';
-import { identityText, type LineIndex } from './positions.js';
+import { identityText, spanEndOffset, type LineIndex, type MappedText } from './positions.js';
 import { terraformDrafts, isTerraformJson } from './terraform.js';
 import { child, parseJsonFile, parseYamlFile, stringOf, type ParsedFile, type TreeNode } from './tree.js';
 import { notTextProblem, type DraftsResult, type PolicySource, type PolicySourcesResult, type SourceDraft } from './types.js';
@@ -86,8 +86,11 @@ function place(file: string, lines: LineIndex, d: SourceDraft): PolicySource {
     pointerPrefix: d.at.pointer,
     mapOffset: (offset) => {
       if (text === undefined) return { ...start };
-      const i = Math.min(Math.max(Math.trunc(offset), 0), text.text.length);
-      return lines.position(text.offsets[i]!);
+      return lines.position(text.offsets[clampOffset(offset, text)]!);
+    },
+    mapSpanEnd: (from, to) => {
+      if (text === undefined) return { ...end };
+      return lines.position(spanEndOffset(text, clampOffset(from, text), clampOffset(to, text)));
     },
   };
   if (d.repositoryName !== undefined) source.repositoryName = d.repositoryName;
@@ -96,6 +99,10 @@ function place(file: string, lines: LineIndex, d: SourceDraft): PolicySource {
   if (d.unresolvedReason !== undefined) source.unresolvedReason = d.unresolvedReason;
   if (d.resolvedFrom !== undefined) source.resolvedFrom = d.resolvedFrom;
   return source;
+}
+
+function clampOffset(offset: number, text: MappedText): number {
+  return Math.min(Math.max(Math.trunc(offset), 0), text.text.length);
 }
 
 /** Sources in file order: by position, then name (two sources can share a Parameter default). */

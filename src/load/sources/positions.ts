@@ -36,6 +36,19 @@ export interface MappedText {
   text: string;
   /** `offsets.length === text.length + 1`; the last entry is where the text ends in the file. */
   offsets: number[];
+  /**
+   * Text indices where a piece from elsewhere in the file begins (CloudFormation Join and Sub),
+   * ascending: a span across one is not one place in the file.
+   */
+  breaks?: number[];
+}
+
+/** Where a span [start, end) of mapped text ends in the file: its end, or where the piece holding `start` ends. */
+export function spanEndOffset(text: MappedText, start: number, end: number): number {
+  // A break inside the span, or right at its end (the next character is elsewhere): the piece holding
+  // `start` ends just after its last character.
+  const cut = text.breaks?.find((b) => b > start && b <= end);
+  return cut === undefined ? text.offsets[end]! : text.offsets[cut - 1]! + 1;
 }
 
 export function identityText(text: string): MappedText {
@@ -46,6 +59,7 @@ export function identityText(text: string): MappedText {
 export class MappedTextBuilder {
   private readonly chars: string[] = [];
   private readonly offsets: number[] = [];
+  private readonly breaks: number[] = [];
   private end: number;
 
   constructor(start: number) {
@@ -54,6 +68,11 @@ export class MappedTextBuilder {
 
   /** Appends `piece.text[from, to)`. */
   append(piece: MappedText, from = 0, to = piece.text.length): void {
+    if (from >= to) return;
+    const at = this.chars.length;
+    // A piece that does not continue where the text so far ends in the file starts a new place.
+    if (at > 0 && piece.offsets[from] !== this.end) this.breaks.push(at);
+    for (const b of piece.breaks ?? []) if (b > from && b < to) this.breaks.push(at + b - from);
     for (let i = from; i < to; i++) {
       this.chars.push(piece.text[i]!);
       this.offsets.push(piece.offsets[i]!);
@@ -62,7 +81,7 @@ export class MappedTextBuilder {
   }
 
   finish(): MappedText {
-    return { text: this.chars.join(''), offsets: [...this.offsets, this.end] };
+    return { text: this.chars.join(''), offsets: [...this.offsets, this.end], ...(this.breaks.length > 0 ? { breaks: [...this.breaks] } : {}) };
   }
 }
 

@@ -24,6 +24,8 @@ export interface PolicySource {
   pointerPrefix: string;
   /** Maps a character offset inside policyText to the 1-based line/column in the file. */
   mapOffset(offset: number): { line: number; column: number };
+  /** Where a span [start, end) of policyText ends in the file: cut at the end of its first piece when it spans several (Join, Sub). */
+  mapSpanEnd(start: number, end: number): { line: number; column: number };
 }
 
 export interface PolicySourcesResult {

@@ -182,6 +182,22 @@ describe('YAML details', () => {
     expect(JSON.parse(v!.policyText!).rules[0].selection.countNumber).toBe(2);
   });
 
+  test('a span whose text comes from several places ends where its first piece ends, not in unrelated text', () => {
+    const text = withParameters('  Keep:\n    Type: Number\n    Default: 3', "!Join\n          - ''\n          - - '{\"rules\":[{\"rulePriority\":1,\"selection\":{\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":'\n            - !Ref Keep\n            - '},\"action\":{\"type\":\"expire\"}}]}'");
+    const [s] = extractPolicySources('span.yaml', text).sources;
+    const three = s!.policyText!.indexOf(':3}') + 1;
+    // The value 3 is the parameter's Default: its span starts and ends there.
+    expect(s!.mapOffset(three)).toEqual(positionOf(text, '3\n'));
+    expect(s!.mapSpanEnd(three, three + 1)).toEqual({ ...positionOf(text, '3\n'), column: positionOf(text, '3\n').column + 1 });
+    // The selection object runs through all three pieces: it ends with the first one, on its own line.
+    const selection = s!.policyText!.indexOf('{"tagStatus"');
+    const end = s!.mapSpanEnd(selection, s!.policyText!.indexOf('},"action"') + 1);
+    expect(end.line).toBe(s!.mapOffset(selection).line);
+    expect(end).toEqual({ ...positionOf(text, "'\n            - !Ref"), column: positionOf(text, "'\n            - !Ref").column });
+    // Within one piece the span end is the plain mapping.
+    expect(s!.mapSpanEnd(1, 8)).toEqual(s!.mapOffset(8));
+  });
+
   test('${Param} without a Default, and ${Resource.Attribute}, stay unresolved with the reason', () => {
     const noDefault = withParameters('  Prefix:\n    Type: String', `!Sub '${RULE('5', '"${Prefix}"')}'`);
     expect(extractPolicySources('a.yaml', noDefault).sources[0]!.unresolvedReason).toBe('!Sub substitutes ${Prefix}, known only at deploy time');
