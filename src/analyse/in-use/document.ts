@@ -52,7 +52,8 @@ export function parseJsonDocument(file: string, text: string, out: UseCollector)
 /** Parses a (multi-document) YAML file; empty documents (Helm's `# Source:` only) are skipped. */
 export function parseYamlDocuments(file: string, text: string, out: UseCollector): StructuredDocument[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  // `<<` merge keys: Kubernetes' own YAML parser accepts them, so a container written with one is a container.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });
   const pos = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };

@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import type { InUseReference } from '../../model/in-use.js';
 import { compareProblems, compareStrings, compareUses, UseCollector, type InUseParseResult } from './common.js';
@@ -22,11 +22,13 @@ const UNRECOGNISED_EXPECTED =
   'a plain list of image references, Kubernetes manifests or `kubectl get -o json` output, ECS describe-task-definition or registration JSON, Lambda get-function output, or a Dockerfile';
 
 /** Parses one in-use file already in memory (pure). Uses and problems are sorted. */
-export function parseInUseText(file: string, text: string): InUseParseResult {
+export function parseInUseText(file: string, raw: string): InUseParseResult {
   const out = new UseCollector();
   const name = basename(file);
   const ext = extname(name).toLowerCase();
-  const firstChar = /\S/.exec(text.replace(/^\uFEFF/, ''))?.[0];
+  // A byte order mark (Windows editors, PowerShell redirection) is not part of any format, nor a column.
+  const text = raw.replace(/^\uFEFF/, '');
+  const firstChar = /\S/.exec(text)?.[0];
 
   if (text.includes('\u0000')) {
     unrecognised(out, file, 'binary content');
@@ -130,7 +132,15 @@ function unreadable(file: string, e: unknown): InputProblem {
 export async function loadInUse(paths: string[]): Promise<InUseParseResult> {
   const problems: InputProblem[] = [];
   const files: string[] = [];
-  for (const path of paths) files.push(...(await listFiles(path, problems)));
+  // A file named twice (a path and a directory holding it) is read once: each use has one origin.
+  const seen = new Set<string>();
+  for (const path of paths) {
+    for (const file of await listFiles(path, problems)) {
+      if (seen.has(resolve(file))) continue;
+      seen.add(resolve(file));
+      files.push(file);
+    }
+  }
   const result: InUseParseResult = { uses: [], problems, otherRegistryCount: 0 };
   for (const file of files) {
     let text: string;

@@ -66,6 +66,24 @@ describe('loadInUse', () => {
     expect(r.problems[0]!.message).toBe("the JSON ends early (truncated file?): expected ']'");
   });
 
+  it('reads a file named twice (directly and through its directory) once', async () => {
+    const once = await loadInUse([join(dir, 'a.txt')]);
+    const twice = await loadInUse([join(dir, 'a.txt'), dir, `${dir}/./a.txt`]);
+    expect(twice.uses.filter((u) => u.origin.file.endsWith('a.txt'))).toEqual(once.uses);
+  });
+
+  it('reads JSON with a byte order mark, and YAML merge keys (<<) as Kubernetes does', async () => {
+    const bom = join(dir, '..', `${dir.split('/').pop()}-bom.json`);
+    await writeFile(bom, `\uFEFF${JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: `${HOST}/bom:1` }] } })}`);
+    const merge = join(dir, '..', `${dir.split('/').pop()}-merge.yaml`);
+    await writeFile(merge, `apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: {base: &c {name: c, image: ${HOST}/merged:1}}}\nspec: {containers: [{<<: *c, name: c2}]}\n`);
+    const r = await loadInUse([bom, merge]);
+    await rm(bom);
+    await rm(merge);
+    expect(r.problems).toEqual([]);
+    expect(r.uses.map((u) => u.reference.raw).sort()).toEqual([`${HOST}/bom:1`, `${HOST}/merged:1`]);
+  });
+
   it('reads the whole fixture directory: every use sorted by file, line, path', async () => {
     const r = await loadInUse([FIXTURES]);
     const keys = r.uses.map((u) => [u.origin.file, u.origin.line ?? 0, u.origin.path ?? ''] as const);
@@ -83,10 +101,12 @@ describe('loadInUse', () => {
     ]);
   });
 
-  it('keeps duplicate uses: every use has its own origin', async () => {
-    const file = join(dir, 'a.txt');
+  it('keeps duplicate references on different lines: every use has its own origin', async () => {
+    const file = join(dir, '..', `${dir.split('/').pop()}-twice.txt`);
+    await writeFile(file, `${HOST}/a:1\n${HOST}/a:1\n`);
     const r = await loadInUse([file, file]);
-    expect(r.uses).toHaveLength(4);
+    await rm(file);
+    expect(r.uses.map((u) => u.origin.line)).toEqual([1, 2]);
   });
 });
 
