@@ -64,8 +64,9 @@ export function explainImage(
 
   const steps: ExplainStep[] = [];
   if (!excludedCause && !followsSubject) {
-    // Eligible images exactly as the engine sees them: those it did not exclude.
-    const excluded = new Set(run.decisions.filter((d) => ['index-child', 'referrer', 'activating'].includes(d.cause)).map((d) => d.image.imageDigest));
+    // Eligible images exactly as the engine sees them: those it did not exclude. Referrers never are,
+    // including those that go with their subject (cause follows-subject).
+    const excluded = new Set(run.decisions.filter((d) => ['index-child', 'referrer', 'activating', 'follows-subject'].includes(d.cause)).map((d) => d.image.imageDigest));
     const eligible = [...images].sort(compareNewestFirst).filter((i) => !excluded.has(i.imageDigest));
     let claimedBy: number | undefined;
     for (const rule of rulesInPriorityOrder(policy)) {

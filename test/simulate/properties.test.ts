@@ -4,6 +4,7 @@ import type { ImageRecord, ImageStatus, ManifestInfo } from '../../src/model/ima
 import type { CountType, LifecyclePolicy, LifecycleRule, StorageClass, TagStatus } from '../../src/model/policy.js';
 import { evaluatePolicy, type ImageDecision, type RunResult } from '../../src/simulate/evaluate.js';
 import { simulateHorizon } from '../../src/simulate/horizon.js';
+import { explainImage } from '../../src/simulate/explain.js';
 import { compilePattern, compilePrefix } from '../../src/simulate/match.js';
 import { DAY, NOW, OCI_INDEX, digest, indexManifest, relationsOf } from '../support/builders.js';
 import { naiveHorizon } from './helpers.js';
@@ -361,6 +362,25 @@ describe('properties of one run', () => {
 });
 
 // ---------- properties of the horizon ----------
+
+describe('explanations', () => {
+  it('the trace ranks each image among the same images as the engine: the deciding count rule shows the verdict\'s rank', () => {
+    fc.assert(
+      fc.property(policyArb, repoArb, (p, repo) => {
+        const relations = relationsOf(repo.images, repo.manifests);
+        for (const d of run(p, repo).decisions) {
+          if (d.cause !== 'rule' && d.cause !== 'protected') continue;
+          const m = /rank (\d+) of (\d+)/.exec(d.reason);
+          if (!m) continue;
+          const deciding = d.appliedRulePriority ?? d.protectingRulePriority;
+          const step = explainImage(p, repo.images, relations, NOW, d.image.imageDigest)!.steps.find((x) => x.rulePriority === deciding)!;
+          expect(step.rank, d.reason).toMatchObject({ rank: Number(m[1]), of: Number(m[2]) });
+        }
+      }),
+      RUNS,
+    );
+  });
+});
 
 describe('properties of the horizon', () => {
   const days = fc.integer({ min: 0, max: 400 });
