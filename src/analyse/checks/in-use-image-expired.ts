@@ -1,4 +1,5 @@
 import { compareNewestFirst } from '../../model/image.js';
+import { short } from '../../simulate/evaluate.js';
 import { cmp } from '../graph.js';
 import { firstPullEvent, imageLabel, pullBlobsAt, pullEventEvidence, useFinding, usesOfKinds, whatFails, type ImageUses } from './common.js';
 import { docsLink, type FindingDraft, type RepositoryCheck, type RepositoryCheckContext } from './types.js';
@@ -46,6 +47,7 @@ export const inUseImageExpired: RepositoryCheck = {
  * select it), and which tags other uses of this repository follow (the likely former tags).
  */
 function movedTagNote(pin: Record<string, unknown> | undefined): string {
+  if (typeof pin?.referrerOf === 'string') return ` (pinned by digest; a referrer of ${short(pin.referrerOf)}, removed with it)`;
   const moved = (pin?.likelyMovedTags as Array<{ tag: string }> | undefined) ?? [];
   if (moved.length === 0) return pin ? ' (pinned by digest; the image is untagged)' : '';
   return ` (pinned by digest; untagged since its tag ${moved.map((t) => `"${t.tag}"`).join(' or ')} likely moved to a newer image)`;
@@ -58,6 +60,17 @@ function digestPinEvidence(context: RepositoryCheckContext, entry: ImageUses): R
   const pinned = entry.uses.some((u) => u.resolved.status === 'resolved' && u.resolved.by === 'digest');
   const tags = context.graph.images.get(entry.imageDigest)?.imageTags ?? [];
   if (!pinned || tags.length > 0) return undefined;
+  // An OCI referrer was never selected by a rule, tagged or not: it goes when its subject goes.
+  const subject = context.graph.relations.subjectOf.get(entry.imageDigest);
+  if (subject !== undefined) {
+    return {
+      imageTagged: false,
+      referrerOf: subject,
+      explanation:
+        `The image is an OCI referrer of ${subject} (an SBOM, signature or attestation): rules never select referrers; ` +
+        'it is removed or archived when its subject is. Protect the subject, not the referrer.',
+    };
+  }
   const tagsUsedElsewhere = new Map<string, string>();
   for (const u of context.uses) {
     const r = u.resolved;

@@ -34,6 +34,17 @@ describe(ID, () => {
     expect(findingsOf(other, ID)).toEqual([]);
   });
 
+  it('a referrer pinned by digest is said to go with its subject, not to have lost a tag', () => {
+    const sbom = image({ name: 'sbom', pushedDaysAgo: 39, subject: v1.imageDigest });
+    const latest = image({ name: 'latest', tags: ['latest', 'v3'], pushedDaysAgo: 0 });
+    const withReferrer = state([v1, v2, sbom, latest], [imageManifest(v1.imageDigest, [base]), imageManifest(v2.imageDigest, [base])]);
+    const r = run({ state: withReferrer, policy: keepOneV, uses: [use(ref(`@${sbom.imageDigest}`))] });
+    const [f] = findingsOf(r, ID);
+    expect(f!.message).toMatch(/\(pinned by digest; a referrer of sha256:[0-9a-f]{12}, removed with it\)$/);
+    expect(f!.evidence.digestPin).toMatchObject({ imageTagged: false, referrerOf: v1.imageDigest });
+    expect(f!.evidence.digestPin).not.toHaveProperty('likelyMovedTags');
+  });
+
   it('does not fire without a policy', () => {
     expect(findingsOf(run({ state: s, uses: [use(ref(':v1'))] }), ID)).toEqual([]);
   });
