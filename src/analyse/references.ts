@@ -122,6 +122,13 @@ export interface ResolverRepository {
 /** The tag a reference without tag or digest means. */
 export const DEFAULT_TAG = 'latest';
 
+/** Whether a reference names this registry: ECR, and the same account and region as far as both sides say. */
+export function namesRegistry(ref: ImageReference, target: { registryId?: string; region?: string }): boolean {
+  if (!ref.isEcr) return false;
+  if (target.registryId !== undefined && ref.registryId !== undefined && ref.registryId !== target.registryId) return false;
+  return !(target.region !== undefined && ref.region !== undefined && ref.region !== target.region);
+}
+
 interface RepositoryLookup {
   digests: { has(digest: string): boolean };
   tags: Map<string, string>;
@@ -171,13 +178,7 @@ export function createResolver(target: ResolverTarget): (ref: ImageReference) =>
   };
 
   return (ref) => {
-    if (!ref.isEcr) return { status: 'other-registry' };
-    if (target.registryId !== undefined && ref.registryId !== undefined && ref.registryId !== target.registryId) {
-      return { status: 'other-registry' };
-    }
-    if (target.region !== undefined && ref.region !== undefined && ref.region !== target.region) {
-      return { status: 'other-registry' };
-    }
+    if (!namesRegistry(ref, target)) return { status: 'other-registry' };
     const repositoryName = ref.repositoryName;
     const lookup = lookupOf(repositoryName);
     if (!lookup) return { status: 'unresolved', repositoryName, why: `repository "${repositoryName}" is not in the snapshot` };

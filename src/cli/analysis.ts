@@ -1,6 +1,7 @@
 import { analyseRepository, missingRepositoryFindings, type AnalysedRepository } from '../analyse/analyse.js';
 import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, holdersOf, type RegistryBlobIndex } from '../analyse/graph.js';
-import { loadDeclaredUses, recentPullDaysOf, recentPullUses } from '../analyse/in-use/index.js';
+import { loadDeclaredUseSources, recentPullDaysOf, recentPullUses } from '../analyse/in-use/index.js';
+import { namesRegistry } from '../analyse/references.js';
 import { createRegistryStorageAccumulator, type RegistryStorageTotals } from '../analyse/storage.js';
 import type { InputProblem } from '../model/errors.js';
 import { compareFindings, type Finding } from '../model/finding.js';
@@ -32,6 +33,8 @@ export interface AnalysisSetup extends AnalysisContext {
   registry: RegistryInfo;
   /** Uses from --in-use files (recent pulls are derived per repository). */
   declaredUses: InUseReference[];
+  /** With --in-use: the report's count of references read and of those naming other registries. */
+  inUse?: Report['inUse'];
   recentPullDays: number;
   blobIndex?: RegistryBlobIndex;
 }
@@ -54,7 +57,8 @@ export interface Analysis {
 }
 
 export async function prepareAnalysis(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void): Promise<AnalysisSetup> {
-  const declaredUses = await loadDeclaredUses(o.inUse, warn);
+  const declared = await loadDeclaredUseSources(o.inUse, warn);
+  const declaredUses = declared.uses;
   const registry: RegistryInfo = { ...inputs.registry, ...(o.blobMounting !== undefined ? { blobMounting: o.blobMounting } : {}) };
   let blobIndex: RegistryBlobIndex | undefined;
   if (registry.blobMounting) {
@@ -62,7 +66,20 @@ export async function prepareAnalysis(inputs: LoadedInputs, o: AnalysisOptions &
     blobIndex = createRegistryBlobIndex();
     for (const r of inputs.repositories) addToRegistryBlobIndex(blobIndex, r.state);
   }
-  return { now: o.now, days: o.days, registry, declaredUses, recentPullDays: recentPullDaysOf(o.recentPullDays), ...(blobIndex ? { blobIndex } : {}) };
+  return {
+    now: o.now, days: o.days, registry, declaredUses, recentPullDays: recentPullDaysOf(o.recentPullDays),
+    ...(o.inUse?.length ? { inUse: inUseSummary(declared, [registry]) } : {}),
+    ...(blobIndex ? { blobIndex } : {}),
+  };
+}
+
+/**
+ * What the report says of the --in-use references: how many were read, and how many name registries
+ * other than the ones analysed (not ECR, or another account or region), which are not checked.
+ */
+export function inUseSummary(declared: { uses: readonly InUseReference[]; notEcr: number }, registries: readonly RegistryInfo[]): NonNullable<Report['inUse']> {
+  const elsewhere = declared.uses.filter((u) => !registries.some((r) => namesRegistry(u.reference, r))).length;
+  return { references: declared.uses.length + declared.notEcr, otherRegistries: declared.notEcr + elsewhere };
 }
 
 export async function analyseInputs(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void = () => {}): Promise<Analysis> {
@@ -140,7 +157,7 @@ export function assembleReport(repositories: readonly AnalysedInput[], setup: An
   const accumulator = createReportAccumulator(setup);
   repositories.forEach((r) => accumulator.add(r));
   const { findings, storage } = accumulator.finish();
-  return { ...reportHead(setup), repositories: repositories.map((r) => r.report), findings, storage: storage as unknown as Record<string, unknown> };
+  return { ...reportHead(setup), repositories: repositories.map((r) => r.report), findings, storage: storage as unknown as Record<string, unknown>, ...(setup.inUse ? { inUse: setup.inUse } : {}) };
 }
 
 export function originText(kind: string, o: UseOrigin): string {

@@ -114,6 +114,8 @@ export interface Report {
   /** Lint: findings dropped by `ignore` entries of the config file, counted per check id. */
   ignored?: Record<string, number>;
   storage?: Record<string, unknown>;
+  /** With --in-use: how many references were read, and how many name other registries (not checked). */
+  inUse?: { references: number; otherRegistries: number };
   /** Audit --shard K/N: the shards covered (index 1-based); merge reports the missing ones. */
   shards?: Array<{ index: number; count: number }>;
   /** Repositories that could not be read (audit); never silently dropped. */

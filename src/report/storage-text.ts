@@ -366,3 +366,12 @@ export function storageSentence(storage: Record<string, unknown> | undefined, da
   if (archived > 0) parts.push(`moves ${formatBytes(archived)} to archive`);
   return `Storage: ${parts.join(', ')} (each layer counted once; shared layers are not freed)${view.incomplete ? '; a lower bound: some manifests are missing' : ''}`;
 }
+
+/** "In use: 12 references from --in-use; 2 name other registries and are not checked", or undefined. */
+export function inUseSentence(report: Pick<Report, 'inUse'>): string | undefined {
+  const u = report.inUse;
+  if (!u) return undefined;
+  const n = u.otherRegistries;
+  const other = n === 0 ? '' : `; ${formatCount(n)} ${n === 1 ? 'names another registry and is' : 'name other registries and are'} not checked`;
+  return `In use: ${plural(u.references, 'reference')} from --in-use${other}`;
+}

@@ -4,7 +4,7 @@ import { formatLocation } from '../model/location.js';
 import { palette, type Palette } from './colour.js';
 import type { FormatContext } from './formatter.js';
 import { displayTags, imageCountOf, short, type Report, type ReportImage, type ReportRepository } from './model.js';
-import { formatBytes, plural, storageSentence } from './storage-text.js';
+import { formatBytes, inUseSentence, plural, storageSentence } from './storage-text.js';
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
 
@@ -12,6 +12,8 @@ export function formatTable(report: Report, context: FormatContext): string {
   const p = palette(context.colour);
   const out: string[] = [];
   out.push(p.bold(`ecr-lifeguard ${context.command} at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''}`));
+  const inUse = inUseSentence(report);
+  if (inUse) out.push(inUse);
   for (const repo of report.repositories) out.push('', ...repositorySection(repo, report.days, p));
   if (report.unreadableRepositories?.length) {
     out.push('', p.red(p.bold(`${report.unreadableRepositories.length} repositories could not be read completely (results are incomplete):`)));

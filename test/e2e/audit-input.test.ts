@@ -59,4 +59,30 @@ describe('audit input checks', () => {
     expect(audit.stderr).toMatch(/^warning: .*shop\/web\/get-lifecycle-policy\.json.*below the 90-day archive minimum/m);
     expect(audit.stderr).toBe(dryRun.stderr);
   });
+
+  it('counts the in-use references and those naming other registries (Docker Hub, other accounts or regions), in every format', async () => {
+    const list = join(dir, 'other-registries.txt');
+    await writeFile(list, [
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api:release-1.8',
+      '999999999999.dkr.ecr.eu-west-1.amazonaws.com/shop/api:release-1.8',
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api:release-1.8',
+      'docker.io/library/redis:7.2',
+      'nginx',
+    ].join('\n'));
+    const args = ['--snapshot', 'samples/registry', '--in-use', list, '--now', NOW, '--fail-on', 'never'];
+    const [dryRun, audit, table, markdown] = await Promise.all([
+      runCli(['dry-run', ...args, '--format', 'json']),
+      runCli(['audit', ...args, '--format', 'json']),
+      runCli(['dry-run', ...args, '--format', 'table']),
+      runCli(['audit', ...args, '--format', 'markdown']),
+    ]);
+    const expected = { references: 5, otherRegistries: 4 };
+    expect(JSON.parse(dryRun.stdout).inUse).toEqual(expected);
+    expect(JSON.parse(audit.stdout).inUse).toEqual(expected);
+    expect(table.stdout.split('\n')[1]).toBe('In use: 5 references from --in-use; 4 name other registries and are not checked');
+    expect(markdown.stdout).toContain('In use: 5 references from --in-use; 4 name other registries and are not checked');
+    // Without --in-use there is nothing to count, and the report says nothing.
+    const none = await runCli(['dry-run', '--snapshot', 'samples/registry', '--now', NOW, '--format', 'json', '--fail-on', 'never']);
+    expect(JSON.parse(none.stdout)).not.toHaveProperty('inUse');
+  });
 });

@@ -165,12 +165,17 @@ export const DEFAULT_RECENT_PULL_DAYS = 30;
 
 /** Loads --in-use sources. An unresolvable Dockerfile ARG is a warning; any other problem stops (exit 2). */
 export async function loadDeclaredUses(paths: readonly string[] | undefined, warn: (problem: InputProblem) => void): Promise<InUseReference[]> {
-  if (!paths || paths.length === 0) return [];
-  const { uses, problems } = await loadInUse([...paths]);
+  return (await loadDeclaredUseSources(paths, warn)).uses;
+}
+
+/** As loadDeclaredUses, with the number of references that name registries other than ECR (counted, not kept). */
+export async function loadDeclaredUseSources(paths: readonly string[] | undefined, warn: (problem: InputProblem) => void): Promise<{ uses: InUseReference[]; notEcr: number }> {
+  if (!paths || paths.length === 0) return { uses: [], notEcr: 0 };
+  const { uses, problems, otherRegistryCount } = await loadInUse([...paths]);
   const fatal = problems.filter((p) => p.code !== 'in-use/unresolved-arg');
   if (fatal.length > 0) throw new InputError(fatal);
   problems.filter((p) => p.code === 'in-use/unresolved-arg').forEach(warn);
-  return uses;
+  return { uses, notEcr: otherRegistryCount };
 }
 
 export function recentPullDaysOf(value: number | undefined): number {

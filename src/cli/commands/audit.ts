@@ -12,8 +12,9 @@ import { checkTimesAgainstNow } from '../../load/images.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { slimRepository, type Report, type ReportRepository } from '../../report/model.js';
-import { loadDeclaredUses, recentPullDaysOf } from '../../analyse/in-use/index.js';
-import { analyseRepositoryInput, createReportAccumulator, reportHead, type AnalysisOptions, type AnalysisSetup } from '../analysis.js';
+import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
+import { analyseRepositoryInput, createReportAccumulator, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../analysis.js';
+import type { RegistryInfo } from '../../model/image.js';
 import { EXIT } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
@@ -55,7 +56,9 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   const warn = (p: InputProblem) => io.stderr(`warning: ${formatProblem(p)}\n`);
   const override = args.policy !== undefined ? await loadPolicyFile(args.policy) : undefined;
   override?.warnings.forEach(warn);
-  const declaredUses = await loadDeclaredUses(args.inUse, warn);
+  const declared = await loadDeclaredUseSources(args.inUse, warn);
+  const declaredUses = declared.uses;
+  const registriesSeen: RegistryInfo[] = [];
   const recentPullDays = recentPullDaysOf(args.recentPullDays);
 
   let dir = args.snapshot;
@@ -95,6 +98,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       if (temporary && (await isEmptyDirectory(root))) continue;
       const snapshot = await openSnapshot(root);
       const registry = { ...snapshot.registry, ...(args.blobMounting !== undefined ? { blobMounting: args.blobMounting } : {}) };
+      registriesSeen.push(registry);
       const mine = shard ? snapshot.folders.filter((f) => shardMatches(registry.registryId, registry.region, f, shard)) : snapshot.folders;
       const setup: AnalysisSetup = { now, days, registry, declaredUses, recentPullDays };
       if (registry.blobMounting) {
@@ -154,8 +158,9 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     const storage = sumStorageTotals(totals) as unknown as Record<string, unknown>;
     findings.sort(compareFindings);
     const shards = shard ? { shards: [{ index: shard.index + 1, count: shard.count }] } : {};
-    if (json) json.end({ findings: spill ? spill.sorted(findings) : findings, storage, ...shards, unreadableRepositories: unreadable });
-    else out.write(await renderReport({ ...head, repositories: listed, findings, storage, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+    const inUse = args.inUse?.length ? { inUse: inUseSummary(declared, registriesSeen) } : {};
+    if (json) json.end({ findings: spill ? spill.sorted(findings) : findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable });
+    else out.write(await renderReport({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     out.close();
     if (incomplete) {
       io.stderr('ecr-lifeguard: some repositories could not be read completely; the report says which, and its results are incomplete (exit 3)\n');

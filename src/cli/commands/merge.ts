@@ -87,6 +87,8 @@ export function mergeReports(reports: ReadonlyArray<{ file: string; report: Repo
     repositories,
     findings,
     ...(storages.length > 0 ? { storage: sumStorageTotals(storages) as unknown as Record<string, unknown> } : {}),
+    // Every shard read the same --in-use files against the same registries.
+    ...(first.report.inUse ? { inUse: first.report.inUse } : {}),
     ...(shards ? { shards: shards.present.map((index) => ({ index, count: shards.count })) } : {}),
     unreadableRepositories: unreadable,
   };
