@@ -39,6 +39,8 @@ export interface PullEvent {
   affected: AffectedManifest[];
   /** Whether the referenced manifest itself is affected (false: only a child of it). */
   rootAffected: boolean;
+  /** When only children are affected first: the referenced manifest's own deletion (or archive) later in the horizon. */
+  rootLater?: { date: string; day: number; rulePriority: number };
 }
 
 /** Uses of one image, grouped: the checks report one finding per image, listing every use. */
@@ -118,7 +120,11 @@ export function firstPullEvent(
     affected.push(m);
   }
   const first = affected[0]!;
-  return { failure: best.failure, day: best.day, date: first.date, rulePriority: first.rulePriority, affected, rootAffected };
+  const event: PullEvent = { failure: best.failure, day: best.day, date: first.date, rulePriority: first.rulePriority, affected, rootAffected };
+  const root = needs[0]!;
+  const rootAction = rootAffected || root.holder === undefined ? undefined : eventOf(context.fates.get(root.holder), best.failure);
+  if (rootAction) event.rootLater = { date: rootAction.date, day: rootAction.day, rulePriority: rootAction.rulePriority };
+  return event;
 }
 
 /** The blobs a pull needs, split at `day`: those no remaining image holds, and those other images keep. */
@@ -207,6 +213,7 @@ export function pullEventEvidence(entry: ImageUses, event: PullEvent): Record<st
     affectedManifests: event.affected,
     referencedManifestAffected: event.rootAffected,
   };
+  if (event.rootLater) evidence.referencedManifestLater = event.rootLater;
   if (entry.viaIndex !== undefined) evidence.viaIndex = entry.viaIndex;
   return evidence;
 }
@@ -214,5 +221,7 @@ export function pullEventEvidence(entry: ImageUses, event: PullEvent): Record<st
 /** What a pull of the image becomes, for messages: the image itself, or only some child manifests of it. */
 export function whatFails(event: PullEvent, verb: string): string {
   const children = describeAffected(event);
-  return children === '' ? `would be ${verb}` : `stays, but its ${children} would be ${verb}`;
+  if (children === '') return `would be ${verb}`;
+  const until = event.rootLater ? ` until ${event.rootLater.date} (then rule ${event.rootLater.rulePriority} ${verb === 'deleted' ? 'deletes' : 'archives'} it too)` : '';
+  return `stays${until}, but its ${children} would be ${verb}`;
 }

@@ -109,5 +109,16 @@ describe(ID, () => {
     // While the index is active its children are protected: no finding.
     const active = state([amd, arm, { ...idx, imageStatus: 'ACTIVE' }], [...st.manifests.values()]);
     expect(findingsOf(run({ state: active, policy: p, uses: [use(ref(':v1'))] }), ID)).toEqual([]);
+    expect(f!.evidence.referencedManifestLater).toBeUndefined();
+
+    // When the index itself goes later in the horizon, the finding says so.
+    const alsoArchived = policy(
+      rule(1, { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }),
+      rule(2, { tagStatus: 'any', storageClass: 'archive', countType: 'sinceImageTransitioned', countNumber: 90 }),
+    );
+    const [later] = findingsOf(run({ state: st, policy: alsoArchived, uses: [use(ref(':v1'))], days: 100 }), ID);
+    // Archived 10 days ago: more than 90 days in archive on day 81.
+    expect(later!.evidence.referencedManifestLater).toMatchObject({ day: 81, rulePriority: 2 });
+    expect(later!.message).toMatch(/stays until \S+ \(then rule 2 deletes it too\), but its child manifest linux\/arm64\/v8/);
   });
 });
