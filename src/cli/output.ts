@@ -94,15 +94,23 @@ function heldBackStdout(io: CliIO): Output {
     rmSync(spool.path, { force: true });
     spool = undefined;
   };
+  const spooling = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      throw new UsageError(`standard output: cannot hold the report back in a temporary file in ${tmpdir()}: ${WHY[code] ?? (code || (e as Error).message)}; set TMPDIR or give --output FILE`);
+    }
+  };
   return {
     write: (c) => {
-      if (spool) return void writeSync(spool.fd, c);
+      if (spool) return spooling(() => void writeSync(spool!.fd, c));
       pieces.push(c);
       held += c.length;
       if (held < HELD_IN_MEMORY) return;
       const path = join(tmpdir(), `.ecr-lifeguard-${process.pid}-${Math.random().toString(36).slice(2)}.out`);
-      spool = { fd: openSync(path, 'wx+', 0o600), path };
-      for (const p of pieces) writeSync(spool.fd, p);
+      spool = { fd: spooling(() => openSync(path, 'wx+', 0o600)), path };
+      for (const p of pieces) spooling(() => writeSync(spool!.fd, p));
       pieces = [];
     },
     close: () => {

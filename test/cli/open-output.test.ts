@@ -98,4 +98,13 @@ describe('openOutput to standard output', () => {
     expect(printed).toEqual([]);
     expect(readdirSync(spoolDir)).toEqual([]);
   });
+
+  it('a temporary folder that cannot be written is a clear error, not a crash', () => {
+    process.env.TMPDIR = join(privateTmp(), 'missing');
+    const out = openOutput(undefined, io('/', []));
+    expect(() => {
+      for (let k = 0; k < 3000; k++) out.write('z'.repeat(4096));
+    }).toThrow(/standard output: cannot hold the report back in a temporary file in .*missing: its folder does not exist; set TMPDIR or give --output FILE/);
+    out.abort();
+  });
 });
