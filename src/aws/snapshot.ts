@@ -28,6 +28,8 @@ import type {
 // rewritten with the final status: an interrupted run leaves it marked incomplete.
 
 export const SNAPSHOT_FILES = {
+  /** At the top of --out: registries whose listing failed (see schemas/snapshot-status.schema.json). */
+  status: 'snapshot-status.json',
   registry: 'registry.json',
   repository: 'repository.json',
   describeImages: 'describe-images.json',
@@ -148,6 +150,15 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   repositories.sort(byKey);
   registries.sort(byKey);
   const incomplete = repositories.filter((r) => !r.complete).length;
+  // Always written, replacing an earlier one: a registry whose listing failed has nothing (or only
+  // an earlier snapshot's data) under --out, and an audit of the directory must know it.
+  const unreadableRegistries = registries.filter((r) => !r.complete).map((r) => ({
+    ...(r.registryId !== undefined ? { registryId: r.registryId } : {}),
+    region: r.region,
+    ...(r.roleArn !== undefined ? { roleArn: r.roleArn } : {}),
+    reason: `repository listing failed: ${r.incompleteReason ?? 'unknown reason'}`,
+  }));
+  await writeJsonAtomic(join(options.out, SNAPSHOT_FILES.status), { snapshotAt, unreadableRegistries });
   return {
     snapshotAt,
     out: options.out,

@@ -4,7 +4,7 @@ import type { RegistryInfo, RepositoryState } from '../model/image.js';
 import { checkTimesAgainstNow, loadImagesFile, loadManifestsFile } from './detect.js';
 import { loadPolicyFile, type LoadedPolicy } from './policy.js';
 import { blockingManifestFailures } from './manifests.js';
-import { loadSnapshot, type SnapshotRepository } from './snapshot.js';
+import { loadSnapshot, readSnapshotStatus, type SnapshotRepository, type UnreadableRegistry } from './snapshot.js';
 
 // Loads what every state-based command needs: repositories with their state and policy,
 // from a snapshot directory or from single AWS CLI output files.
@@ -32,6 +32,8 @@ export interface LoadedInputs {
   registry: RegistryInfo;
   repositories: RepositoryInput[];
   warnings: InputProblem[];
+  /** Registries the snapshot could not list (snapshot-status.json): the results are incomplete. */
+  unreadableRegistries: UnreadableRegistry[];
 }
 
 /** A snapshot repository as the analysis takes it; `override` is --policy, simulated instead of the repository's own. */
@@ -65,8 +67,10 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
   const warnings: InputProblem[] = [...(override?.warnings ?? [])];
   let registry: RegistryInfo = {};
   let repositories: RepositoryInput[];
+  let unreadableRegistries: UnreadableRegistry[] = [];
   if (o.snapshot !== undefined) {
     const snapshot = await loadSnapshot(o.snapshot);
+    unreadableRegistries = await readSnapshotStatus(o.snapshot);
     registry = snapshot.registry;
     repositories = snapshot.repositories.map((r) => {
       warnings.push(...(r.policy?.warnings ?? []));
@@ -94,5 +98,5 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
   }
   const problems = repositories.flatMap((r) => checkTimesAgainstNow(r.state.images, now, o.snapshot ? `${o.snapshot}/${r.repositoryName}/describe-images.json` : o.images!));
   if (problems.length > 0) throw new InputError(problems);
-  return { registry, repositories, warnings };
+  return { registry, repositories, warnings, unreadableRegistries };
 }

@@ -18,6 +18,7 @@ export type SchemaName =
   | 'describe-images'
   | 'batch-get-image'
   | 'snapshot-repository'
+  | 'snapshot-status'
   | 'registry'
   | 'config'
   | 'report';
@@ -31,6 +32,7 @@ export const SCHEMA_NAMES: readonly SchemaName[] = [
   'registry',
   'report',
   'snapshot-repository',
+  'snapshot-status',
 ];
 
 // src/load and dist/load are both two levels below the package root, where schemas/ lives.

@@ -15,6 +15,7 @@ import { parseTimestamp } from './time.js';
 // the AWS CLI outputs, plus optional registry.json. Every problem in every file is reported at once.
 
 export const SNAPSHOT_FILES = {
+  status: 'snapshot-status.json',
   images: 'describe-images.json',
   manifests: 'batch-get-image.json',
   policy: 'get-lifecycle-policy.json',
@@ -136,6 +137,23 @@ async function findRepositoryFolders(dir: string): Promise<string[]> {
   };
   await walk(dir);
   return out.sort();
+}
+
+/** A registry `snapshot` could not list (from snapshot-status.json): nothing of it is in the directory. */
+export interface UnreadableRegistry {
+  registryId?: string;
+  region: string;
+  roleArn?: string;
+  reason: string;
+}
+
+/** The registries the snapshot that wrote `dir` could not list; none when it has no status file. */
+export async function readSnapshotStatus(dir: string): Promise<UnreadableRegistry[]> {
+  const path = join(dir, SNAPSHOT_FILES.status);
+  if (!(await exists(path))) return [];
+  const doc = await readJsonDocument(path);
+  throwIfProblems(validateAgainstSchema('snapshot-status', doc, '', { codePrefix: 'snapshot' }));
+  return (doc.value as { unreadableRegistries: UnreadableRegistry[] }).unreadableRegistries;
 }
 
 async function loadRegistry(dir: string): Promise<RegistryInfo> {

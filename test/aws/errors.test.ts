@@ -167,13 +167,16 @@ describe('lifecycle policy absence and BatchGetImage failures', () => {
 });
 
 describe('registry-level failures', () => {
-  test('AccessDenied on DescribeRepositories: nothing written, report incomplete', async () => {
+  test('AccessDenied on DescribeRepositories: no repository written, report incomplete, and the snapshot says which registry failed', async () => {
     const report = await run([{ operation: 'DescribeRepositories', kind: 'access-denied' }]);
     expect(report.complete).toBe(false);
     expect(report.registries[0]).toMatchObject({ complete: false, region: 'us-east-1' });
     expect(report.registries[0]!.incompleteReason).toMatch(/DescribeRepositories failed after 1 attempt: AccessDeniedException/);
     expect(report.repositories).toEqual([]);
-    expect(await listFiles(out)).toEqual([]);
+    // Only the status file: an audit of this directory must not find it clean.
+    expect(await listFiles(out)).toEqual(['snapshot-status.json']);
+    const status = (await readJson(join(out, 'snapshot-status.json'))) as { unreadableRegistries: Array<{ region: string; reason: string }> };
+    expect(status.unreadableRegistries).toEqual([{ region: 'us-east-1', reason: expect.stringMatching(/^repository listing failed: DescribeRepositories failed after 1 attempt: AccessDeniedException/) }]);
   });
 
   test('a broken repository pagination token fails the listing', async () => {

@@ -38,6 +38,7 @@ describe('takeSnapshot layout', () => {
       'empty/get-lifecycle-policy.json',
       'empty/repository.json',
       'registry.json',
+      'snapshot-status.json',
       'team/api/batch-get-image.json',
       'team/api/describe-images.json',
       'team/api/get-lifecycle-policy.json',

@@ -79,6 +79,34 @@ describe.concurrent('a repository that cannot be read', () => {
     expect(existsSync(join(out, 'registry.json'))).toBe(false);
   });
 
+  // Was a bug: a snapshot whose listing failed left nothing saying so, so auditing the directory (for
+  // example one still holding an earlier, complete snapshot) reported it clean with exit 0.
+  it('a failing DescribeRepositories over an earlier snapshot: audit --snapshot and dry-run exit 3 and name the registry', async () => {
+    const { fake, home, env, endpoint } = await setUp();
+    const out = join(home, 'snapshot');
+    expect((await runCli(['snapshot', '--out', out, ...endpoint], env)).code).toBe(0);
+    fake.addFault({ operation: 'DescribeRepositories', kind: 'access-denied' });
+    expect((await runCli(['snapshot', '--out', out, ...endpoint], env)).code).toBe(3);
+    const [audit, dryRun] = await Promise.all([
+      runCli(['audit', '--snapshot', out, '--now', NOW, '--format', 'json', '--fail-on', 'never'], env),
+      runCli(['dry-run', '--snapshot', out, '--now', NOW, '--format', 'json', '--fail-on', 'never'], env),
+    ]);
+    for (const r of [audit, dryRun]) {
+      expect(r.code).toBe(3);
+      expect((JSON.parse(r.stdout) as JsonReport).unreadableRepositories).toEqual([
+        { repositoryName: '*', region: 'us-east-1', reason: expect.stringMatching(/^repository listing failed: DescribeRepositories failed .*AccessDeniedException/) },
+      ]);
+    }
+  });
+
+  it('audit --live of a shard or selection holding no repository is an empty report, not an input error', async () => {
+    const { env, endpoint } = await setUp();
+    const r = await runCli(['audit', '--live', ...endpoint, '--repository-prefix', 'no-such-prefix', '--now', NOW, '--format', 'json', '--fail-on', 'never'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as JsonReport).repositories).toEqual([]);
+  });
+
   // Was a bug (src/cli/commands/audit.ts, runAudit: the private snapshot of a failed listing is empty, and
   // openSnapshot throws "no repository found in the snapshot directory" about the temporary
   // directory): exit 2 with a misleading input error instead of exit 3 and a report naming the failure.

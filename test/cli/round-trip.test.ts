@@ -51,7 +51,7 @@ describe('snapshot, then audit from it, equals a live audit', () => {
     const images = [...imagesPerRepository.values()].reduce((a, b) => a + b, 0);
     expect(r.stdout).toMatch(new RegExp(`^Snapshot written to ${snapshot} at \\S+: 7 repositories, ${images} images, \\d+ API calls, 0 retries\\.\\n`));
 
-    const expected = ['registry.json'];
+    const expected = ['registry.json', 'snapshot-status.json'];
     for (const name of REPOSITORIES) {
       expected.push(`${name}/batch-get-image.json`, `${name}/describe-images.json`, `${name}/repository.json`);
       if (WITH_POLICY.includes(name)) expected.push(`${name}/get-lifecycle-policy.json`);

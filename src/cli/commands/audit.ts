@@ -7,7 +7,7 @@ import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/stor
 import { formatProblem, InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { compareFindings, SEVERITY_RANK, type Finding } from '../../model/finding.js';
 import { loadPolicyFile } from '../../load/policy.js';
-import { openSnapshot, SNAPSHOT_FILES } from '../../load/snapshot.js';
+import { openSnapshot, readSnapshotStatus, SNAPSHOT_FILES } from '../../load/snapshot.js';
 import { checkTimesAgainstNow } from '../../load/images.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
@@ -78,6 +78,12 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       }
       dir = temporary;
     }
+    // Registries the snapshot could not list (a live audit has them from takeSnapshot already).
+    if (!temporary) {
+      for (const r of await readSnapshotStatus(dir!)) {
+        unreadable.push({ repositoryName: '*', ...(r.registryId ? { registryId: r.registryId } : {}), region: r.region, reason: r.reason });
+      }
+    }
     const roots = await snapshotRoots(dir!);
     out = openOutput(args.output, io);
     const json = format === 'json' ? new JsonReportWriter(out.write) : undefined;
@@ -88,14 +94,15 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     spill = json ? new FindingSpill() : undefined;
     const findings: Finding[] = [];
     const totals: RegistryStorageTotals[] = [];
-    let incomplete = unreadable.length > 0;
+    let incomplete = false;
 
     // Input problems of every repository are gathered, so one run names them all; once there is one,
     // the remaining repositories are only loaded and checked, not analysed.
     const problems: InputProblem[] = [];
     for (const root of roots) {
-      // A live read whose repository listing failed wrote nothing: that is in unreadableRepositories, not an input error.
-      if (temporary && (await isEmptyDirectory(root))) continue;
+      // A live read whose listing failed, or whose selection or shard holds no repository, wrote no
+      // repository folder: that is in unreadableRepositories, or simply nothing to audit; not an input error.
+      if (temporary && !(await hasSubdirectory(root))) continue;
       const snapshot = await openSnapshot(root);
       const registry = { ...snapshot.registry, ...(args.blobMounting !== undefined ? { blobMounting: args.blobMounting } : {}) };
       registriesSeen.push(registry);
@@ -162,7 +169,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     if (json) json.end({ findings: spill ? spill.sorted(findings) : findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable });
     else out.write(await renderReport({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     out.close();
-    if (incomplete) {
+    if (incomplete || unreadable.length > 0) {
       io.stderr('ecr-lifeguard: some repositories could not be read completely; the report says which, and its results are incomplete (exit 3)\n');
       return EXIT.incomplete;
     }
@@ -180,8 +187,8 @@ function shardMatches(registryId: string | undefined, region: string | undefined
   return shardOf(repositoryKey(registryId ?? '', region ?? '', folder.split(/[\\/]/).join('/')), shard.count) === shard.index;
 }
 
-async function isEmptyDirectory(dir: string): Promise<boolean> {
-  return (await readdir(dir).catch(() => [])).length === 0;
+async function hasSubdirectory(dir: string): Promise<boolean> {
+  return (await readdir(dir, { withFileTypes: true }).catch(() => [])).some((e) => e.isDirectory());
 }
 
 /** One snapshot root, or several (`OUT/<registryId>/<region>/`, as a multi-account snapshot writes them). */

@@ -37,6 +37,10 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 
   const report = analysis.report;
+  // Registries the snapshot could not list: said in the report, and the run is incomplete (exit 3).
+  if (inputs.unreadableRegistries.length > 0) {
+    report.unreadableRepositories = inputs.unreadableRegistries.map((r) => ({ repositoryName: '*', ...(r.registryId ? { registryId: r.registryId } : {}), region: r.region, reason: r.reason }));
+  }
   if (format === 'json') {
     // Written as it is serialised: a 100,000-image report is larger than the longest string V8 allows,
     // and holding its chunks would double the peak memory. A file target is still replaced atomically.
@@ -50,7 +54,7 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   } else {
     writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
   }
-  if (report.repositories.some((r) => !r.complete)) return EXIT.incomplete;
+  if (report.repositories.some((r) => !r.complete) || inputs.unreadableRegistries.length > 0) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
 }
 
