@@ -135,6 +135,28 @@ describe.concurrent('a repository that cannot be read', () => {
   });
 });
 
+describe('snapshot usage errors', () => {
+  it('--out naming a file, and a malformed --endpoint-url, are usage errors (exit 2), not internal or incomplete-data errors', async () => {
+    const home = await tempDir();
+    dirs.push(home);
+    const file = join(home, 'a-file');
+    await writeFile(file, 'x');
+    const env = awsEnv(home);
+    const [outFile, badUrl, badLive] = await Promise.all([
+      runCli(['snapshot', '--out', file, '--endpoint-url', 'http://127.0.0.1:9', '--region', 'us-east-1'], env),
+      runCli(['snapshot', '--out', join(home, 'out'), '--endpoint-url', 'not-a-url', '--region', 'us-east-1'], env),
+      runCli(['audit', '--live', '--endpoint-url', 'ftp://example', '--region', 'us-east-1', '--now', NOW], env),
+    ]);
+    expect(outFile.code).toBe(2);
+    expect(outFile.stderr).toContain(`--out ${file} is a file; give a directory`);
+    for (const r of [badUrl, badLive]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--endpoint-url must be an http:// or https:// URL');
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    }
+  });
+});
+
 describe('reports are written atomically', () => {
   let home: string;
   let snapshot: string;

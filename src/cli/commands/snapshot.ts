@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { LiveReadOptions, SnapshotProgress, SnapshotReport } from '../../aws/types.js';
 import { UsageError } from '../../model/errors.js';
 import { EXIT } from '../exit.js';
@@ -34,7 +35,13 @@ export function liveOptions(args: LiveSelectionArgs, io: CliIO): LiveReadOptions
   if (args.profile !== undefined) o.profile = args.profile;
   if (roleArns.length) o.roleArns = roleArns;
   const endpoint = args.endpointUrl ?? io.env.AWS_ENDPOINT_URL_ECR ?? io.env.AWS_ENDPOINT_URL;
-  if (endpoint !== undefined && endpoint !== '') o.endpointUrl = endpoint;
+  if (endpoint !== undefined && endpoint !== '') {
+    // A malformed endpoint is a usage error, not a registry that could not be read.
+    if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
+      throw new UsageError(`--endpoint-url must be an http:// or https:// URL such as https://api.ecr.eu-west-1.amazonaws.com; found "${endpoint}"`);
+    }
+    o.endpointUrl = endpoint;
+  }
   if (args.cacheDir !== undefined) o.cacheDir = args.cacheDir;
   if (args.concurrency !== undefined) {
     if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64; found ${args.concurrency}`);
@@ -57,6 +64,8 @@ export function progressPrinter(io: CliIO): ((p: SnapshotProgress) => void) | un
 
 export async function runSnapshot(args: SnapshotArgs, io: CliIO): Promise<number> {
   if (args.out === undefined || args.out === '') throw new UsageError('snapshot: --out DIR is required');
+  const existing = await stat(args.out).catch(() => undefined);
+  if (existing && !existing.isDirectory()) throw new UsageError(`snapshot: --out ${args.out} is a file; give a directory (it is created when missing)`);
   const shard = parseShard(args.shard);
   const { takeSnapshot } = await import('../../aws/snapshot.js');
   const progress = progressPrinter(io);
@@ -64,14 +73,19 @@ export async function runSnapshot(args: SnapshotArgs, io: CliIO): Promise<number
   if (progress) io.stderr('\n');
   io.stdout(args.json ? JSON.stringify(report, null, 2) + '\n' : summary(report));
   if (!report.complete) {
-    io.stderr(`ecr-lifeguard: ${report.totals.incomplete} repositories (or registries) could not be read completely; they are marked incomplete in repository.json (exit 3)\n`);
+    const registries = report.registries.filter((g) => !g.complete).length;
+    const parts = [
+      ...(registries > 0 ? [`${registries} ${registries === 1 ? 'registry' : 'registries'} could not be listed (named in snapshot-status.json)`] : []),
+      ...(report.totals.incomplete > 0 ? [`${report.totals.incomplete} ${report.totals.incomplete === 1 ? 'repository' : 'repositories'} could not be read completely (marked incomplete in repository.json)`] : []),
+    ];
+    io.stderr(`ecr-lifeguard: ${parts.join('; ')} (exit 3)\n`);
     return EXIT.incomplete;
   }
   return EXIT.ok;
 }
 
 function summary(r: SnapshotReport): string {
-  const lines = [`Snapshot written to ${r.out} at ${r.snapshotAt}: ${r.totals.repositories} repositories, ${r.totals.images} images, ${r.totals.apiCalls} API calls, ${r.totals.retries} retries.`];
+  const lines = [`Snapshot ${r.totals.repositories > 0 ? 'written' : 'status written'} to ${r.out} at ${r.snapshotAt}: ${r.totals.repositories} repositories, ${r.totals.images} images, ${r.totals.apiCalls} API calls, ${r.totals.retries} retries.`];
   for (const g of r.registries) {
     lines.push(`  registry ${g.registryId ?? '?'} ${g.region}${g.complete ? '' : ` INCOMPLETE: ${g.incompleteReason ?? ''}`}${g.blobMounting !== undefined ? `, blob mounting ${g.blobMounting ? 'on' : 'off'}` : ''}`);
     for (const w of g.warnings) lines.push(`    warning: ${w}`);
