@@ -99,6 +99,15 @@ describe.concurrent('a repository that cannot be read', () => {
     }
   });
 
+  it('audit --live --shard with blob mounting on says the layer index is partial and exits 3 (bytes freed could be overstated)', async () => {
+    const { env, endpoint } = await setUp();
+    const r = await runCli(['audit', '--live', ...endpoint, '--shard', '1/2', '--now', NOW, '--format', 'json', '--fail-on', 'never'], env);
+    expect(r.code).toBe(3);
+    expect((JSON.parse(r.stdout) as JsonReport).unreadableRepositories).toEqual([
+      { repositoryName: '*', registryId: '111111111111', region: 'us-east-1', reason: expect.stringMatching(/^blob mounting is on and audit --live --shard read only this shard's repositories/) },
+    ]);
+  });
+
   it('audit --live of a shard or selection holding no repository is an empty report, not an input error', async () => {
     const { env, endpoint } = await setUp();
     const r = await runCli(['audit', '--live', ...endpoint, '--repository-prefix', 'no-such-prefix', '--now', NOW, '--format', 'json', '--fail-on', 'never'], env);

@@ -108,6 +108,14 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       registriesSeen.push(registry);
       const mine = shard ? snapshot.folders.filter((f) => shardMatches(registry.registryId, registry.region, f, shard)) : snapshot.folders;
       const setup: AnalysisSetup = { now, days, registry, declaredUses, recentPullDays };
+      if (registry.blobMounting && temporary && shard) {
+        // The live read of one shard holds only that shard's repositories, so the registry-wide layer
+        // index is partial and layers other shards' repositories hold would count as freed.
+        unreadable.push({
+          repositoryName: '*', ...(registry.registryId ? { registryId: registry.registryId } : {}), ...(registry.region ? { region: registry.region } : {}),
+          reason: 'blob mounting is on and audit --live --shard read only this shard\'s repositories: the layer index misses the others, so bytes freed may be overstated; snapshot the whole registry, then audit --snapshot --shard',
+        });
+      }
       if (registry.blobMounting) {
         // Layers are shared registry-wide: index every repository first (all of them, even with --shard).
         const index = createRegistryBlobIndex();
