@@ -98,8 +98,7 @@ function heldBackStdout(io: CliIO): Output {
     try {
       return fn();
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? '';
-      throw new UsageError(`standard output: cannot hold the report back in a temporary file in ${tmpdir()}: ${WHY[code] ?? (code || (e as Error).message)}; set TMPDIR or give --output FILE`);
+      throw new UsageError(`standard output: cannot hold the report back in a temporary file in ${tmpdir()}: ${reasonOf(e)}; set TMPDIR or give --output FILE`);
     }
   };
   return {
@@ -166,9 +165,14 @@ const WHY: Record<string, string> = {
   EROFS: 'read-only file system',
 };
 
-function outputError(path: string, e: unknown): UsageError {
+/** A file system error in words. */
+function reasonOf(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code ?? '';
-  return new UsageError(`--output ${path}: cannot write the report: ${WHY[code] ?? (code || (e as Error).message)}`);
+  return WHY[code] ?? (code || (e as Error).message);
+}
+
+function outputError(path: string, e: unknown): UsageError {
+  return new UsageError(`--output ${path}: cannot write the report: ${reasonOf(e)}`);
 }
 
 function statOrUndefined(path: string) {

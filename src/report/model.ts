@@ -122,6 +122,11 @@ export interface Report {
   unreadableRepositories?: Array<{ repositoryName: string; registryId?: string; region?: string; shard?: number; reason: string }>;
 }
 
+/** The report's entry for a whole registry that could not be read (its repositories are unknown). */
+export function unreadableRegistryEntry(r: { registryId?: string; region?: string }, reason: string): NonNullable<Report['unreadableRepositories']>[number] {
+  return { repositoryName: '*', ...(r.registryId ? { registryId: r.registryId } : {}), ...(r.region ? { region: r.region } : {}), reason };
+}
+
 export function iso(ms: number): string {
   return isoTime(ms);
 }

@@ -65,7 +65,6 @@ describe('openOutput to standard output', () => {
     out.write('{"a":');
     expect(printed).toEqual([]);
     out.abort();
-
     expect(printed).toEqual([]);
     const again = openOutput(undefined, io('/', printed));
     again.write('{"a":');

@@ -11,7 +11,7 @@ import { openSnapshot, readSnapshotStatus, SNAPSHOT_FILES } from '../../load/sna
 import { checkTimesAgainstNow } from '../../load/images.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
-import { slimRepository, type Report, type ReportRepository } from '../../report/model.js';
+import { slimRepository, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
 import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
 import { analyseRepositoryInput, createReportAccumulator, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../analysis.js';
 import type { RegistryInfo } from '../../model/image.js';
@@ -72,18 +72,11 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       // so a live audit equals snapshot-then-audit, and memory stays bounded.
       temporary = await mkdtemp(join(tmpdir(), 'ecr-lifeguard-live-'));
       const { takeSnapshot } = await import('../../aws/snapshot.js');
-      const snapshotReport = await takeSnapshot({ ...liveOptions(args, io), out: temporary, ...(shard ? { shard } : {}), progress: progressPrinter(io) });
-      for (const r of snapshotReport.registries) {
-        if (!r.complete) unreadable.push({ repositoryName: '*', ...(r.registryId ? { registryId: r.registryId } : {}), region: r.region, reason: `repository listing failed: ${r.incompleteReason ?? 'unknown reason'}` });
-      }
+      await takeSnapshot({ ...liveOptions(args, io), out: temporary, ...(shard ? { shard } : {}), progress: progressPrinter(io) });
       dir = temporary;
     }
-    // Registries the snapshot could not list (a live audit has them from takeSnapshot already).
-    if (!temporary) {
-      for (const r of await readSnapshotStatus(dir!)) {
-        unreadable.push({ repositoryName: '*', ...(r.registryId ? { registryId: r.registryId } : {}), region: r.region, reason: r.reason });
-      }
-    }
+    // Registries the snapshot could not list, from its status file (the live one's too).
+    for (const r of await readSnapshotStatus(dir!)) unreadable.push(unreadableRegistryEntry(r, r.reason));
     const roots = await snapshotRoots(dir!);
     out = openOutput(args.output, io);
     const json = format === 'json' ? new JsonReportWriter(out.write) : undefined;
@@ -111,10 +104,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       if (registry.blobMounting && temporary && shard) {
         // The live read of one shard holds only that shard's repositories, so the registry-wide layer
         // index is partial and layers other shards' repositories hold would count as freed.
-        unreadable.push({
-          repositoryName: '*', ...(registry.registryId ? { registryId: registry.registryId } : {}), ...(registry.region ? { region: registry.region } : {}),
-          reason: 'blob mounting is on and audit --live --shard read only this shard\'s repositories: the layer index misses the others, so bytes freed may be overstated; snapshot the whole registry, then audit --snapshot --shard',
-        });
+        unreadable.push(unreadableRegistryEntry(registry,
+          'blob mounting is on and audit --live --shard read only this shard\'s repositories: the layer index misses the others, so bytes freed may be overstated; snapshot the whole registry, then audit --snapshot --shard'));
       }
       if (registry.blobMounting) {
         // Layers are shared registry-wide: index every repository first (all of them, even with --shard).

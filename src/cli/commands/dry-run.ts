@@ -4,6 +4,7 @@ import { explainImage, findImage } from '../../simulate/explain.js';
 import { formatExplanation } from '../../report/explain-text.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import { writeJsonReport } from '../../report/json.js';
+import { unreadableRegistryEntry } from '../../report/model.js';
 import { EXIT } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
@@ -39,7 +40,7 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   const report = analysis.report;
   // Registries the snapshot could not list: said in the report, and the run is incomplete (exit 3).
   if (inputs.unreadableRegistries.length > 0) {
-    report.unreadableRepositories = inputs.unreadableRegistries.map((r) => ({ repositoryName: '*', ...(r.registryId ? { registryId: r.registryId } : {}), region: r.region, reason: r.reason }));
+    report.unreadableRepositories = inputs.unreadableRegistries.map((r) => unreadableRegistryEntry(r, r.reason));
   }
   if (format === 'json') {
     // Written as it is serialised: a 100,000-image report is larger than the longest string V8 allows,
