@@ -1,9 +1,11 @@
 import type { InputProblem } from '../model/errors.js';
 import type { ImageRecord, ImageStatus } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
-import { locationIn, parseJsonDocument, problemAt, type JsonDocument } from './json-document.js';
-import { entriesWithProblems, sortProblems, throwIfProblems } from './problems.js';
-import { validateAgainstSchema } from './schemas.js';
+import { locationIn, parseJsonDocument, type JsonDocument } from './json-document.js';
+import { readJsonArrayDocument } from './json-stream.js';
+import { assertInputKind } from './kinds.js';
+import { sortProblems, throwIfProblems } from './problems.js';
+import { schemaProblems } from './schemas.js';
 import { formatTimestamp, parseTimestamp } from './time.js';
 
 // `aws ecr describe-images` output -> ImageRecord[], with every inconsistency located.
@@ -16,12 +18,11 @@ const EARLIEST_MS = Date.UTC(EARLIEST_YEAR, 0, 1);
 const TIME_FIELDS = ['imagePushedAt', 'lastRecordedPullTime', 'lastArchivedAt', 'lastActivatedAt'] as const;
 type TimeField = (typeof TIME_FIELDS)[number];
 
-// Where each record came from, so later checks (times against --now) can point at the file. Only the
-// text is kept, not the parsed document (many times larger): positions are worked out when asked for.
+// Where each record came from, so later checks (times against --now) can point at the file. Only
+// what finds the positions again is kept (the text, or the file for a streamed one), not the parsed
+// document (many times larger): positions are worked out when asked for.
 interface Source {
-  file: string;
-  text: string;
-  doc?: JsonDocument;
+  document(): JsonDocument;
 }
 const origins = new WeakMap<ImageRecord, { source: Source; index: number }>();
 
@@ -29,9 +30,15 @@ const origins = new WeakMap<ImageRecord, { source: Source; index: number }>();
 export function imageOrigin(image: ImageRecord, field?: string): SourceLocation | undefined {
   const o = origins.get(image);
   if (!o) return undefined;
-  const doc = (o.source.doc ??= parseJsonDocument(o.source.text, o.source.file));
   const pointer = `/imageDetails/${o.index}`;
-  return locationIn(doc, field ? `${pointer}/${field}` : pointer);
+  return locationIn(o.source.document(), field ? `${pointer}/${field}` : pointer);
+}
+
+function sourceOf(doc: JsonDocument, streamed: boolean): Source {
+  if (streamed) return { document: () => doc }; // holds the rest of the document only; reads the file for positions
+  const { file, text } = doc;
+  let parsed: JsonDocument | undefined;
+  return { document: () => (parsed ??= parseJsonDocument(text, file)) };
 }
 
 export function shortDigest(digest: string): string {
@@ -40,46 +47,69 @@ export function shortDigest(digest: string): string {
 
 type Obj = Record<string, unknown>;
 
+/** `aws ecr describe-images` output in a file, read entry by entry (large files are streamed). Sorted by imageDigest. */
+export async function readDescribeImagesFile(path: string, expectedBy: string): Promise<ImageRecord[]> {
+  const reader = new DescribeImagesReader(path);
+  const { doc, streamed } = await readJsonArrayDocument(path, 'imageDetails', (d, i) => reader.add(d, i));
+  assertInputKind(doc, ['describe-images'], expectedBy);
+  return reader.finish(doc, sourceOf(doc, streamed));
+}
+
 /** Images sorted by imageDigest. Throws InputError with every problem found. */
 export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
-  const problems = validateAgainstSchema('describe-images', doc, '', { codePrefix: 'images' });
-  const root = doc.value as Obj;
-  for (const key of ['nextToken', 'NextToken']) {
-    if (root !== null && typeof root === 'object' && key in root) {
-      problems.push(
-        problemAt(doc, `/${key}`, 'images/paginated', `this is one page of describe-images output (${key} is present); ecr-lifeguard needs every image of the repository`, {
-          expected: 'all pages: run `aws ecr describe-images --repository-name NAME --filter imageStatus=ANY` without --max-items/--no-paginate (the CLI then follows nextToken itself), or merge the imageDetails of every page',
-        }),
-      );
-    }
-  }
-  // Entries with schema problems are skipped below (their shape is unreliable); the others are
-  // still checked so that every problem is reported in one go.
-  if (root === null || typeof root !== 'object' || !Array.isArray(root.imageDetails)) throwIfProblems(problems);
-  const skip = entriesWithProblems(problems, '/imageDetails');
-  const details = root.imageDetails as Obj[];
-  const images: ImageRecord[] = [];
-  const firstByDigest = new Map<string, number>();
-  const ownerOfTag = new Map<string, number>();
-  let repositoryName: { value: string; index: number } | undefined;
-  let registryId: { value: string; index: number } | undefined;
-  const source: Source = { file: doc.file, text: doc.text };
-  // Values every image repeats (media types, registry, repository): one string each, not one per image.
-  const strings = new Map<string, string>();
-  const intern = (v: string): string => strings.get(v) ?? (strings.set(v, v), v);
+  const reader = new DescribeImagesReader(doc.file);
+  const details = (doc.value as Obj | null)?.imageDetails;
+  if (Array.isArray(details)) details.forEach((d, i) => reader.add(d, i));
+  return reader.finish(doc, sourceOf(doc, false));
+}
 
-  details.forEach((d, i) => {
-    if (skip.has(i)) return;
+/**
+ * The checks of describe-images output, one entry at a time (a streamed file is never whole in
+ * memory). Problems carry pointers until `finish` locates them in the document.
+ */
+class DescribeImagesReader {
+  private readonly problems: InputProblem[] = [];
+  private readonly images: ImageRecord[] = [];
+  private readonly indices: number[] = [];
+  private readonly firstByDigest = new Map<string, number>();
+  private readonly digestAt = new Map<number, string>();
+  private readonly ownerOfTag = new Map<string, number>();
+  private repositoryName: { value: string; index: number } | undefined;
+  private registryId: { value: string; index: number } | undefined;
+  // Values every image repeats (media types, registry, repository): one string each, not one per image.
+  private readonly strings = new Map<string, string>();
+
+  constructor(private readonly file: string) {}
+
+  private intern(v: string): string {
+    const known = this.strings.get(v);
+    if (known !== undefined) return known;
+    this.strings.set(v, v);
+    return v;
+  }
+
+  add(d: unknown, i: number): void {
+    const { problems } = this;
+    // The schema per entry (the array has no constraint of its own beyond its items): entries with
+    // schema problems are skipped (their shape is unreliable); the others are still checked so that
+    // every problem is reported in one go.
+    const schema = schemaProblems('describe-images', { imageDetails: [d] }, (p) => ({ file: this.file, pointer: `/imageDetails/${i}${p.slice('/imageDetails/0'.length)}` }), { codePrefix: 'images' });
+    if (schema.length > 0) {
+      problems.push(...schema);
+      return;
+    }
+    const entry = d as Obj;
     const report = (field: string, code: string, message: string, found?: string, expected?: string): void => {
-      problems.push(problemAt(doc, field ? `/imageDetails/${i}/${field}` : `/imageDetails/${i}`, code, message, { found, expected }));
+      problems.push({ location: { file: this.file, pointer: field ? `/imageDetails/${i}/${field}` : `/imageDetails/${i}` }, code, message, ...definedOnly({ found, expected }) });
     };
-    const digest = d.imageDigest as string;
-    const first = firstByDigest.get(digest);
+    const digest = entry.imageDigest as string;
+    this.digestAt.set(i, digest);
+    const first = this.firstByDigest.get(digest);
     if (first !== undefined) report('imageDigest', 'images/duplicate-digest', `image ${shortDigest(digest)} is listed twice (also imageDetails[${first}])`, digest, 'each imageDigest once');
-    else firstByDigest.set(digest, i);
+    else this.firstByDigest.set(digest, i);
 
     const sameAsFirst = (field: 'repositoryName' | 'registryId', seen: { value: string; index: number } | undefined): { value: string; index: number } | undefined => {
-      const v = d[field];
+      const v = entry[field];
       if (typeof v !== 'string') return seen;
       if (!seen) return { value: v, index: i };
       if (seen.value !== v) {
@@ -87,15 +117,15 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
       }
       return seen;
     };
-    repositoryName = sameAsFirst('repositoryName', repositoryName);
-    registryId = sameAsFirst('registryId', registryId);
+    this.repositoryName = sameAsFirst('repositoryName', this.repositoryName);
+    this.registryId = sameAsFirst('registryId', this.registryId);
 
     const times: Partial<Record<TimeField, number>> = {};
     for (const field of TIME_FIELDS) {
-      if (d[field] === undefined) continue;
-      const t = parseTimestamp(d[field]);
-      if ('error' in t) report(field, 'images/bad-timestamp', `unparseable ${field}: ${t.error}`, JSON.stringify(d[field]), t.expected);
-      else if (t.ms < EARLIEST_MS) report(field, 'images/timestamp-too-early', `${field} ${formatTimestamp(t.ms)} is before ${EARLIEST_YEAR} (ECR did not exist): wrong unit or format?`, JSON.stringify(d[field]), `a time in ${EARLIEST_YEAR} or later`);
+      if (entry[field] === undefined) continue;
+      const t = parseTimestamp(entry[field]);
+      if ('error' in t) report(field, 'images/bad-timestamp', `unparseable ${field}: ${t.error}`, JSON.stringify(entry[field]), t.expected);
+      else if (t.ms < EARLIEST_MS) report(field, 'images/timestamp-too-early', `${field} ${formatTimestamp(t.ms)} is before ${EARLIEST_YEAR} (ECR did not exist): wrong unit or format?`, JSON.stringify(entry[field]), `a time in ${EARLIEST_YEAR} or later`);
       else times[field] = t.ms;
     }
     const pushed = times.imagePushedAt;
@@ -105,18 +135,18 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
         report(field, field === 'lastRecordedPullTime' ? 'images/pull-before-push' : 'images/archived-before-push', `${field} ${formatTimestamp(t)} is before imagePushedAt ${formatTimestamp(pushed)}: impossible`, formatTimestamp(t), `imagePushedAt or later`);
       }
     }
-    const imageStatus = (d.imageStatus as ImageStatus | undefined) ?? 'ACTIVE';
-    if (imageStatus === 'ARCHIVED' && d.lastArchivedAt === undefined) {
+    const imageStatus = (entry.imageStatus as ImageStatus | undefined) ?? 'ACTIVE';
+    if (imageStatus === 'ARCHIVED' && entry.lastArchivedAt === undefined) {
       report('imageStatus', 'images/archived-without-time', 'an ARCHIVED image must have lastArchivedAt (needed for sinceImageTransitioned and the 90-day minimum)', 'no lastArchivedAt', 'lastArchivedAt');
     }
 
-    const tags = (d.imageTags as string[] | undefined) ?? [];
+    const tags = (entry.imageTags as string[] | undefined) ?? [];
     if (tags.length > MAX_TAGS_PER_IMAGE) report('imageTags', 'images/too-many-tags', `an image has at most ${MAX_TAGS_PER_IMAGE} tags in ECR`, `${tags.length} tags`, `at most ${MAX_TAGS_PER_IMAGE}`);
     tags.forEach((tag, k) => {
-      const owner = ownerOfTag.get(tag);
-      if (owner === undefined) ownerOfTag.set(tag, i);
+      const owner = this.ownerOfTag.get(tag);
+      if (owner === undefined) this.ownerOfTag.set(tag, i);
       else if (owner === i) report(`imageTags/${k}`, 'images/duplicate-tag', `tag ${JSON.stringify(tag)} is listed twice on this image`, JSON.stringify(tag), 'each tag once');
-      else report(`imageTags/${k}`, 'images/duplicate-tag', `tag ${JSON.stringify(tag)} is also on imageDetails[${owner}] (${shortDigest(details[owner]!.imageDigest as string)}); a tag names one image in a repository`, JSON.stringify(tag), 'each tag on one image');
+      else report(`imageTags/${k}`, 'images/duplicate-tag', `tag ${JSON.stringify(tag)} is also on imageDetails[${owner}] (${shortDigest(this.digestAt.get(owner)!)}); a tag names one image in a repository`, JSON.stringify(tag), 'each tag on one image');
     });
 
     if (pushed === undefined) return;
@@ -126,20 +156,44 @@ export function parseDescribeImages(doc: JsonDocument): ImageRecord[] {
       imagePushedAt: pushed,
       imageStatus,
     };
-    if (typeof d.imageSizeInBytes === 'number') record.imageSizeInBytes = d.imageSizeInBytes;
+    if (typeof entry.imageSizeInBytes === 'number') record.imageSizeInBytes = entry.imageSizeInBytes;
     if (times.lastRecordedPullTime !== undefined) record.lastRecordedPullTime = times.lastRecordedPullTime;
-    if (typeof d.imageManifestMediaType === 'string') record.imageManifestMediaType = intern(d.imageManifestMediaType);
-    if (typeof d.artifactMediaType === 'string') record.artifactMediaType = intern(d.artifactMediaType);
-    if (typeof d.subjectManifestDigest === 'string') record.subjectManifestDigest = d.subjectManifestDigest;
+    if (typeof entry.imageManifestMediaType === 'string') record.imageManifestMediaType = this.intern(entry.imageManifestMediaType);
+    if (typeof entry.artifactMediaType === 'string') record.artifactMediaType = this.intern(entry.artifactMediaType);
+    if (typeof entry.subjectManifestDigest === 'string') record.subjectManifestDigest = entry.subjectManifestDigest;
     if (times.lastArchivedAt !== undefined) record.lastArchivedAt = times.lastArchivedAt;
     if (times.lastActivatedAt !== undefined) record.lastActivatedAt = times.lastActivatedAt;
-    if (typeof d.registryId === 'string') record.registryId = intern(d.registryId);
-    if (typeof d.repositoryName === 'string') record.repositoryName = intern(d.repositoryName);
-    origins.set(record, { source, index: i });
-    images.push(record);
-  });
-  throwIfProblems(problems);
-  return images.sort((a, b) => (a.imageDigest < b.imageDigest ? -1 : a.imageDigest > b.imageDigest ? 1 : 0));
+    if (typeof entry.registryId === 'string') record.registryId = this.intern(entry.registryId);
+    if (typeof entry.repositoryName === 'string') record.repositoryName = this.intern(entry.repositoryName);
+    this.images.push(record);
+    this.indices.push(i);
+  }
+
+  /** Checks the rest of the document (`doc.value`; its imageDetails are the entries added), then locates every problem. */
+  finish(doc: JsonDocument, source: Source): ImageRecord[] {
+    const { problems } = this;
+    const root = doc.value as Obj;
+    const isObject = root !== null && typeof root === 'object' && !Array.isArray(root);
+    const rest = isObject && Array.isArray(root.imageDetails) ? { ...root, imageDetails: [] } : root;
+    problems.push(...schemaProblems('describe-images', rest, (p) => ({ file: doc.file, pointer: p }), { codePrefix: 'images' }));
+    for (const key of ['nextToken', 'NextToken']) {
+      if (isObject && key in root) {
+        problems.push({
+          location: { file: doc.file, pointer: `/${key}` },
+          code: 'images/paginated',
+          message: `this is one page of describe-images output (${key} is present); ecr-lifeguard needs every image of the repository`,
+          expected: 'all pages: run `aws ecr describe-images --repository-name NAME --filter imageStatus=ANY` without --max-items/--no-paginate (the CLI then follows nextToken itself), or merge the imageDetails of every page',
+        });
+      }
+    }
+    throwIfProblems(problems.map((p) => ({ ...p, location: locationIn(doc, p.location.pointer ?? '') })));
+    this.images.forEach((record, k) => origins.set(record, { source, index: this.indices[k]! }));
+    return this.images.sort((a, b) => (a.imageDigest < b.imageDigest ? -1 : a.imageDigest > b.imageDigest ? 1 : 0));
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The tags sorted, each once (AWS lists them in no order; most images have one or two). */

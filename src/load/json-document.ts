@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import jsonc from 'jsonc-parser';
 import { InputError, type InputProblem } from '../model/errors.js';
@@ -262,12 +263,29 @@ export async function readTextFile(path: string): Promise<string> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new InputError([unreadable(path, `cannot read the file: ${why}`, undefined)]);
+    throw new InputError([fileUnreadable(path, e)]);
   }
-  // A UTF-8 byte-order mark (PowerShell redirection writes one) is not part of the JSON.
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return withoutByteOrderMark(text);
+}
+
+/** readTextFile, synchronously: for positions asked for after a file was streamed (error paths only). */
+export function readTextFileSync(path: string): string {
+  try {
+    return withoutByteOrderMark(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError([fileUnreadable(path, e)]);
+  }
+}
+
+// A UTF-8 byte-order mark (PowerShell redirection writes one) is not part of the JSON.
+const withoutByteOrderMark = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+/** A file system error reading `file`, in words. */
+export function fileUnreadable(file: string, e: unknown): InputProblem {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR') return unreadable(file, 'it is a directory', 'a JSON file');
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  return unreadable(file, `cannot read the file: ${why}`, undefined);
 }
 
 function unreadable(file: string, message: string, expected: string | undefined): InputProblem {

@@ -1,9 +1,11 @@
 import { InputError, type InputProblem } from '../model/errors.js';
 import { MANIFEST_MAY_FAIL_STATUSES, type BlobRef, type ImageRecord, type IndexChild, type ManifestInfo } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
-import { locationIn, offsetToLineColumn, parseJsonText, problemAt, type JsonDocument } from './json-document.js';
+import { locationIn, offsetToLineColumn, parseJsonText, type JsonDocument } from './json-document.js';
+import { readJsonArrayDocument } from './json-stream.js';
+import { assertInputKind } from './kinds.js';
 import { entriesWithProblems, throwIfProblems } from './problems.js';
-import { renderValue, validateAgainstSchema } from './schemas.js';
+import { renderValue, schemaProblems } from './schemas.js';
 
 // Image manifests (Docker v2 / v1, OCI image, index and artifact) -> the content graph facts the
 // engine needs: layers and config with sizes, index children, subject.
@@ -207,55 +209,106 @@ export interface BatchGetImageResult {
   failures: ManifestFailure[];
 }
 
+/** `aws ecr batch-get-image` output in a file, read entry by entry (large files are streamed). */
+export async function readBatchGetImageFile(path: string, expectedBy: string): Promise<BatchGetImageResult> {
+  const reader = new BatchGetImageReader(path);
+  const { doc, streamed } = await readJsonArrayDocument(path, 'images', (image, i) => reader.add(image, i));
+  assertInputKind(doc, ['batch-get-image'], expectedBy);
+  // A digest listed twice needs its first manifest text again: a second pass, for those entries only.
+  const needed = new Set(reader.firstIndicesOfDuplicates());
+  const firstTexts = new Map<number, unknown>();
+  if (needed.size > 0) {
+    const collect = (image: unknown, i: number): void => void (needed.has(i) && firstTexts.set(i, (image as Obj).imageManifest));
+    if (streamed) await readJsonArrayDocument(path, 'images', collect);
+    else ((doc.value as { images: unknown[] }).images ?? []).forEach(collect);
+  }
+  return reader.finish(doc, (i) => firstTexts.get(i));
+}
+
 /** `aws ecr batch-get-image` output (several calls' outputs may be merged). Throws InputError with every problem. */
 export function parseBatchGetImage(doc: JsonDocument): BatchGetImageResult {
-  const problems: InputProblem[] = validateAgainstSchema('batch-get-image', doc, '', { codePrefix: 'manifests' });
-  const root = doc.value as { images: Obj[]; failures?: Obj[] };
-  if (!isObj(root) || !Array.isArray(root.images) || (root.failures !== undefined && !Array.isArray(root.failures))) throwIfProblems(problems);
-  // Entries with schema problems are skipped; the others are still parsed so every problem is reported.
-  const skip = entriesWithProblems(problems, '/images');
-  const skipFailures = entriesWithProblems(problems, '/failures');
-  const found = new Map<string, { manifest: ManifestInfo; index: number }>();
-  const interned = createManifestInterner();
-  root.images.forEach((image, i) => {
-    if (skip.has(i)) return;
-    const imageId = image.imageId as { imageDigest: string };
-    const digest = imageId.imageDigest;
+  const reader = new BatchGetImageReader(doc.file);
+  const images = (doc.value as Obj | null)?.images;
+  const entries = Array.isArray(images) ? images : [];
+  entries.forEach((image, i) => reader.add(image, i));
+  return reader.finish(doc, (i) => (entries[i] as Obj).imageManifest);
+}
+
+/**
+ * The checks of batch-get-image output, one entry at a time (a streamed file is never whole in memory):
+ * each manifest is parsed as it comes. Problems carry pointers until `finish` locates them.
+ */
+class BatchGetImageReader {
+  private readonly problems: InputProblem[] = [];
+  private readonly found = new Map<string, { manifest: ManifestInfo; index: number }>();
+  /** Later entries of a digest already seen: compared with the first at the end. */
+  private readonly duplicates: Array<{ index: number; firstIndex: number; digest: string; text: string }> = [];
+  private readonly interned = createManifestInterner();
+
+  constructor(private readonly file: string) {}
+
+  add(entry: unknown, i: number): void {
+    // The schema per entry (the array has no constraint of its own beyond its items). Entries with
+    // schema problems are skipped; the others are still parsed so every problem is reported.
+    const schema = schemaProblems('batch-get-image', { images: [entry] }, (p) => ({ file: this.file, pointer: `/images/${i}${p.slice('/images/0'.length)}` }), { codePrefix: 'manifests' });
+    if (schema.length > 0) {
+      this.problems.push(...schema);
+      return;
+    }
+    const image = entry as Obj;
+    const digest = (image.imageId as { imageDigest: string }).imageDigest;
     const text = image.imageManifest as string;
-    const previous = found.get(digest);
+    const previous = this.found.get(digest);
     if (previous) {
       // The same manifest asked for by two tags comes back twice: fine when identical.
-      if (root.images[previous.index]!.imageManifest !== text) {
-        problems.push(problemAt(doc, `/images/${i}/imageManifest`, 'manifests/conflicting-duplicate', `manifest ${digest} appears twice with different content (also images[${previous.index}])`));
-      }
+      this.duplicates.push({ index: i, firstIndex: previous.index, digest, text });
       return;
     }
     try {
       const mediaType = typeof image.imageManifestMediaType === 'string' ? image.imageManifestMediaType : undefined;
-      found.set(digest, { manifest: parseManifest(text, mediaType, digest, () => locationIn(doc, `/images/${i}/imageManifest`), interned), index: i });
+      this.found.set(digest, { manifest: parseManifest(text, mediaType, digest, { file: this.file, pointer: `/images/${i}/imageManifest` }, this.interned), index: i });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      problems.push(...e.problems);
+      this.problems.push(...e.problems);
     }
-  });
-  throwIfProblems(problems);
-  const digests = [...found.keys()];
-  let ordered = true;
-  for (let k = 1; k < digests.length && ordered; k++) ordered = digests[k - 1]! < digests[k]!;
-  if (!ordered) digests.sort();
-  const manifests = new Map<string, ManifestInfo>();
-  for (const d of digests) manifests.set(d, found.get(d)!.manifest);
-  const failures: ManifestFailure[] = (root.failures ?? []).filter((_, i) => !skipFailures.has(i)).map((f) => {
-    const id = isObj(f.imageId) ? f.imageId : {};
-    return {
-      ...(typeof id.imageDigest === 'string' ? { imageDigest: id.imageDigest } : {}),
-      ...(typeof id.imageTag === 'string' ? { imageTag: id.imageTag } : {}),
-      failureCode: f.failureCode as string,
-      ...(typeof f.failureReason === 'string' ? { failureReason: f.failureReason } : {}),
-    };
-  });
-  failures.sort((a, b) => key(a).localeCompare(key(b)));
-  return { manifests, failures };
+  }
+
+  firstIndicesOfDuplicates(): number[] {
+    return this.duplicates.map((d) => d.firstIndex);
+  }
+
+  /** Checks the rest of the document (`doc.value`: failures), then locates every problem. `firstText(i)`: entry i's imageManifest. */
+  finish(doc: JsonDocument, firstText: (index: number) => unknown): BatchGetImageResult {
+    const { problems } = this;
+    for (const d of this.duplicates) {
+      if (firstText(d.firstIndex) !== d.text) {
+        problems.push({ location: { file: doc.file, pointer: `/images/${d.index}/imageManifest` }, code: 'manifests/conflicting-duplicate', message: `manifest ${d.digest} appears twice with different content (also images[${d.firstIndex}])` });
+      }
+    }
+    const root = doc.value as { images: Obj[]; failures?: Obj[] };
+    const rest = isObj(root) && Array.isArray(root.images) ? { ...root, images: [] } : root;
+    const restProblems = schemaProblems('batch-get-image', rest, (p) => ({ file: doc.file, pointer: p }), { codePrefix: 'manifests' });
+    problems.push(...restProblems);
+    throwIfProblems(problems.map((p) => ({ ...p, location: locationIn(doc, p.location.pointer ?? '') })));
+    const skipFailures = entriesWithProblems(restProblems, '/failures');
+    const digests = [...this.found.keys()];
+    let ordered = true;
+    for (let k = 1; k < digests.length && ordered; k++) ordered = digests[k - 1]! < digests[k]!;
+    if (!ordered) digests.sort();
+    const manifests = new Map<string, ManifestInfo>();
+    for (const d of digests) manifests.set(d, this.found.get(d)!.manifest);
+    const failures: ManifestFailure[] = (root.failures ?? []).filter((_, i) => !skipFailures.has(i)).map((f) => {
+      const id = isObj(f.imageId) ? f.imageId : {};
+      return {
+        ...(typeof id.imageDigest === 'string' ? { imageDigest: id.imageDigest } : {}),
+        ...(typeof id.imageTag === 'string' ? { imageTag: id.imageTag } : {}),
+        failureCode: f.failureCode as string,
+        ...(typeof f.failureReason === 'string' ? { failureReason: f.failureReason } : {}),
+      };
+    });
+    failures.sort((a, b) => key(a).localeCompare(key(b)));
+    return { manifests, failures };
+  }
 }
 
 /**

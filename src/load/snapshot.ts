@@ -2,10 +2,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { InputError, type InputProblem } from '../model/errors.js';
 import type { ImageRecord, ManifestInfo, RegistryInfo, RepositoryState } from '../model/image.js';
-import { parseDescribeImages, imageOrigin } from './images.js';
+import { imageOrigin, readDescribeImagesFile } from './images.js';
 import { locationIn, problemAt, readJsonDocument, type JsonDocument } from './json-document.js';
 import { assertInputKind } from './kinds.js';
-import { blockingManifestFailures, parseBatchGetImage } from './manifests.js';
+import { blockingManifestFailures, readBatchGetImageFile } from './manifests.js';
 import { loadPolicyFile, type LoadedPolicy } from './policy.js';
 import { collectProblems, throwIfProblems } from './problems.js';
 import { validateAgainstSchema } from './schemas.js';
@@ -225,20 +225,10 @@ async function loadRepository(dir: string, folder: string, registry: RegistryInf
     if (repoFile) problem(locationIn(repoFile.doc, '/complete'), 'snapshot/images-missing', `${SNAPSHOT_FILES.repository} says the snapshot is complete, but ${SNAPSHOT_FILES.images} is missing`, 'true', `${SNAPSHOT_FILES.images} next to it, or "complete": false`);
     return undefined;
   }
-  const images = await collectProblems(problems, async () => {
-    const doc = await readJsonDocument(file(SNAPSHOT_FILES.images));
-    assertInputKind(doc, ['describe-images'], `a snapshot's ${SNAPSHOT_FILES.images} holds`);
-    return parseDescribeImages(doc);
-  });
+  const images = await collectProblems(problems, () => readDescribeImagesFile(file(SNAPSHOT_FILES.images), `a snapshot's ${SNAPSHOT_FILES.images} holds`));
   const manifestsPath = file(SNAPSHOT_FILES.manifests);
   const manifestsLoaded = await exists(manifestsPath);
-  const batch = manifestsLoaded
-    ? await collectProblems(problems, async () => {
-        const doc = await readJsonDocument(manifestsPath);
-        assertInputKind(doc, ['batch-get-image'], `a snapshot's ${SNAPSHOT_FILES.manifests} holds`);
-        return parseBatchGetImage(doc);
-      })
-    : undefined;
+  const batch = manifestsLoaded ? await collectProblems(problems, () => readBatchGetImageFile(manifestsPath, `a snapshot's ${SNAPSHOT_FILES.manifests} holds`)) : undefined;
   const policyPath = file(SNAPSHOT_FILES.policy);
   const hasPolicy = await exists(policyPath);
   const policy = hasPolicy ? await collectProblems(problems, () => loadPolicyFile(policyPath, `a snapshot's ${SNAPSHOT_FILES.policy} holds`)) : undefined;
