@@ -10,11 +10,15 @@ export const formatJson: Formatter = (report) => JSON.stringify(report, null, 2)
  * repository's images, its storage's images) are written member by member; deeper values whole.
  */
 const STREAM_OBJECT_DEPTH = 3;
-/** Chunks handed to `write` are about this long (characters). */
-const CHUNK = 1 << 20;
+/**
+ * Chunks handed to `write` are about this long (characters). Small enough that the pieces of a chunk
+ * die in V8's young generation instead of being promoted: with 1 MiB chunks, an audit's peak RSS was
+ * 25 MiB higher (10 x 10,000 images), with the same bytes written.
+ */
+const CHUNK = 1 << 16;
 
 /** Array members written whole are stringified this many at a time. */
-const BATCH = 500;
+const BATCH = 100;
 
 const isPlainContainer = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
