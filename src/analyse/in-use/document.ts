@@ -1,8 +1,8 @@
 import { findNodeAtLocation, getNodeValue, parseTree, type ParseError } from 'jsonc-parser';
-import { isNode, LineCounter, parseAllDocuments } from 'yaml';
 import { joinPointer } from '../../model/location.js';
 import type { UseSourceFormat } from '../../model/in-use.js';
 import { describeSyntaxError } from '../../load/json-document.js';
+import { yamlLibrary } from '../../load/yaml-library.js';
 import { formatObjectPath, lineLocator, type UseCollector } from './common.js';
 
 // JSON and YAML documents seen the same way by the structured formats (Kubernetes, ECS, Lambda):
@@ -51,6 +51,7 @@ export function parseJsonDocument(file: string, text: string, out: UseCollector)
 
 /** Parses a (multi-document) YAML file; empty documents (Helm's `# Source:` only) are skipped. */
 export function parseYamlDocuments(file: string, text: string, out: UseCollector): StructuredDocument[] {
+  const { isNode, LineCounter, parseAllDocuments } = yamlLibrary();
   const lineCounter = new LineCounter();
   // `<<` merge keys: Kubernetes' own YAML parser accepts them, so a container written with one is a container.
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });

@@ -1,6 +1,6 @@
 import { parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import { createRequire } from 'node:module';
 import type { Alias, Document, Node as YamlNode, Tags } from 'yaml';
+import { yamlLibrary } from '../yaml-library.js';
 import type { InputProblem } from '../../model/errors.js';
 import { joinPointer } from '../../model/location.js';
 import { describeSyntaxError } from '../json-document.js';
@@ -130,9 +130,7 @@ function longForm(name: string): string {
   return name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
 }
 
-// The YAML library is loaded on first use: linting a JSON policy file never needs it (start-up time).
-let yamlLibrary: typeof import('yaml') | undefined;
-const yaml = (): typeof import('yaml') => (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+const yaml = yamlLibrary;
 
 // Each tag on a scalar, a sequence and a mapping: CloudFormation accepts all three shapes for
 // some intrinsics (`!GetAtt A.b` and `!GetAtt [A, b]`), and the tree keeps the node either way.
