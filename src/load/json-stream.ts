@@ -215,21 +215,10 @@ async function streamArray(path: string, key: string, visit: (element: unknown, 
           }
         }
         if (c === QUOTE) {
-          inString = true;
-          if (depth === 1) {
-            keyMatched = 0;
-            keyMismatch = false;
-          } else {
-            const q = closingQuote(buf, i + 1, bytesRead);
-            if (q >= 0) {
-              inString = false;
-              i = q;
-            } else {
-              escaped = q === PENDING_ESCAPE;
-              i = bytesRead;
-            }
-            continue;
-          }
+          inString = true; // the next byte goes to the string branch above
+          keyMatched = 0;
+          keyMismatch = false;
+          continue;
         } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
           if (c === OPEN_BRACKET && depth === 1 && phase === 0 && lastStringIsKey) {
             // The array to stream: what came before goes to `rest`, then the marker stands for it.
