@@ -138,8 +138,15 @@ export function parseJsonText(text: string): ParsedJson {
 
 function buildTree(text: string): { tree: JsonNode | undefined; errors: jsonc.ParseError[] } {
   const errors: jsonc.ParseError[] = [];
-  const tree = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  return { tree, errors };
+  try {
+    const tree = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    return { tree, errors };
+  } catch (e) {
+    // The positional parser recurses: values nested some thousands deep overflow its stack. Such a
+    // document has no positions (problems are then located by file and pointer) and no duplicate-key check.
+    if (e instanceof RangeError) return { tree: undefined, errors: [] };
+    throw e;
+  }
 }
 
 /** JSON.parse failed: let the positional parser say where and why. */
@@ -216,7 +223,14 @@ export function parseJsonDocument(text: string, file: string): JsonDocument {
     );
   }
   let tree = parsed.tree;
-  const treeOf = () => (tree ??= buildTree(text).tree);
+  let built = tree !== undefined;
+  const treeOf = (): JsonNode | undefined => {
+    if (!built) {
+      built = true; // once, even when it fails (nested too deep)
+      tree = buildTree(text).tree;
+    }
+    return tree;
+  };
   return {
     file,
     text,

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { InputError } from '../model/errors.js';
 import {
   DUPLICATE_KEY_CHECK_LIMIT,
   fileUnreadable,
+  locationIn,
   parseJsonDocument,
   readJsonDocument,
   readTextFileSync,
@@ -26,8 +28,11 @@ const COMMA = 0x2c;
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
-/** Stands for the streamed array in the rest of the document; a string no real file holds. */
-const MARKER = '\u0000ecr-lifeguard:streamed-array';
+/**
+ * Stands for the streamed array in the rest of the document. Random per process, so that no file can
+ * hold it: a second `key` whose value were the marker would otherwise pass for the streamed array.
+ */
+const MARKER = `\u0000ecr-lifeguard:streamed-array:${randomBytes(16).toString('hex')}`;
 
 /** The file is not in the shape the stream reads (or not JSON): the whole-document path takes over. */
 class NotStreamable extends Error {}
@@ -256,7 +261,7 @@ async function streamArray(path: string, key: string, visit: (element: unknown, 
     // A later duplicate of `key` replaced the streamed array (JSON.parse keeps the last).
     throw new InputError([
       {
-        location: { file: path, pointer: `/${key}` },
+        location: locationIn(lazyJsonDocument(path, undefined), `/${key}`),
         code: 'json/duplicate-key',
         message: `duplicate property '${key}': which of its values counts is ambiguous`,
         expected: 'each property once per object',

@@ -55,7 +55,8 @@ describe('readJsonArrayDocument', () => {
 
   it('rejects a second array of the same name after the streamed one (JSON.parse would take the later)', async () => {
     const problems = await problemsOfAsync(() => stream(file('{"items": [1], "items": [2]}')));
-    expect(problems).toMatchObject([{ code: 'json/duplicate-key', location: { pointer: '/items' } }]);
+    // Located as the whole-document path locates it (here the file is small enough for its duplicate-key check).
+    expect(problems).toMatchObject([{ code: 'json/duplicate-key', location: { line: 1, column: 16 } }]);
   });
 
   it('reads other shapes whole: no such key, not an array, a key spelled with escapes, a top-level array', async () => {
@@ -133,5 +134,21 @@ describe('readJsonArrayDocument', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('readJsonArrayDocument, found by exploratory testing', () => {
+  it('rejects a second key whose value is the text of an older marker, located', async () => {
+    const text = '{"items": [1],\n "items": "\\u0000ecr-lifeguard:streamed-array"}';
+    expect(await problemsOfAsync(() => stream(file(text)))).toMatchObject([{ code: 'json/duplicate-key', location: { line: 2, column: 2 } }]);
+  });
+
+  it('reads values nested too deep for the positional parser, and locates their problems by pointer', async () => {
+    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    const { elements } = await stream(file(`{"items": [1, ${deep}]}`));
+    expect(elements).toHaveLength(2);
+    const small = file(`{"items": ${deep}, "n": 1}`);
+    const doc = await readJsonDocument(small);
+    expect(doc.locate('/n')).toBeUndefined();
   });
 });

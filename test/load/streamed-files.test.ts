@@ -88,6 +88,14 @@ describe('streamed snapshot files', () => {
     expect(streamed).toEqual(problemsOf(() => parseBatchGetImage(whole(conflicting))));
   });
 
+  it('reject a second imageDetails, located at the later one', async () => {
+    const twice = join(work, 'twice.json');
+    const text = readFileSync(imagesFile, 'utf8');
+    writeFileSync(twice, `${text.slice(0, text.lastIndexOf('}'))},\n    "imageDetails": "x"\n}\n`);
+    const lines = readFileSync(twice, 'utf8').split('\n').length;
+    expect(await problemsOfAsync(() => readDescribeImagesFile(twice, 'x'))).toMatchObject([{ code: 'json/duplicate-key', location: { pointer: '/imageDetails', line: lines - 2, column: 21 } }]);
+  });
+
   it('reject a file of another kind', async () => {
     const policy = edited(imagesFile, 'policy-like.json', (v) => (v.rules = []));
     expect(await problemsOfAsync(() => readDescribeImagesFile(policy, 'a snapshot holds'))).toMatchObject([{ code: 'input/wrong-kind', location: { line: 1, column: 1 } }]);
