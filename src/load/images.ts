@@ -1,11 +1,11 @@
 import type { InputProblem } from '../model/errors.js';
 import type { ImageRecord, ImageStatus } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
-import { locationIn, parseJsonDocument, type JsonDocument } from './json-document.js';
+import { definedOnly, locationIn, parseJsonDocument, throwLocated, type JsonDocument } from './json-document.js';
 import { readJsonArrayDocument } from './json-stream.js';
 import { assertInputKind } from './kinds.js';
-import { sortProblems, throwIfProblems } from './problems.js';
-import { schemaProblems } from './schemas.js';
+import { sortProblems } from './problems.js';
+import { entrySchemaProblems, schemaProblems } from './schemas.js';
 import { formatTimestamp, parseTimestamp } from './time.js';
 
 // `aws ecr describe-images` output -> ImageRecord[], with every inconsistency located.
@@ -93,7 +93,7 @@ class DescribeImagesReader {
     // The schema per entry (the array has no constraint of its own beyond its items): entries with
     // schema problems are skipped (their shape is unreliable); the others are still checked so that
     // every problem is reported in one go.
-    const schema = schemaProblems('describe-images', { imageDetails: [d] }, (p) => ({ file: this.file, pointer: `/imageDetails/${i}${p.slice('/imageDetails/0'.length)}` }), { codePrefix: 'images' });
+    const schema = entrySchemaProblems('describe-images', 'imageDetails', d, i, this.file, 'images');
     if (schema.length > 0) {
       problems.push(...schema);
       return;
@@ -186,14 +186,10 @@ class DescribeImagesReader {
         });
       }
     }
-    throwIfProblems(problems.map((p) => ({ ...p, location: locationIn(doc, p.location.pointer ?? '') })));
+    throwLocated(doc, problems);
     this.images.forEach((record, k) => origins.set(record, { source, index: this.indices[k]! }));
     return this.images.sort((a, b) => (a.imageDigest < b.imageDigest ? -1 : a.imageDigest > b.imageDigest ? 1 : 0));
   }
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The tags sorted, each once (AWS lists them in no order; most images have one or two). */

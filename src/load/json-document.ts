@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import jsonc from 'jsonc-parser';
 import { InputError, type InputProblem } from '../model/errors.js';
 import type { SourceLocation } from '../model/location.js';
+import { sortProblems } from './problems.js';
 
 // Strict JSON with positions: every loader reports problems at the line and column of the value.
 
@@ -250,6 +251,11 @@ export function problemAt(doc: JsonDocument, pointer: string, code: string, mess
   return { location: locationIn(doc, pointer), code, message, ...definedOnly(extra) };
 }
 
+/** Problems that carry only a pointer (found while streaming) located in `doc`, then thrown; nothing when there are none. */
+export function throwLocated(doc: JsonDocument, problems: readonly InputProblem[]): void {
+  if (problems.length > 0) throw new InputError(sortProblems(problems.map((p) => ({ ...p, location: locationIn(doc, p.location.pointer ?? '') }))));
+}
+
 export function locationIn(doc: JsonDocument, pointer: string): SourceLocation {
   let p = pointer;
   let lc = doc.locate(p);
@@ -260,7 +266,7 @@ export function locationIn(doc: JsonDocument, pointer: string): SourceLocation {
   return { file: doc.file, pointer, ...(lc ?? {}) };
 }
 
-function definedOnly<T extends object>(o: T): Partial<T> {
+export function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 

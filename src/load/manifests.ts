@@ -1,11 +1,11 @@
 import { InputError, type InputProblem } from '../model/errors.js';
 import { MANIFEST_MAY_FAIL_STATUSES, type BlobRef, type ImageRecord, type IndexChild, type ManifestInfo } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
-import { locationIn, offsetToLineColumn, parseJsonText, type JsonDocument } from './json-document.js';
+import { offsetToLineColumn, parseJsonText, throwLocated, type JsonDocument } from './json-document.js';
 import { readJsonArrayDocument } from './json-stream.js';
 import { assertInputKind } from './kinds.js';
-import { entriesWithProblems, throwIfProblems } from './problems.js';
-import { renderValue, schemaProblems } from './schemas.js';
+import { entriesWithProblems } from './problems.js';
+import { entrySchemaProblems, renderValue, schemaProblems } from './schemas.js';
 
 // Image manifests (Docker v2 / v1, OCI image, index and artifact) -> the content graph facts the
 // engine needs: layers and config with sizes, index children, subject.
@@ -250,7 +250,7 @@ class BatchGetImageReader {
   add(entry: unknown, i: number): void {
     // The schema per entry (the array has no constraint of its own beyond its items). Entries with
     // schema problems are skipped; the others are still parsed so every problem is reported.
-    const schema = schemaProblems('batch-get-image', { images: [entry] }, (p) => ({ file: this.file, pointer: `/images/${i}${p.slice('/images/0'.length)}` }), { codePrefix: 'manifests' });
+    const schema = entrySchemaProblems('batch-get-image', 'images', entry, i, this.file, 'manifests');
     if (schema.length > 0) {
       this.problems.push(...schema);
       return;
@@ -289,7 +289,7 @@ class BatchGetImageReader {
     const rest = isObj(root) && Array.isArray(root.images) ? { ...root, images: [] } : root;
     const restProblems = schemaProblems('batch-get-image', rest, (p) => ({ file: doc.file, pointer: p }), { codePrefix: 'manifests' });
     problems.push(...restProblems);
-    throwIfProblems(problems.map((p) => ({ ...p, location: locationIn(doc, p.location.pointer ?? '') })));
+    throwLocated(doc, problems);
     const skipFailures = entriesWithProblems(restProblems, '/failures');
     const digests = [...this.found.keys()];
     let ordered = true;

@@ -175,6 +175,16 @@ export function validateAgainstSchema(
   return schemaProblems(schemaName, value, (p) => locationIn(doc, pointerPrefix + p), options);
 }
 
+/**
+ * Schema problems of entry `index` of the top-level array `key`, validated on its own (as the only entry of
+ * that array: the schemas put no constraint on the array beyond its items). Pointers are the entry's
+ * pointers in the whole document; locations are the file and pointer only (see throwLocated).
+ */
+export function entrySchemaProblems(schemaName: SchemaName, key: string, entry: unknown, index: number, file: string, codePrefix: string): InputProblem[] {
+  const wrapped = `/${key}/0`;
+  return schemaProblems(schemaName, { [key]: [entry] }, (p) => ({ file, pointer: `/${key}/${index}${p.slice(wrapped.length)}` }), { codePrefix });
+}
+
 export function valueAtPointer(root: unknown, pointer: string): unknown {
   let v = root;
   for (const token of parsePointer(pointer)) {
