@@ -159,6 +159,45 @@ function describeInvalid(text: string, e: Error): ParsedJson {
 }
 
 /** A jsonc-parser error in words: truncation, trailing content, trailing commas and comments get their own messages. */
+/**
+ * How deep JSON read into a syntax tree may nest (RFC 8259 lets a parser set such a limit). The tree
+ * builders recurse, so without a fixed limit "too deep" would depend on the stack size of the
+ * machine; real inputs (Kubernetes, ECS, Terraform plans, CloudFormation) nest a few dozen levels.
+ */
+export const MAX_NESTING_DEPTH = 512;
+
+/**
+ * Where JSON text (comments allowed) first nests deeper than MAX_NESTING_DEPTH, as a syntax problem,
+ * or undefined. Strings and comments are skipped; malformed text is left to the parser.
+ */
+export function excessiveNesting(text: string): RawJsonProblem | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: to its closing quote, escapes skipped.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING_DEPTH) {
+        return { offset: i, code: 'json/too-deep', message: `the JSON nests more than ${MAX_NESTING_DEPTH} levels deep`, expected: `at most ${MAX_NESTING_DEPTH} levels of nesting (ecr-lifeguard's limit)` };
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
 export function describeSyntaxError(text: string, tree: JsonNode | undefined, err: jsonc.ParseError): RawJsonProblem {
   const name = jsonc.printParseErrorCode(err.error);
   // An unterminated string is reported at its start: it is truncation when it runs to the end.

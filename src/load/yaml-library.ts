@@ -7,3 +7,12 @@ let library: typeof import('yaml') | undefined;
 export function yamlLibrary(): typeof import('yaml') {
   return (library ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 }
+
+/**
+ * A YAML parser error in words. The parser recurses per nesting level and reports running out of stack
+ * as an error of its own; that is the input nesting too deeply, not a crash.
+ */
+export function yamlSyntaxProblem(error: { message: string }): { code: string; message: string } {
+  if (error.message.includes('Maximum call stack size exceeded')) return { code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read' };
+  return { code: 'yaml/syntax', message: `invalid YAML: ${error.message.split('\n')[0]}` };
+}

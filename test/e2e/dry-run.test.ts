@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, expectCleanFailure, FIXTURES, NOW, ROOT, runCli, runCommand, SAMPLES, type CliRun } from './support.js';
 
 // `ecr-lifeguard dry-run` end to end (issue 2): the built CLI on the bundled samples, as a user runs it.
@@ -367,6 +368,26 @@ describe('dry-run errors: exit 2, a clear message on stderr, no stack trace, not
       `  ${file}:17:22 (at /rules/1/selection/countUnit): ECR will reject this policy: 'countUnit' must be "days" (found "weeks")`,
       `  ${file}:20:27 (at /rules/1/action/type): ECR will reject this policy: 'type' must be one of "expire", "transition" (found "delete")`,
     ]);
+  });
+});
+
+describe('inputs nested too deeply', () => {
+  // Parsers that recurse once ran out of stack here: "unexpected error: Maximum call stack size exceeded".
+  const dir = mkdtempSync(join(tmpdir(), 'deep-'));
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  writeFileSync(join(dir, 'pods.json'), `{"apiVersion": "v1", "kind": "List", "items": ${deep(20000)}}`);
+  writeFileSync(join(dir, 'pods.yaml'), `apiVersion: v1\nkind: Pod\nspec: ${deep(20000)}\n`);
+  writeFileSync(join(dir, 'policy.json'), `{"rules": ${deep(20000)}}`);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.concurrent.each([
+    ['a JSON in-use file', ['dry-run', '--snapshot', 'samples/registry', '--in-use', join(dir, 'pods.json'), '--now', NOW], `${join(dir, 'pods.json')}:1:558: the JSON nests more than 512 levels deep; expected at most 512 levels of nesting (ecr-lifeguard's limit)`],
+    ['a YAML in-use file', ['dry-run', '--snapshot', 'samples/registry', '--in-use', join(dir, 'pods.yaml'), '--now', NOW], `${join(dir, 'pods.yaml')}:3:`],
+    ['a JSON policy file to lint', ['lint', join(dir, 'policy.json')], `${join(dir, 'policy.json')}:1:522: the JSON nests more than 512 levels deep`],
+  ])('%s: exit 2 with a located message', async (_name, args, message) => {
+    const r = await runCli(args);
+    expectCleanFailure(r);
+    expect(r.stderr).toContain(message);
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  excessiveNesting,
   makeOffsetLocator,
+  MAX_NESTING_DEPTH,
   offsetToLineColumn,
   parseJsonDocument,
   readJsonDocument,
@@ -105,5 +107,28 @@ describe('offsets', () => {
     expect(raw.slice(map(8), map(8) + 6)).toBe('\\ude80');
     expect(raw[map(9)]).toBe('e');
     expect(map(10)).toBe(raw.length - 1); // end of content: the closing quote
+  });
+});
+
+describe('excessiveNesting', () => {
+  const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+  it('accepts exactly MAX_NESTING_DEPTH levels and refuses one more, at the bracket that goes over', () => {
+    expect(excessiveNesting(nested(MAX_NESTING_DEPTH))).toBeUndefined();
+    const p = excessiveNesting(`{"a": ${nested(MAX_NESTING_DEPTH)}}`);
+    expect(p).toMatchObject({ offset: 6 + MAX_NESTING_DEPTH - 1, code: 'json/too-deep' });
+    expect(excessiveNesting(`  ${nested(MAX_NESTING_DEPTH + 1)}`)).toMatchObject({ offset: 2 + MAX_NESTING_DEPTH, code: 'json/too-deep' });
+  });
+
+  it('counts depth, not brackets: many siblings are fine', () => {
+    expect(excessiveNesting(`[${Array.from({ length: 2000 }, () => '[[]]').join(',')}]`)).toBeUndefined();
+  });
+
+  it('skips brackets inside strings (escaped quotes included) and comments', () => {
+    const inside = '['.repeat(MAX_NESTING_DEPTH + 5);
+    expect(excessiveNesting(`{"s": "${inside}", "t": "\\", "u": "\\\"${inside}"}`)).toBeUndefined();
+    expect(excessiveNesting(`// ${inside}\n/* ${inside} */ {"a": 1}`)).toBeUndefined();
+    // A quote that only looks escaped (the backslash is itself escaped) ends the string.
+    expect(excessiveNesting(`["\\\\", ${nested(MAX_NESTING_DEPTH)}]`)).toMatchObject({ code: 'json/too-deep' });
   });
 });

@@ -1,8 +1,8 @@
 import { findNodeAtLocation, getNodeValue, parseTree, type ParseError } from 'jsonc-parser';
 import { joinPointer } from '../../model/location.js';
 import type { UseSourceFormat } from '../../model/in-use.js';
-import { describeSyntaxError } from '../../load/json-document.js';
-import { yamlLibrary } from '../../load/yaml-library.js';
+import { describeSyntaxError, excessiveNesting } from '../../load/json-document.js';
+import { yamlLibrary, yamlSyntaxProblem } from '../../load/yaml-library.js';
 import { formatObjectPath, lineLocator, type UseCollector } from './common.js';
 
 // JSON and YAML documents seen the same way by the structured formats (Kubernetes, ECS, Lambda):
@@ -26,15 +26,15 @@ export function pointerOf(path: readonly PathSegment[]): string {
 /** Parses a JSON file; syntax errors become problems (and no document). Comments are tolerated. */
 export function parseJsonDocument(file: string, text: string, out: UseCollector): StructuredDocument | undefined {
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
   const locate = lineLocator(text);
-  if (errors.length > 0 || !root) {
+  // Nesting beyond the limit is refused before the (recursive) tree is built.
+  const deep = excessiveNesting(text);
+  const root = deep ? undefined : parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
+  if (deep || errors.length > 0 || !root) {
     // Only the first error: the ones after it are usually its echoes.
     const first = errors[0];
-    if (first) {
-      const p = describeSyntaxError(text, root, first);
-      out.problem({ file, ...locate(p.offset) }, p.code, p.message, { ...(p.found !== undefined ? { found: p.found } : {}), ...(p.expected !== undefined ? { expected: p.expected } : {}) });
-    }
+    const p = deep ?? (first ? describeSyntaxError(text, root, first) : undefined);
+    if (p) out.problem({ file, ...locate(p.offset) }, p.code, p.message, { ...(p.found !== undefined ? { found: p.found } : {}), ...(p.expected !== undefined ? { expected: p.expected } : {}) });
     else out.problem({ file, line: 1, column: 1 }, 'json/syntax', 'invalid JSON: empty document');
     return undefined;
   }
@@ -66,7 +66,8 @@ export function parseYamlDocuments(file: string, text: string, out: UseCollector
     // The first error of each document: later ones are usually its echoes.
     for (const e of doc.errors.slice(0, 1)) {
       failed = true;
-      out.problem({ file, ...pos(e.pos[0]) }, 'yaml/syntax', `invalid YAML: ${e.message.split('\n')[0]}`);
+      const p = yamlSyntaxProblem(e);
+      out.problem({ file, ...pos(e.pos[0]) }, p.code, p.message);
     }
     if (doc.contents === null || doc.errors.length > 0) continue;
     let value: unknown;
@@ -75,7 +76,8 @@ export function parseYamlDocuments(file: string, text: string, out: UseCollector
     } catch (e) {
       // Alias bombs and similar: the parser's message is enough for the user.
       failed = true;
-      out.problem({ file, ...pos(doc.contents.range?.[0] ?? 0) }, 'yaml/syntax', `invalid YAML: ${(e as Error).message}`);
+      const p = yamlSyntaxProblem(e as Error);
+      out.problem({ file, ...pos(doc.contents.range?.[0] ?? 0) }, p.code, p.message);
       continue;
     }
     // Comment-only documents (a Helm template that rendered nothing) are empty, not unrecognised.

@@ -1,9 +1,9 @@
 import { parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import type { Alias, Document, Node as YamlNode, Tags } from 'yaml';
-import { yamlLibrary } from '../yaml-library.js';
+import { yamlLibrary, yamlSyntaxProblem } from '../yaml-library.js';
 import type { InputProblem } from '../../model/errors.js';
 import { joinPointer } from '../../model/location.js';
-import { describeSyntaxError } from '../json-document.js';
+import { describeSyntaxError, excessiveNesting } from '../json-document.js';
 import {
   alignUnits,
   jsonStringUnits,
@@ -109,12 +109,15 @@ function fromJson(src: string, node: JsonNode, pointer: string): TreeNode {
 export function parseJsonFile(file: string, text: string): ParsedFile {
   const lines = new LineIndex(text);
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  // Nesting beyond the limit is refused before the (recursive) tree is built.
+  const deep = excessiveNesting(text);
+  const root = deep ? undefined : parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   // The first error only, in words: the ones after it are usually its echoes.
-  const problems = errors.slice(0, 1).map((e) => {
-    const p = describeSyntaxError(text, root, e);
-    return { ...problemAt(file, lines, p.offset, p.code, p.message), ...(p.found !== undefined ? { found: p.found } : {}), ...(p.expected !== undefined ? { expected: p.expected } : {}) };
-  });
+  const problems = (deep ? [deep] : errors.slice(0, 1).map((e) => describeSyntaxError(text, root, e))).map((p) => ({
+    ...problemAt(file, lines, p.offset, p.code, p.message),
+    ...(p.found !== undefined ? { found: p.found } : {}),
+    ...(p.expected !== undefined ? { expected: p.expected } : {}),
+  }));
   return { roots: root && problems.length === 0 ? [fromJson(text, root, '')] : [], lines, problems };
 }
 
@@ -212,7 +215,8 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
   const problems: InputProblem[] = [];
   for (const doc of list) {
     for (const e of doc.errors) {
-      problems.push(problemAt(file, lines, e.pos[0], 'yaml/syntax', `invalid YAML: ${e.message}`));
+      const p = yamlSyntaxProblem(e);
+      problems.push(problemAt(file, lines, e.pos[0], p.code, p.message));
     }
   }
   const roots = problems.length > 0 ? [] : list.map((doc) => fromYaml(text, doc, doc.contents, '', new Set()));

@@ -66,6 +66,24 @@ describe('loadInUse', () => {
     expect(r.problems[0]!.message).toBe("the JSON ends early (truncated file?): expected ']'");
   });
 
+  it('refuses JSON nested deeper than the limit, and YAML too deep for its parser, as located problems', async () => {
+    const json = join(dir, '..', `${dir.split('/').pop()}-deep.json`);
+    const yaml = join(dir, '..', `${dir.split('/').pop()}-deep.yaml`);
+    await writeFile(json, `{"kind": "List", "items": ${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    await writeFile(yaml, `kind: Pod\nspec: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+    const r = await loadInUse([json, yaml]);
+    await rm(json);
+    await rm(yaml);
+    expect(r.uses).toEqual([]);
+    expect(r.problems.map((p) => [p.location.file, p.code, p.location.line])).toEqual([
+      [json, 'json/too-deep', 1],
+      [yaml, 'yaml/too-deep', 2],
+    ]);
+    // The object is level 1, so the 512th bracket of the array (column 26 + 512) is level 513.
+    expect(r.problems[0]!.location.column).toBe(26 + 512);
+    expect(r.problems[1]!.message).toBe('invalid YAML: it nests too deeply to read');
+  });
+
   it('reads a file named twice (directly and through its directory) once', async () => {
     const once = await loadInUse([join(dir, 'a.txt')]);
     const twice = await loadInUse([join(dir, 'a.txt'), dir, `${dir}/./a.txt`]);

@@ -112,6 +112,21 @@ describe('files that are not policy sources', () => {
     expect(problems[0]!.message).toMatch(/^the JSON ends early \(truncated file\?\)/);
   });
 
+  test('JSON nested deeper than the limit is one located problem, not a crash; the limit itself is read', () => {
+    const deep = (n: number) => `{"format_version":"1.2","planned_values":{"root_module":{"x":${'['.repeat(n)}${']'.repeat(n)}}}}`;
+    const { sources, problems } = extractPolicySources('plan.json', deep(5000));
+    expect(sources).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({ code: 'json/too-deep', location: expect.objectContaining({ file: 'plan.json', line: 1, column: 61 + 510 }) })]);
+    expect(extractPolicySources('plan.json', deep(509)).problems).toEqual([]);
+  });
+
+  test('YAML too deep for its parser is one located problem saying so', () => {
+    const text = `Resources:\n  R:\n    Type: AWS::ECR::Repository\n    Properties:\n      X: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const { sources, problems } = extractPolicySources('template.yaml', text);
+    expect(sources).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read', location: expect.objectContaining({ line: 5 }) })]);
+  });
+
   test('a Terraform plan without ECR policies is recognised and has no sources', () => {
     expect(extractPolicySources('plan.json', '{"format_version":"1.2","planned_values":{"root_module":{}}}')).toEqual({ sources: [], problems: [] });
   });
