@@ -1,3 +1,5 @@
+import { flatString } from './flat-string.js';
+
 // One ISO-8601 formatter for every layer. Reports of 100,000 images format some 300,000 times: the
 // date part comes from a small per-day cache and the time of day is assembled by hand, giving exactly
 // what Date.prototype.toISOString gives.
@@ -26,5 +28,5 @@ export function isoTime(time: number): string {
   const minutes = Math.floor(rest / 60_000);
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1000);
-  return `${date}${two(hours)}:${two(minutes)}:${two(seconds)}.${three(rest - seconds * 1000)}Z`;
+  return flatString(`${date}${two(hours)}:${two(minutes)}:${two(seconds)}.${three(rest - seconds * 1000)}Z`);
 }

@@ -1,3 +1,4 @@
+import { flatString } from '../model/flat-string.js';
 import { compareNewestFirst, effectivePushTime, type ImageRecord, type ImageStatus } from '../model/image.js';
 import { ruleStorageClass, rulesInPriorityOrder, type CountType, type LifecyclePolicy, type LifecycleRule } from '../model/policy.js';
 import { makeTagSelector } from './match.js';
@@ -298,19 +299,19 @@ export function evaluatePrepared(p: PreparedImages, now: number): RunResult {
       const rulePriority = rules[outcome.ruleOf[pos]! - 1]!.rulePriority;
       const verb = a === 'EXPIRE' ? 'expires' : 'archives';
       const subject = outcome.followed[pos]!;
-      if (subject < 0) return { image, action: a, appliedRulePriority: rulePriority, cause: 'rule', reason: `rule ${rulePriority} ${verb} it${why(pos)}` };
+      if (subject < 0) return { image, action: a, appliedRulePriority: rulePriority, cause: 'rule', reason: flatString(`rule ${rulePriority} ${verb} it${why(pos)}`) };
       const subjectDigest = p.sorted[subject]!.imageDigest;
       return {
         image, action: a, appliedRulePriority: rulePriority, cause: 'follows-subject', relatedDigests: [subjectDigest],
-        reason: `referrer of ${short(subjectDigest)}, which rule ${rulePriority} ${verb}`,
+        reason: flatString(`referrer of ${short(subjectDigest)}, which rule ${rulePriority} ${verb}`),
       };
     }
     const ex = exclusions.get(pos);
-    if (ex) return { image, action: 'KEEP', cause: ex.cause, relatedDigests: ex.related, reason: exclusionReason(ex) };
+    if (ex) return { image, action: 'KEEP', cause: ex.cause, relatedDigests: ex.related, reason: flatString(exclusionReason(ex)) };
     const ri = outcome.claimedBy[pos]! - 1;
     if (ri >= 0) {
       const protecting = rules[ri]!.rulePriority;
-      return { image, action: 'KEEP', protectingRulePriority: protecting, cause: 'protected', reason: `rule ${protecting} keeps it${why(pos)}` };
+      return { image, action: 'KEEP', protectingRulePriority: protecting, cause: 'protected', reason: flatString(`rule ${protecting} keeps it${why(pos)}`) };
     }
     return { image, action: 'KEEP', cause: 'not-identified', reason: 'no rule selects it' };
   });

@@ -1,6 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isoTime } from '../../src/model/time.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
 
 // isoTime builds the string itself (the date part cached per day): it must be toISOString, exactly.
 
@@ -35,5 +40,22 @@ describe('isoTime', () => {
   it('throws a RangeError for an invalid time, as toISOString does', () => {
     expect(() => isoTime(Number.NaN)).toThrow(RangeError);
     expect(() => isoTime(8.64e15 + 1)).toThrow(RangeError);
+  });
+});
+
+describe('isoTime memory', () => {
+  it('returns flat strings: 100,000 kept times take about 40 bytes each, not the ~300 of a rope', () => {
+    // Measured in a child with --expose-gc (the built module, as the CLI runs it). Ropes measured 280 bytes.
+    const script = `
+      const { isoTime } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/model/time.js')).href)});
+      gc(); const before = process.memoryUsage().heapUsed;
+      const kept = [];
+      for (let i = 0; i < 100000; i++) kept.push(isoTime(1.7e12 + i * 7777777));
+      gc(); console.log((process.memoryUsage().heapUsed - before) / kept.length);`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const bytesPerTime = Number(r.stdout);
+    expect(bytesPerTime).toBeGreaterThan(24);
+    expect(bytesPerTime).toBeLessThan(120);
   });
 });
