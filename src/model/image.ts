@@ -72,6 +72,16 @@ export interface RepositoryState {
   manifestsLoaded: boolean;
 }
 
+/**
+ * The tags in sorted order: the array itself when it is sorted already (the loaders sort every record's
+ * tags), else a sorted copy. Reports then share the record's array instead of copying it for each of
+ * their sections; callers never mutate it.
+ */
+export function sortedTags(tags: string[]): string[] {
+  for (let k = 1; k < tags.length; k++) if (!(tags[k - 1]! < tags[k]!)) return [...tags].sort();
+  return tags;
+}
+
 /** Push time used for ordering and `sinceImagePushed`: a later restore counts as a push. */
 export function effectivePushTime(image: ImageRecord): number {
   return image.lastActivatedAt !== undefined && image.lastActivatedAt > image.imagePushedAt

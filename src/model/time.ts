@@ -16,6 +16,16 @@ export function isoTime(time: number): string {
   // What a Date does with its time value: beyond ±8.64e15 ms it is invalid, and fractions are truncated.
   if (!(Math.abs(time) <= 8.64e15)) throw new RangeError('Invalid time value');
   const ms = Math.trunc(time);
+  // Timelines format the same time for many images in a row: one string for all of them.
+  if (ms === last.ms) return last.text;
+  last.text = format(ms);
+  last.ms = ms;
+  return last.text;
+}
+
+const last = { ms: NaN, text: '' };
+
+function format(ms: number): string {
   const day = Math.floor(ms / DAY_MS);
   let date = dateParts.get(day);
   if (date === undefined) {

@@ -1,6 +1,6 @@
 import type { Finding } from '../model/finding.js';
 import type { SourceLocation } from '../model/location.js';
-import type { ImageRecord } from '../model/image.js';
+import { sortedTags, type ImageRecord } from '../model/image.js';
 import { short, type ImageDecision, type Verdict } from '../simulate/evaluate.js';
 import type { HorizonResult, TimelineEntry } from '../simulate/horizon.js';
 import { isoTime } from '../model/time.js';
@@ -140,7 +140,7 @@ export function previewOf(decisions: readonly ImageDecision[]): { previewResults
     if (d.action === 'KEEP' || d.cause !== 'rule') continue;
     previewResults.push({
       imageDigest: d.image.imageDigest,
-      imageTags: [...d.image.imageTags].sort(),
+      imageTags: sortedTags(d.image.imageTags),
       imagePushedAt: iso(d.image.imagePushedAt),
       action: d.action === 'EXPIRE' ? { type: 'EXPIRE' } : { type: 'TRANSITION', targetStorageClass: 'ARCHIVE' },
       appliedRulePriority: d.appliedRulePriority!,
@@ -156,7 +156,7 @@ export function previewOf(decisions: readonly ImageDecision[]): { previewResults
 
 export function timelineOf(horizon: HorizonResult): ReportTimelineEntry[] {
   return horizon.timeline.map((t) => ({
-    date: iso(t.at), day: t.day, imageDigest: t.imageDigest, imageTags: [...t.imageTags].sort(),
+    date: iso(t.at), day: t.day, imageDigest: t.imageDigest, imageTags: sortedTags(t.imageTags),
     action: t.action, appliedRulePriority: t.appliedRulePriority, cause: t.cause,
   }));
 }
@@ -175,7 +175,7 @@ export function reportImages(horizon: HorizonResult, inUse?: Map<string, string[
   return horizon.first.decisions.map((d) => {
     const img: ReportImage = {
       imageDigest: d.image.imageDigest,
-      imageTags: [...d.image.imageTags].sort(),
+      imageTags: sortedTags(d.image.imageTags),
       imagePushedAt: iso(d.image.imagePushedAt),
       imageStatus: d.image.imageStatus,
       action: d.action,

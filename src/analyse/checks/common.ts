@@ -1,4 +1,5 @@
 import type { UseKind, UseOrigin } from '../../model/in-use.js';
+import { sortedTags } from '../../model/image.js';
 import { short } from '../../simulate/evaluate.js';
 import type { FateAction, ImageFate } from '../fate.js';
 import { blobsForManifests, childEntry, cmp, manifestsForPull, platformName } from '../graph.js';
@@ -193,7 +194,7 @@ export function useFinding(
 }
 
 export function findingImage(context: RepositoryCheckContext, digest: string): { imageDigest: string; imageTags: string[] } {
-  return { imageDigest: digest, imageTags: [...(context.graph.images.get(digest)?.imageTags ?? [])].sort() };
+  return { imageDigest: digest, imageTags: sortedTags(context.graph.images.get(digest)?.imageTags ?? []) };
 }
 
 /** "the linux/arm64 child manifest sha256:… of" phrases for manifests affected that are children. */

@@ -18,7 +18,7 @@ import type { RegistryInfo } from '../../model/image.js';
 import { EXIT } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
-import { collectGarbage } from '../collect-garbage.js';
+import { collectGarbage, limitYoungGeneration } from '../collect-garbage.js';
 import { FindingSpill } from '../finding-spill.js';
 import { openOutput, type Output } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
@@ -54,6 +54,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   const failOn = parseFailOn(args.failOn);
   const shard = parseShard(args.shard);
   const warn = (p: InputProblem) => io.stderr(`warning: ${formatProblem(p)}\n`);
+  // Until the repositories are counted, an audit is taken to cover many (in-use files load first).
+  limitYoungGeneration(true);
   const override = args.policy !== undefined ? await loadPolicyFile(args.policy) : undefined;
   override?.warnings.forEach(warn);
   const declared = await loadDeclaredUseSources(args.inUse, warn);
@@ -122,6 +124,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         if (problems.length > 0) throw new InputError(problems);
         setup.blobIndex = index;
       }
+      // Many repositories, one at a time: memory is what matters; one repository: speed (see limitYoungGeneration).
+      limitYoungGeneration(mine.length > 1);
       const accumulator = createReportAccumulator(setup, snapshot.folders.map((f) => f.split(/[\\/]/).join('/')), spill === undefined);
       // One repository at a time, in a function of its own: when it returns, nothing of that
       // repository is reachable, and a full collection then keeps the peak near one repository.
