@@ -20,6 +20,7 @@ export class FindingSpill {
   private readonly file = join(this.dir, 'findings.jsonl');
   private fd: number | undefined = openSync(this.file, 'w');
   private lastRepository = '';
+  private afterChunk: () => void = () => {};
   private ordered = true;
   private worst = 0;
   count = 0;
@@ -41,8 +42,12 @@ export class FindingSpill {
     return this.worst;
   }
 
-  /** Every spilled finding plus `extra`, in compareFindings order. */
-  *sorted(extra: readonly Finding[]): Generator<Finding> {
+  /**
+   * Every spilled finding plus `extra`, in compareFindings order. `afterChunk` runs after each chunk of
+   * the file has been handed out (the audit collects garbage there: see collectGarbage).
+   */
+  *sorted(extra: readonly Finding[], afterChunk: () => void = () => {}): Generator<Finding> {
+    this.afterChunk = afterChunk;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     if (!this.ordered) {
@@ -84,6 +89,7 @@ export class FindingSpill {
         const parts = text.split('\n');
         carry = parts.pop()!;
         yield* parts;
+        this.afterChunk();
       }
       carry += decoder.end();
       if (carry !== '') yield carry;

@@ -37,10 +37,12 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 export interface ManifestInterner {
   digests: Map<string, string>;
   strings: Map<string, string>;
+  /** One descriptor object per blob (digest, size and media type alike): base layers are shared by many manifests. */
+  refs: Map<string, BlobRef>;
 }
 
 export function createManifestInterner(): ManifestInterner {
-  return { digests: new Map(), strings: new Map() };
+  return { digests: new Map(), strings: new Map(), refs: new Map() };
 }
 
 function internString(interned: ManifestInterner | undefined, v: string): string {
@@ -74,8 +76,12 @@ function descriptorOf(check: DescriptorCheck, v: unknown, listPath: string, inde
     check.issues.push(`${where()}.size is ${size === undefined ? 'missing' : `not a non-negative integer (${renderValue(size)})`}`);
   }
   if (typeof d !== 'string') return undefined;
-  const ref: BlobRef = { digest: d, size: typeof size === 'number' && size >= 0 ? size : 0 };
-  if (typeof v.mediaType === 'string') ref.mediaType = internString(check.interned, v.mediaType);
+  const refSize = typeof size === 'number' && size >= 0 ? size : 0;
+  const mediaType = typeof v.mediaType === 'string' ? v.mediaType : undefined;
+  const shared = check.interned?.refs.get(d);
+  if (shared && shared.size === refSize && shared.mediaType === mediaType) return shared;
+  const ref: BlobRef = mediaType !== undefined ? { digest: d, size: refSize, mediaType: internString(check.interned, mediaType) } : { digest: d, size: refSize };
+  if (!shared) check.interned?.refs.set(d, ref);
   return ref;
 }
 

@@ -27,10 +27,11 @@ export interface ImageRecord {
   repositoryName?: string;
 }
 
+/** Shared between the manifests that name the same blob: never modified. */
 export interface BlobRef {
-  digest: string;
-  size: number;
-  mediaType?: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly mediaType?: string;
 }
 
 export interface IndexChild {

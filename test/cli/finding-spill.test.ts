@@ -48,4 +48,19 @@ describe('FindingSpill', () => {
       spill.remove();
     }
   });
+
+  it('calls afterChunk once per chunk read back, between findings (the audit collects garbage there)', () => {
+    // About 2.3 MB of findings of one severity: three 1 MiB reads for the one pass that yields them.
+    const findings = Array.from({ length: 3000 }, (_, i) => finding('r/repo', 'warning', `check-${String(i).padStart(4, '0')}`, 'x'.repeat(700)));
+    const spill = spillOf([findings]);
+    try {
+      const events: string[] = [];
+      for (const f of spill.sorted([], () => events.push('chunk'))) events.push(f.id);
+      expect(events.filter((e) => e !== 'chunk')).toEqual([...findings].sort(compareFindings).map((f) => f.id));
+      // Each pass over the file (one per severity) reads it in three chunks.
+      expect(events.filter((e) => e === 'chunk')).toHaveLength(9);
+    } finally {
+      spill.remove();
+    }
+  });
 });

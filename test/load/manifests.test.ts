@@ -176,6 +176,21 @@ describe('parseManifest with a shared interner', () => {
     for (const [k, text] of texts.entries()) expect(parseManifest(text, undefined, D(200 + k), undefined, interned)).toEqual(parseManifest(text, undefined, D(200 + k)));
   });
 
+  it('shares one descriptor object per blob, unless a manifest gives it another size or media type', () => {
+    const interned = createManifestInterner();
+    const layer = 'application/vnd.oci.image.layer.v1.tar+gzip';
+    const manifest = (layers: object[]) => JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: desc(1, 1), layers });
+    const a = parseManifest(manifest([desc(2, 5, layer)]), undefined, D(400), undefined, interned);
+    const b = parseManifest(manifest([desc(2, 5, layer)]), undefined, D(401), undefined, interned);
+    const c = parseManifest(manifest([desc(2, 6, layer), desc(2, 5), desc(2, 5, layer)]), undefined, D(402), undefined, interned);
+    expect(b.layers[0]).toBe(a.layers[0]);
+    expect(b.config).toBe(a.config);
+    expect(c.layers.map((l) => [l.size, l.mediaType])).toEqual([[6, layer], [5, undefined], [5, layer]]);
+    expect(c.layers[0]).not.toBe(a.layers[0]);
+    expect(c.layers[1]).not.toBe(a.layers[0]);
+    expect(c.layers[2]).toBe(a.layers[0]);
+  });
+
   it('still rejects a digest that equals a media type seen before (only checked digests skip the check)', () => {
     const interned = createManifestInterner();
     const type = 'application/vnd.oci.image.layer.v1.tar+gzip';
