@@ -126,8 +126,10 @@ async function streamArray(path: string, key: string, visit: (element: unknown, 
   }
   const rest: Buffer[] = [];
   let index = 0;
+  // Two buffers: the next read is under way while this one is scanned (the scan never waits for the disk).
+  const buffers = [0, 1].map(() => Buffer.allocUnsafe(Math.max(chunkBytes, 4))); // 4: room for the byte-order mark
+  let reading = handle.read(buffers[0]!, 0, buffers[0]!.length, null);
   try {
-    const buf = Buffer.allocUnsafe(Math.max(chunkBytes, 4)); // 4: room for the byte-order mark
     let first = true;
     let started = false;
     let depth = 0;
@@ -143,9 +145,11 @@ async function streamArray(path: string, key: string, visit: (element: unknown, 
     let pieces: Buffer[] = [];
     let elementStarted = false;
     let sawComma = false;
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+    for (let reads = 1; ; reads++) {
+      const { bytesRead, buffer: buf } = await reading;
       if (bytesRead === 0) break;
+      const next = buffers[reads % 2]!;
+      reading = handle.read(next, 0, next.length, null);
       let i = 0;
       if (first) {
         first = false;
@@ -248,6 +252,8 @@ async function streamArray(path: string, key: string, visit: (element: unknown, 
     }
     if (inString || depth !== 0 || phase !== 2) throw new NotStreamable();
   } finally {
+    // A read may still be under way (the scan stopped early): it must finish before the file closes.
+    await reading.catch(() => undefined);
     await handle.close();
   }
   let value: unknown;
