@@ -30,19 +30,18 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * One shared copy of each blob digest and media type across the manifests of a file: a base layer
- * named by 100,000 manifests is then one string in memory, not 100,000, and a digest seen before
- * needs no second grammar check (so digests have a map of their own: only checked ones go in it).
+ * One shared copy of each blob descriptor and media type across the manifests of a file: a base layer
+ * named by 100,000 manifests is then one object in memory, not 100,000, and a digest seen before needs
+ * no second grammar check (only descriptors whose digest passed it are kept).
  */
 export interface ManifestInterner {
-  digests: Map<string, string>;
   strings: Map<string, string>;
-  /** One descriptor object per blob (digest, size and media type alike): base layers are shared by many manifests. */
+  /** By digest: the first valid descriptor of each blob (digest, size and media type). */
   refs: Map<string, BlobRef>;
 }
 
 export function createManifestInterner(): ManifestInterner {
-  return { digests: new Map(), strings: new Map(), refs: new Map() };
+  return { strings: new Map(), refs: new Map() };
 }
 
 function internString(interned: ManifestInterner | undefined, v: string): string {
@@ -67,21 +66,24 @@ function descriptorOf(check: DescriptorCheck, v: unknown, listPath: string, inde
     return undefined;
   }
   let d = v.digest;
-  const known = typeof d === 'string' ? check.interned?.digests.get(d) : undefined;
-  if (known !== undefined) d = known;
-  else if (typeof d !== 'string' || !DESCRIPTOR_DIGEST.test(d)) check.issues.push(`${where()}.digest is ${d === undefined ? 'missing' : `malformed (${renderValue(d)})`}`);
-  else check.interned?.digests.set(d, d);
+  const shared = typeof d === 'string' ? check.interned?.refs.get(d) : undefined;
+  let valid = true;
+  if (shared) d = shared.digest;
+  else if (typeof d !== 'string' || !DESCRIPTOR_DIGEST.test(d)) {
+    check.issues.push(`${where()}.digest is ${d === undefined ? 'missing' : `malformed (${renderValue(d)})`}`);
+    valid = false;
+  }
   const size = v.size;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
     check.issues.push(`${where()}.size is ${size === undefined ? 'missing' : `not a non-negative integer (${renderValue(size)})`}`);
+    valid = false;
   }
   if (typeof d !== 'string') return undefined;
   const refSize = typeof size === 'number' && size >= 0 ? size : 0;
   const mediaType = typeof v.mediaType === 'string' ? v.mediaType : undefined;
-  const shared = check.interned?.refs.get(d);
   if (shared && shared.size === refSize && shared.mediaType === mediaType) return shared;
   const ref: BlobRef = mediaType !== undefined ? { digest: d, size: refSize, mediaType: internString(check.interned, mediaType) } : { digest: d, size: refSize };
-  if (!shared) check.interned?.refs.set(d, ref);
+  if (!shared && valid) check.interned?.refs.set(d, ref);
   return ref;
 }
 

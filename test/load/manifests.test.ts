@@ -191,6 +191,13 @@ describe('parseManifest with a shared interner', () => {
     expect(c.layers[2]).toBe(a.layers[0]);
   });
 
+  it('rejects a malformed digest every time it appears, not only the first time', () => {
+    const interned = createManifestInterner();
+    const bad = JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: desc(1, 1), layers: [{ digest: 'sha256:', size: 5 }] });
+    expect(() => parseManifest(bad, undefined, D(500), undefined, interned)).toThrow(/layers\[0\]\.digest is malformed/);
+    expect(() => parseManifest(bad, undefined, D(501), undefined, interned)).toThrow(/layers\[0\]\.digest is malformed/);
+  });
+
   it('still rejects a digest that equals a media type seen before (only checked digests skip the check)', () => {
     const interned = createManifestInterner();
     const type = 'application/vnd.oci.image.layer.v1.tar+gzip';
