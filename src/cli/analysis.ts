@@ -203,7 +203,10 @@ function explainExtra(analysed: AnalysedRepository, digest: string): string[] {
   if (impact && split) {
     lines.push(`layers when it goes (${impact.action} ${impact.date.slice(0, 10)}): ${split.exclusive.length} exclusive, ${formatBytes(split.exclusiveBytes)} freed; ${split.shared.length} shared, ${formatBytes(split.sharedBytes)} retained`);
     for (const s of split.shared.slice(0, 5)) {
-      lines.push(`  shared ${short(s.digest)} (${formatBytes(s.size)}) held by ${s.heldBy.map((h) => `${short(h.imageDigest)}${h.inUse ? ' [in use]' : ''}`).join(', ')}${s.heldByCount > s.heldBy.length ? ` and ${s.heldByCount - s.heldBy.length} more` : ''}`);
+      const here = s.heldBy.map((h) => `${short(h.imageDigest)}${h.inUse ? ' [in use]' : ''}`).join(', ') + (s.heldByCount > s.heldBy.length ? ` and ${s.heldByCount - s.heldBy.length} more` : '');
+      // Blob mounting: the holders may all be in other repositories.
+      const elsewhere = s.heldElsewhere ? `${s.heldElsewhere} image${s.heldElsewhere === 1 ? '' : 's'} in other repositories` : '';
+      lines.push(`  shared ${short(s.digest)} (${formatBytes(s.size)}) held by ${[here, elsewhere].filter((t) => t !== '').join('; ')}`);
     }
   } else if (graph.manifests.has(digest)) {
     const blobs = blobsForPull(graph, digest);

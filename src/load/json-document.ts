@@ -132,26 +132,26 @@ export function parseJsonText(text: string): ParsedJson {
   } catch (e) {
     return describeInvalid(text, e as Error);
   }
+  // The positional parser and the walks over its tree recurse: deeper nesting is refused up front,
+  // so that every document read has positions (and the same answer on every machine).
+  const deep = excessiveNesting(text);
+  if (deep) return { problems: [deep] };
   if (text.length > DUPLICATE_KEY_CHECK_LIMIT) return { value, problems: [] };
   const tree = buildTree(text).tree;
   return { tree, value, problems: duplicateKeys(tree) };
 }
 
+/** The positional tree: only for text nested at most MAX_NESTING_DEPTH deep (it recurses per level). */
 function buildTree(text: string): { tree: JsonNode | undefined; errors: jsonc.ParseError[] } {
   const errors: jsonc.ParseError[] = [];
-  try {
-    const tree = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-    return { tree, errors };
-  } catch (e) {
-    // The positional parser recurses: values nested some thousands deep overflow its stack. Such a
-    // document has no positions (problems are then located by file and pointer) and no duplicate-key check.
-    if (e instanceof RangeError) return { tree: undefined, errors: [] };
-    throw e;
-  }
+  const tree = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  return { tree, errors };
 }
 
-/** JSON.parse failed: let the positional parser say where and why. */
+/** JSON.parse failed: let the positional parser say where and why (after the nesting check it needs). */
 function describeInvalid(text: string, e: Error): ParsedJson {
+  const deep = excessiveNesting(text);
+  if (deep) return { problems: [deep] };
   const { tree, errors } = buildTree(text);
   const first = errors[0];
   if (first) return { tree, problems: [describeSyntaxError(text, tree, first)] };
@@ -263,14 +263,7 @@ export function parseJsonDocument(text: string, file: string): JsonDocument {
     );
   }
   let tree = parsed.tree;
-  let built = tree !== undefined;
-  const treeOf = (): JsonNode | undefined => {
-    if (!built) {
-      built = true; // once, even when it fails (nested too deep)
-      tree = buildTree(text).tree;
-    }
-    return tree;
-  };
+  const treeOf = (): JsonNode | undefined => (tree ??= buildTree(text).tree);
   return {
     file,
     text,

@@ -5,6 +5,7 @@ import {
   DUPLICATE_KEY_CHECK_LIMIT,
   fileUnreadable,
   locationIn,
+  MAX_NESTING_DEPTH,
   parseJsonDocument,
   readJsonDocument,
   readTextFileSync,
@@ -236,7 +237,8 @@ async function streamArray(path: string, key: string, visit: (element: unknown, 
             depth = 2;
             continue;
           }
-          depth++;
+          // Too deep for the positional parser: the whole-document path says so, located.
+          if (++depth > MAX_NESTING_DEPTH) throw new NotStreamable();
         } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
           depth--;
           if (depth < 0) throw new NotStreamable();

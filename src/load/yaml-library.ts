@@ -8,11 +8,29 @@ export function yamlLibrary(): typeof import('yaml') {
   return (library ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 }
 
+/** The problem of a YAML file nested deeper than the (recursive) YAML reader can follow. */
+export const YAML_TOO_DEEP = { code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read' } as const;
+
+const isStackOverflow = (e: unknown): boolean => e instanceof RangeError && e.message.includes('Maximum call stack size exceeded');
+
 /**
- * A YAML parser error in words. The parser recurses per nesting level and reports running out of stack
- * as an error of its own; that is the input nesting too deeply, not a crash.
+ * A YAML parser error in words. The parser recurses per nesting level and, in some shapes, reports
+ * running out of stack as an error of its own; that is the input nesting too deeply, not a crash.
  */
 export function yamlSyntaxProblem(error: { message: string }): { code: string; message: string } {
-  if (error.message.includes('Maximum call stack size exceeded')) return { code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read' };
+  if (error.message.includes('Maximum call stack size exceeded')) return YAML_TOO_DEEP;
   return { code: 'yaml/syntax', message: `invalid YAML: ${error.message.split('\n')[0]}` };
+}
+
+/**
+ * `read()`, or undefined when it ran out of stack: in other shapes the parser (and the walks over
+ * what it returns) throw instead. The caller reports YAML_TOO_DEEP.
+ */
+export function unlessTooDeep<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (isStackOverflow(e)) return undefined;
+    throw e;
+  }
 }

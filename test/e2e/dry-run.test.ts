@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -313,6 +314,35 @@ describe.concurrent('dry-run --explain', () => {
     expect(r.stdout).toMatch(/^ {3}- tie-break-digest: Images with equal push times/m);
   });
 
+  it('names the holders in other repositories of a layer it shares under blob mounting', async () => {
+    // Found by exploratory testing: a layer held only by other repositories' images printed "held by " and nothing.
+    const dir = mkdtempSync(join(tmpdir(), 'explain-mounting-'));
+    try {
+      const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+      const layer = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 4096, digest: sha('shared layer') };
+      writeFileSync(join(dir, 'registry.json'), JSON.stringify({ registryId: '123456789012', region: 'eu-west-1', blobMounting: true }));
+      const repository = (name: string, tag: string, policy?: object) => {
+        const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: 100, digest: sha(`config ${name}`) }, layers: [layer] });
+        const digest = sha(manifest);
+        const folder = join(dir, name);
+        mkdirSync(folder, { recursive: true });
+        const id = { registryId: '123456789012', repositoryName: name };
+        writeFileSync(join(folder, 'describe-images.json'), JSON.stringify({ imageDetails: [{ ...id, imageDigest: digest, imageTags: [tag], imagePushedAt: '2026-01-01T00:00:00+00:00', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json', imageStatus: 'ACTIVE' }] }));
+        writeFileSync(join(folder, 'batch-get-image.json'), JSON.stringify({ images: [{ ...id, imageId: { imageDigest: digest }, imageManifest: manifest, imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }], failures: [] }));
+        if (policy) writeFileSync(join(folder, 'get-lifecycle-policy.json'), JSON.stringify({ ...id, lifecyclePolicyText: JSON.stringify(policy) }));
+      };
+      repository('team/a', 'old', { rules: [{ rulePriority: 1, selection: { tagStatus: 'tagged', tagPrefixList: ['old'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 30 }, action: { type: 'expire' } }] });
+      repository('team/b', 'kept-1');
+      repository('team/c', 'kept-2');
+      const r = await runCli(['dry-run', '--snapshot', dir, '--now', NOW, '--explain', 'old']);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain('Verdict: EXPIRE');
+      expect(r.stdout).toContain(`shared ${layer.digest.slice(0, 19)} (4.0 KiB) held by 2 images in other repositories`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 2 with a one-line message for an unknown tag', async () => {
     const r = await explain('no-such-tag');
     expectCleanFailure(r);
@@ -378,12 +408,17 @@ describe('inputs nested too deeply', () => {
   writeFileSync(join(dir, 'pods.json'), `{"apiVersion": "v1", "kind": "List", "items": ${deep(20000)}}`);
   writeFileSync(join(dir, 'pods.yaml'), `apiVersion: v1\nkind: Pod\nspec: ${deep(20000)}\n`);
   writeFileSync(join(dir, 'policy.json'), `{"rules": ${deep(20000)}}`);
+  // Shapes found by exploratory testing: a duplicate-key walk and the YAML parser (which throws here) ran out of stack.
+  writeFileSync(join(dir, 'policy-4800.json'), `{"rules": [],\n "x": ${deep(4800)}}`);
+  writeFileSync(join(dir, 'template.yaml'), `AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R:\n    Type: AWS::ECR::Repository\n    Metadata:\n      - ${'- '.repeat(2500)}x\n`);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.concurrent.each([
     ['a JSON in-use file', ['dry-run', '--snapshot', 'samples/registry', '--in-use', join(dir, 'pods.json'), '--now', NOW], `${join(dir, 'pods.json')}:1:558: the JSON nests more than 512 levels deep; expected at most 512 levels of nesting (ecr-lifeguard's limit)`],
     ['a YAML in-use file', ['dry-run', '--snapshot', 'samples/registry', '--in-use', join(dir, 'pods.yaml'), '--now', NOW], `${join(dir, 'pods.yaml')}:3:`],
     ['a JSON policy file to lint', ['lint', join(dir, 'policy.json')], `${join(dir, 'policy.json')}:1:522: the JSON nests more than 512 levels deep`],
+    ['a --policy file', ['dry-run', '--snapshot', 'samples/registry', '--policy', join(dir, 'policy-4800.json'), '--now', NOW], `${join(dir, 'policy-4800.json')}:2:518: the JSON nests more than 512 levels deep`],
+    ['a YAML template to lint', ['lint', join(dir, 'template.yaml')], `${join(dir, 'template.yaml')}:`],
   ])('%s: exit 2 with a located message', async (_name, args, message) => {
     const r = await runCli(args);
     expectCleanFailure(r);

@@ -132,3 +132,25 @@ describe('excessiveNesting', () => {
     expect(excessiveNesting(`["\\\\", ${nested(MAX_NESTING_DEPTH)}]`)).toMatchObject({ code: 'json/too-deep' });
   });
 });
+
+describe('parseJsonDocument and nesting', () => {
+  const nested = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+
+  it('refuses nesting over the limit, located, whether the JSON is otherwise valid or not', () => {
+    // Found by exploratory testing: some thousands deep crashed the duplicate-key walk; deeper still lost positions.
+    // Line 2 is ` "x": ` and then the brackets; the object is level 1, so bracket k (column 6 + k) is level k + 1.
+    for (const depth of [4_800, 30_000]) {
+      for (const text of [`{"rules": [],\n "x": ${nested(depth)}}`, `{"rules": [],\n "x": ${nested(depth)}`]) {
+        expect(problemsOf(() => parseJsonDocument(text, 'p.json'))).toEqual([
+          expect.objectContaining({ code: 'json/too-deep', location: { file: 'p.json', line: 2, column: 6 + MAX_NESTING_DEPTH } }),
+        ]);
+      }
+    }
+  });
+
+  it('reads the limit itself, with positions and the duplicate-key check', () => {
+    const doc = parseJsonDocument(`{"x": ${nested(MAX_NESTING_DEPTH - 1)}, "n": 1}`, 'p.json');
+    expect(doc.locate('/n')).toEqual({ line: 1, column: 6 + 2 * (MAX_NESTING_DEPTH - 1) + 8 });
+    expect(problemsOf(() => parseJsonDocument(`{"x": ${nested(MAX_NESTING_DEPTH - 1)}, "x": 1}`, 'p.json'))).toMatchObject([{ code: 'json/duplicate-key' }]);
+  });
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/model/errors.js';
-import { readJsonDocument } from '../../src/load/json-document.js';
+import { MAX_NESTING_DEPTH, readJsonDocument } from '../../src/load/json-document.js';
 import { readJsonArrayDocument } from '../../src/load/json-stream.js';
 import { problemsOfAsync } from './helpers.js';
 
@@ -137,18 +137,36 @@ describe('readJsonArrayDocument', () => {
   });
 });
 
+/** The input problems `fn` throws, or none when it succeeds. */
+async function problemsOrNone(fn: () => Promise<unknown>) {
+  try {
+    await fn();
+    return [];
+  } catch (e) {
+    if (e instanceof InputError) return e.problems;
+    throw e;
+  }
+}
+
 describe('readJsonArrayDocument, found by exploratory testing', () => {
   it('rejects a second key whose value is the text of an older marker, located', async () => {
     const text = '{"items": [1],\n "items": "\\u0000ecr-lifeguard:streamed-array"}';
     expect(await problemsOfAsync(() => stream(file(text)))).toMatchObject([{ code: 'json/duplicate-key', location: { line: 2, column: 2 } }]);
   });
 
-  it('reads values nested too deep for the positional parser, and locates their problems by pointer', async () => {
-    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
-    const { elements } = await stream(file(`{"items": [1, ${deep}]}`));
+  it('refuses nesting over the limit the same way on both paths, located; reads the limit itself', async () => {
+    // Once, values some thousands deep were read without positions, and a few thousand deep crashed the duplicate-key walk.
+    const nested = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    for (const depth of [MAX_NESTING_DEPTH - 2, 4_800, 30_000]) {
+      const text = `{"items": [1,\n ${nested(depth)}]}`;
+      const streamed = await problemsOrNone(() => stream(file(text)));
+      const whole = await problemsOrNone(() => readJsonDocument(file(text)));
+      expect(streamed).toEqual(whole.map((p) => ({ ...p, location: { ...p.location, file: expect.any(String) } })));
+      if (depth < MAX_NESTING_DEPTH) expect(whole).toEqual([]);
+      // The object is level 1 and the array level 2, so the nested list's bracket at column 2 + k is level k + 2.
+      else expect(whole).toMatchObject([{ code: 'json/too-deep', location: { line: 2, column: 2 + MAX_NESTING_DEPTH - 2 } }]);
+    }
+    const { elements } = await stream(file(`{"items": [1, ${nested(MAX_NESTING_DEPTH - 2)}]}`));
     expect(elements).toHaveLength(2);
-    const small = file(`{"items": ${deep}, "n": 1}`);
-    const doc = await readJsonDocument(small);
-    expect(doc.locate('/n')).toBeUndefined();
   });
 });

@@ -38,6 +38,16 @@ describe('validateAgainstSchema', () => {
     expect(problems[0]!.expected).toBe('a 12-digit AWS account id');
   });
 
+  it('says what a wrong-typed value is: a scalar with its value, a list or an object described once', () => {
+    // Found by exploratory testing: "found array a list of 1" and "found object an object".
+    const doc = parseJsonDocument('{"registryId": ["123456789012"], "region": {"name": "x"}, "blobMounting": 1}', 'r.json');
+    expect(validateAgainstSchema('registry', doc).map((p) => [p.location.pointer, p.found])).toEqual([
+      ['/registryId', 'a list of 1'],
+      ['/region', 'an object'],
+      ['/blobMounting', 'integer 1'],
+    ]);
+  });
+
   it('is empty for a valid value', () => {
     const doc = parseJsonDocument('{"region": "eu-west-1", "blobMounting": true}', 'r.json');
     expect(validateAgainstSchema('registry', doc)).toEqual([]);

@@ -2,7 +2,7 @@ import { findNodeAtLocation, getNodeValue, parseTree, type ParseError } from 'js
 import { joinPointer } from '../../model/location.js';
 import type { UseSourceFormat } from '../../model/in-use.js';
 import { describeSyntaxError, excessiveNesting } from '../../load/json-document.js';
-import { yamlLibrary, yamlSyntaxProblem } from '../../load/yaml-library.js';
+import { unlessTooDeep, yamlLibrary, yamlSyntaxProblem, YAML_TOO_DEEP } from '../../load/yaml-library.js';
 import { formatObjectPath, lineLocator, type UseCollector } from './common.js';
 
 // JSON and YAML documents seen the same way by the structured formats (Kubernetes, ECS, Lambda):
@@ -54,7 +54,12 @@ export function parseYamlDocuments(file: string, text: string, out: UseCollector
   const { isNode, LineCounter, parseAllDocuments } = yamlLibrary();
   const lineCounter = new LineCounter();
   // `<<` merge keys: Kubernetes' own YAML parser accepts them, so a container written with one is a container.
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });
+  const docs = unlessTooDeep(() => parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true }));
+  if (docs === undefined) {
+    // Where the parser ran out of stack is not known: the problem names the file's start.
+    out.problem({ file, line: 1, column: 1 }, YAML_TOO_DEEP.code, YAML_TOO_DEEP.message);
+    return [];
+  }
   const pos = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };

@@ -1,6 +1,6 @@
 import { parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import type { Alias, Document, Node as YamlNode, Tags } from 'yaml';
-import { yamlLibrary, yamlSyntaxProblem } from '../yaml-library.js';
+import { unlessTooDeep, yamlLibrary, yamlSyntaxProblem, YAML_TOO_DEEP } from '../yaml-library.js';
 import type { InputProblem } from '../../model/errors.js';
 import { joinPointer } from '../../model/location.js';
 import { describeSyntaxError, excessiveNesting } from '../json-document.js';
@@ -210,15 +210,20 @@ function fromYaml(src: string, doc: Document, node: unknown, pointer: string, ac
 
 export function parseYamlFile(file: string, text: string): ParsedFile {
   const lines = new LineIndex(text);
-  const docs = yaml().parseAllDocuments(text, { customTags: CFN_TAGS(), keepSourceTokens: true, uniqueKeys: true, prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [];
-  const problems: InputProblem[] = [];
-  for (const doc of list) {
-    for (const e of doc.errors) {
-      const p = yamlSyntaxProblem(e);
-      problems.push(problemAt(file, lines, e.pos[0], p.code, p.message));
+  const parsed = unlessTooDeep(() => {
+    const docs = yaml().parseAllDocuments(text, { customTags: CFN_TAGS(), keepSourceTokens: true, uniqueKeys: true, prettyErrors: false });
+    const list = Array.isArray(docs) ? docs : [];
+    const problems: InputProblem[] = [];
+    for (const doc of list) {
+      for (const e of doc.errors) {
+        const p = yamlSyntaxProblem(e);
+        problems.push(problemAt(file, lines, e.pos[0], p.code, p.message));
+      }
     }
-  }
-  const roots = problems.length > 0 ? [] : list.map((doc) => fromYaml(text, doc, doc.contents, '', new Set()));
-  return { roots, lines, problems };
+    // Out of stack, the parser may report many errors from where it gave up: the first says it all.
+    const tooDeep = problems.find((p) => p.code === YAML_TOO_DEEP.code);
+    return { roots: problems.length > 0 ? [] : list.map((doc) => fromYaml(text, doc, doc.contents, '', new Set())), problems: tooDeep ? [tooDeep] : problems };
+  });
+  // Where the reader ran out of stack is not known: the problem names the file's start.
+  return { lines, ...(parsed ?? { roots: [], problems: [problemAt(file, lines, 0, YAML_TOO_DEEP.code, YAML_TOO_DEEP.message)] }) };
 }

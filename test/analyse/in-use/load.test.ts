@@ -84,6 +84,17 @@ describe('loadInUse', () => {
     expect(r.problems[1]!.message).toBe('invalid YAML: it nests too deeply to read');
   });
 
+  it('says YAML is too deep when its parser may run out of stack instead of reporting an error (block sequences in a mapping)', async () => {
+    // Found by exploratory testing: this shape made the parser throw, and the run ended in "unexpected error".
+    const yaml = join(dir, '..', `${dir.split('/').pop()}-deep-seq.yaml`);
+    await writeFile(yaml, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    a:\n      - ${'- '.repeat(5000)}x\nspec:\n  containers:\n    - name: c\n      image: ${HOST}/deep:1\n`);
+    const r = await loadInUse([yaml]);
+    await rm(yaml);
+    expect(r.uses).toEqual([]);
+    // Where depends on the stack: the parser reports where it gave up, or throws (then the file's start).
+    expect(r.problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read', location: expect.objectContaining({ file: yaml }) })]);
+  });
+
   it('reads a file named twice (directly and through its directory) once', async () => {
     const once = await loadInUse([join(dir, 'a.txt')]);
     const twice = await loadInUse([join(dir, 'a.txt'), dir, `${dir}/./a.txt`]);

@@ -120,6 +120,14 @@ describe('files that are not policy sources', () => {
     expect(extractPolicySources('plan.json', deep(509)).problems).toEqual([]);
   });
 
+  test('YAML block sequences too deep for the parser (it may throw in this shape) are that problem too', () => {
+    const text = `AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R:\n    Type: AWS::ECR::Repository\n    Metadata:\n      - ${'- '.repeat(2500)}x\n`;
+    const { sources, problems } = extractPolicySources('template.yaml', text);
+    expect(sources).toEqual([]);
+    // Where depends on the stack: the parser reports where it gave up, or throws (then the file's start).
+    expect(problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read', location: expect.objectContaining({ file: 'template.yaml' }) })]);
+  });
+
   test('YAML too deep for its parser is one located problem saying so', () => {
     const text = `Resources:\n  R:\n    Type: AWS::ECR::Repository\n    Properties:\n      X: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
     const { sources, problems } = extractPolicySources('template.yaml', text);
