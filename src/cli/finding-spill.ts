@@ -20,7 +20,6 @@ export class FindingSpill {
   private readonly file = join(this.dir, 'findings.jsonl');
   private fd: number | undefined = openSync(this.file, 'w');
   private lastRepository = '';
-  private afterChunk: () => void = () => {};
   private ordered = true;
   private worst = 0;
   count = 0;
@@ -47,19 +46,18 @@ export class FindingSpill {
    * the file has been handed out (the audit collects garbage there: see collectGarbage).
    */
   *sorted(extra: readonly Finding[], afterChunk: () => void = () => {}): Generator<Finding> {
-    this.afterChunk = afterChunk;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     if (!this.ordered) {
       // Not in repository order (several snapshot roots): fall back to sorting in memory.
-      yield* [...this.lines()].map((l) => JSON.parse(l) as Finding).concat(extra).sort(compareFindings);
+      yield* [...this.lines(afterChunk)].map((l) => JSON.parse(l) as Finding).concat(extra).sort(compareFindings);
       return;
     }
     const rest = [...extra].sort(compareFindings);
     for (const severity of SEVERITIES) {
       const pending = rest.filter((f) => f.severity === severity);
       let next = 0;
-      for (const line of this.lines()) {
+      for (const line of this.lines(afterChunk)) {
         const f = JSON.parse(line) as Finding;
         if (f.severity !== severity) continue;
         while (next < pending.length && compareFindings(pending[next]!, f) <= 0) yield pending[next++]!;
@@ -75,7 +73,7 @@ export class FindingSpill {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private *lines(): Generator<string> {
+  private *lines(afterChunk: () => void): Generator<string> {
     const fd = openSync(this.file, 'r');
     const buffer = Buffer.alloc(1 << 20);
     // A chunk may end inside a multi-byte character: the decoder keeps the partial bytes for the next one.
@@ -89,7 +87,7 @@ export class FindingSpill {
         const parts = text.split('\n');
         carry = parts.pop()!;
         yield* parts;
-        this.afterChunk();
+        afterChunk();
       }
       carry += decoder.end();
       if (carry !== '') yield carry;

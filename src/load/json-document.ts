@@ -158,7 +158,6 @@ function describeInvalid(text: string, e: Error): ParsedJson {
   return { tree, problems: [{ offset: 0, code: 'json/syntax', message: `invalid JSON: ${e.message}` }] };
 }
 
-/** A jsonc-parser error in words: truncation, trailing content, trailing commas and comments get their own messages. */
 /**
  * How deep JSON read into a syntax tree may nest (RFC 8259 lets a parser set such a limit). The tree
  * builders recurse, so without a fixed limit "too deep" would depend on the stack size of the
@@ -198,6 +197,7 @@ export function excessiveNesting(text: string): RawJsonProblem | undefined {
   return undefined;
 }
 
+/** A jsonc-parser error in words: truncation, trailing content, trailing commas and comments get their own messages. */
 export function describeSyntaxError(text: string, tree: JsonNode | undefined, err: jsonc.ParseError): RawJsonProblem {
   const name = jsonc.printParseErrorCode(err.error);
   // An unterminated string is reported at its start: it is truncation when it runs to the end.

@@ -11,14 +11,15 @@ export function yamlLibrary(): typeof import('yaml') {
 /** The problem of a YAML file nested deeper than the (recursive) YAML reader can follow. */
 export const YAML_TOO_DEEP = { code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read' } as const;
 
-const isStackOverflow = (e: unknown): boolean => e instanceof RangeError && e.message.includes('Maximum call stack size exceeded');
+/** V8's message when the stack runs out: thrown as a RangeError, or reported by the parser as an error of its own. */
+const STACK_OVERFLOW = 'Maximum call stack size exceeded';
 
 /**
  * A YAML parser error in words. The parser recurses per nesting level and, in some shapes, reports
  * running out of stack as an error of its own; that is the input nesting too deeply, not a crash.
  */
 export function yamlSyntaxProblem(error: { message: string }): { code: string; message: string } {
-  if (error.message.includes('Maximum call stack size exceeded')) return YAML_TOO_DEEP;
+  if (error.message.includes(STACK_OVERFLOW)) return YAML_TOO_DEEP;
   return { code: 'yaml/syntax', message: `invalid YAML: ${error.message.split('\n')[0]}` };
 }
 
@@ -30,7 +31,7 @@ export function unlessTooDeep<T>(read: () => T): T | undefined {
   try {
     return read();
   } catch (e) {
-    if (isStackOverflow(e)) return undefined;
+    if (e instanceof RangeError && e.message.includes(STACK_OVERFLOW)) return undefined;
     throw e;
   }
 }
