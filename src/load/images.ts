@@ -1,5 +1,5 @@
 import type { InputProblem } from '../model/errors.js';
-import type { ImageRecord, ImageStatus } from '../model/image.js';
+import { sortedTags, type ImageRecord, type ImageStatus } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
 import { definedOnly, locationIn, parseJsonDocument, throwLocated, type JsonDocument } from './json-document.js';
 import { readJsonArrayDocument } from './json-stream.js';
@@ -193,10 +193,9 @@ class DescribeImagesReader {
 }
 
 /** The tags sorted, each once (AWS lists them in no order; most images have one or two). */
-function sortedUnique(tags: readonly string[]): string[] {
-  let ordered = true;
-  for (let k = 1; k < tags.length && ordered; k++) ordered = tags[k - 1]! < tags[k]!;
-  return ordered ? tags.slice() : [...new Set(tags)].sort();
+function sortedUnique(tags: string[]): string[] {
+  const sorted = sortedTags(tags);
+  return sorted === tags ? tags.slice() : [...new Set(sorted)];
 }
 
 /** Timestamps after the simulation time are impossible (a clock or --now mistake). Sorted. */

@@ -141,18 +141,38 @@ export function parseJsonText(text: string): ParsedJson {
   return { tree, value, problems: duplicateKeys(tree) };
 }
 
-/** The positional tree: only for text nested at most MAX_NESTING_DEPTH deep (it recurses per level). */
-function buildTree(text: string): { tree: JsonNode | undefined; errors: jsonc.ParseError[] } {
+function buildTree(text: string): PositionalTree {
+  return positionalTree(text, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+}
+
+export interface PositionalTree {
+  tree: JsonNode | undefined;
+  errors: jsonc.ParseError[];
+  /** The parser ran out of stack: the text is malformed and nests deeper than could be read. */
+  overflow?: RawJsonProblem;
+}
+
+/**
+ * jsonc-parser's tree (it recurses per level). `excessiveNesting` keeps every well-formed text within
+ * the limit first, but in malformed text the parser's error recovery can nest deeper than any scan
+ * sees (stray closing brackets are skipped, for one), so running out of stack is caught here too.
+ */
+export function positionalTree(text: string, options: jsonc.ParseOptions): PositionalTree {
   const errors: jsonc.ParseError[] = [];
-  const tree = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  return { tree, errors };
+  try {
+    return { tree: jsonc.parseTree(text, errors, options), errors };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { tree: undefined, errors: [], overflow: { offset: 0, code: 'json/syntax', message: 'invalid JSON, nested too deeply to say where it breaks', expected: 'valid JSON' } };
+  }
 }
 
 /** JSON.parse failed: let the positional parser say where and why (after the nesting check it needs). */
 function describeInvalid(text: string, e: Error): ParsedJson {
   const deep = excessiveNesting(text);
   if (deep) return { problems: [deep] };
-  const { tree, errors } = buildTree(text);
+  const { tree, errors, overflow } = buildTree(text);
+  if (overflow) return { problems: [overflow] };
   const first = errors[0];
   if (first) return { tree, problems: [describeSyntaxError(text, tree, first)] };
   return { tree, problems: [{ offset: 0, code: 'json/syntax', message: `invalid JSON: ${e.message}` }] };
@@ -174,15 +194,15 @@ export function excessiveNesting(text: string): RawJsonProblem | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      // A string: to its closing quote, escapes skipped.
+      // A string: to its closing quote, escapes skipped; a line break ends it too, as it does for the parser.
       for (i++; i < text.length; i++) {
         const d = text.charCodeAt(i);
         if (d === 0x5c) i++;
-        else if (d === 0x22) break;
+        else if (d === 0x22 || d === 0x0a || d === 0x0d) break;
       }
     } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) {
-      const end = text.indexOf('\n', i);
-      i = end < 0 ? text.length : end;
+      // A line comment ends at CR or LF.
+      while (i + 1 < text.length && text.charCodeAt(i + 1) !== 0x0a && text.charCodeAt(i + 1) !== 0x0d) i++;
     } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
       const end = text.indexOf('*/', i + 2);
       i = end < 0 ? text.length : end + 1;

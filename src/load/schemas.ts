@@ -257,7 +257,7 @@ function describeError(e: ErrorObject): Described {
       const expected = ([] as string[]).concat(e.params.type as string | string[]).map(article).join(' or ');
       if (e.data === null) return { pointer: at, kind: 'null-value', message: `null is not accepted for '${name}'`, expected };
       // A scalar is named with its value ("integer 5"); a list or an object is described ("a list of 3").
-      const found = e.data !== null && typeof e.data === 'object' ? renderValue(e.data) : `${typeName(e.data)} ${renderValue(e.data)}`;
+      const found = typeof e.data === 'object' ? renderValue(e.data) : `${typeName(e.data)} ${renderValue(e.data)}`;
       return { pointer: at, kind: 'wrong-type', message: `'${name}' must be ${expected}`, found };
     }
     case 'enum':

@@ -410,7 +410,7 @@ describe('inputs nested too deeply', () => {
   writeFileSync(join(dir, 'policy.json'), `{"rules": ${deep(20000)}}`);
   // Shapes found by exploratory testing: a duplicate-key walk and the YAML parser (which throws here) ran out of stack.
   writeFileSync(join(dir, 'policy-4800.json'), `{"rules": [],\n "x": ${deep(4800)}}`);
-  writeFileSync(join(dir, 'template.yaml'), `AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R:\n    Type: AWS::ECR::Repository\n    Metadata:\n      - ${'- '.repeat(2500)}x\n`);
+  writeFileSync(join(dir, 'template.yaml'), `AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R:\n    Type: AWS::ECR::Repository\n    Metadata:\n      - ${'- '.repeat(20_000)}x\n`);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.concurrent.each([

@@ -120,6 +120,13 @@ describe('excessiveNesting', () => {
     expect(excessiveNesting(`  ${nested(MAX_NESTING_DEPTH + 1)}`)).toMatchObject({ offset: 2 + MAX_NESTING_DEPTH, code: 'json/too-deep' });
   });
 
+  it('ends strings and line comments where the parser does (at a line break), so malformed text is not under-counted', () => {
+    // Found in review: these shapes hid a deep tail from the scan, and the parser then ran out of stack.
+    const deep = nested(MAX_NESTING_DEPTH + 1);
+    expect(excessiveNesting(`["a\n,${deep}]`)).toMatchObject({ code: 'json/too-deep' });
+    expect(excessiveNesting(`// c\r${deep}`)).toMatchObject({ code: 'json/too-deep' });
+  });
+
   it('counts depth, not brackets: many siblings are fine', () => {
     expect(excessiveNesting(`[${Array.from({ length: 2000 }, () => '[[]]').join(',')}]`)).toBeUndefined();
   });
@@ -146,6 +153,15 @@ describe('parseJsonDocument and nesting', () => {
         ]);
       }
     }
+  });
+
+  it('reports malformed text whose parse nests too deep for the stack at its start, instead of crashing', () => {
+    // Stray closing brackets keep the scan's depth low, but the parser skips them while recovering.
+    const text = `${'['.repeat(500)}${'}'.repeat(500)},`.repeat(40);
+    expect(excessiveNesting(text)).toBeUndefined();
+    expect(problemsOf(() => parseJsonDocument(text, 'p.json'))).toEqual([
+      expect.objectContaining({ code: 'json/syntax', message: 'invalid JSON, nested too deeply to say where it breaks', location: { file: 'p.json', line: 1, column: 1 } }),
+    ]);
   });
 
   it('reads the limit itself, with positions and the duplicate-key check', () => {

@@ -125,7 +125,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         setup.blobIndex = index;
       }
       // Many repositories, one at a time: memory is what matters; one repository: speed (see limitYoungGeneration).
-      limitYoungGeneration(mine.length > 1);
+      limitYoungGeneration(roots.length > 1 || mine.length > 1);
       const accumulator = createReportAccumulator(setup, snapshot.folders.map((f) => f.split(/[\\/]/).join('/')), spill === undefined);
       // One repository at a time, in a function of its own: when it returns, nothing of that
       // repository is reachable, and a full collection then keeps the peak near one repository.
@@ -169,7 +169,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     findings.sort(compareFindings);
     const shards = shard ? { shards: [{ index: shard.index + 1, count: shard.count }] } : {};
     const inUse = args.inUse?.length ? { inUse: inUseSummary(declared, registriesSeen) } : {};
-    // Reading the findings back allocates as fast as a repository does: collected the same way.
+    // Reading the findings back allocates as fast as loading a repository: collected as it goes.
     if (json) json.end({ findings: spill ? spill.sorted(findings, () => collectGarbage(COLLECT_AFTER_GROWTH)) : findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable });
     else out.write(await renderReport({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     out.close();

@@ -1,9 +1,9 @@
-import { parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import type { Node as JsonNode } from 'jsonc-parser';
 import type { Alias, Document, Node as YamlNode, Tags } from 'yaml';
 import { unlessTooDeep, yamlLibrary, yamlSyntaxProblem, YAML_TOO_DEEP } from '../yaml-library.js';
 import type { InputProblem } from '../../model/errors.js';
 import { joinPointer } from '../../model/location.js';
-import { describeSyntaxError, excessiveNesting } from '../json-document.js';
+import { describeSyntaxError, excessiveNesting, positionalTree } from '../json-document.js';
 import {
   alignUnits,
   jsonStringUnits,
@@ -108,12 +108,12 @@ function fromJson(src: string, node: JsonNode, pointer: string): TreeNode {
 
 export function parseJsonFile(file: string, text: string): ParsedFile {
   const lines = new LineIndex(text);
-  const errors: ParseError[] = [];
   // Nesting beyond the limit is refused before the (recursive) tree is built.
   const deep = excessiveNesting(text);
-  const root = deep ? undefined : parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const { tree: root, errors, overflow } = deep ? { tree: undefined, errors: [] } : positionalTree(text, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const failure = deep ?? overflow;
   // The first error only, in words: the ones after it are usually its echoes.
-  const problems = (deep ? [deep] : errors.slice(0, 1).map((e) => describeSyntaxError(text, root, e))).map((p) => ({
+  const problems = (failure ? [failure] : errors.slice(0, 1).map((e) => describeSyntaxError(text, root, e))).map((p) => ({
     ...problemAt(file, lines, p.offset, p.code, p.message),
     ...(p.found !== undefined ? { found: p.found } : {}),
     ...(p.expected !== undefined ? { expected: p.expected } : {}),

@@ -121,18 +121,26 @@ describe('files that are not policy sources', () => {
   });
 
   test('YAML block sequences too deep for the parser (it may throw in this shape) are that problem too', () => {
-    const text = `AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R:\n    Type: AWS::ECR::Repository\n    Metadata:\n      - ${'- '.repeat(2500)}x\n`;
+    const text = `AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R:\n    Type: AWS::ECR::Repository\n    Metadata:\n      - ${'- '.repeat(20_000)}x\n`;
     const { sources, problems } = extractPolicySources('template.yaml', text);
     expect(sources).toEqual([]);
-    // Where depends on the stack: the parser reports where it gave up, or throws (then the file's start).
+    // 20,000 levels: too deep for the parser even with several times the default stack. Where depends on
+    // the stack: the parser reports where it gave up, or throws (then the file's start).
     expect(problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read', location: expect.objectContaining({ file: 'template.yaml' }) })]);
   });
 
+  test('malformed JSON whose parse nests too deep for the stack is one problem at the start, not a crash', () => {
+    const { sources, problems } = extractPolicySources('plan.json', `${'['.repeat(500)}${'}'.repeat(500)},`.repeat(40));
+    expect(sources).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({ code: 'json/syntax', location: expect.objectContaining({ file: 'plan.json', line: 1, column: 1 }) })]);
+  });
+
   test('YAML too deep for its parser is one located problem saying so', () => {
-    const text = `Resources:\n  R:\n    Type: AWS::ECR::Repository\n    Properties:\n      X: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const text = `Resources:\n  R:\n    Type: AWS::ECR::Repository\n    Properties:\n      X: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
     const { sources, problems } = extractPolicySources('template.yaml', text);
     expect(sources).toEqual([]);
-    expect(problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read', location: expect.objectContaining({ line: 5 }) })]);
+    // Where depends on the stack (see above): the line the parser gave up on (5), or the file's start.
+    expect(problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read', location: expect.objectContaining({ file: 'template.yaml' }) })]);
   });
 
   test('a Terraform plan without ECR policies is recognised and has no sources', () => {
