@@ -74,6 +74,9 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       // so a live audit equals snapshot-then-audit, and memory stays bounded.
       temporary = await mkdtemp(join(tmpdir(), 'ecr-lifeguard-live-'));
       const { takeSnapshot } = await import('../../aws/snapshot.js');
+      // The AWS read sets a live audit's peak, not the audit after it, and keeps V8's default young
+      // generation: limited, 8 x 2,500 images peaked at 187 to 207 MiB, against 164 to 201 (noisy runs).
+      limitYoungGeneration(false);
       await takeSnapshot({ ...liveOptions(args, io), out: temporary, ...(shard ? { shard } : {}), progress: progressPrinter(io) });
       dir = temporary;
     }
