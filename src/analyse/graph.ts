@@ -1,4 +1,4 @@
-import type { BlobRef, ImageRecord, IndexChild, ManifestInfo, RepositoryState } from '../model/image.js';
+import { isStrictlyAscending, type BlobRef, type ImageRecord, type IndexChild, type ManifestInfo, type RepositoryState } from '../model/image.js';
 import { buildRelations, type ContentRelations } from '../simulate/relations.js';
 
 // The content graph of one repository: index -> children, manifest -> blobs, referrer -> subject,
@@ -135,7 +135,7 @@ export function buildContentGraph(state: RepositoryState): ContentGraph {
 
   // Images usually come sorted by digest (the loaders sort them).
   const imageDigests = state.images.map((i) => i.imageDigest);
-  if (!isSorted(imageDigests)) imageDigests.sort();
+  if (!isStrictlyAscending(imageDigests)) imageDigests.sort();
   const blobs = buildBlobTable(imageDigests, state.manifests);
 
   // An index without its manifest hides its children, so it counts as much as an image without layers.
@@ -196,11 +196,6 @@ export function holdersOf(graph: ContentGraph, blobDigest: string): string[] {
 
 function compareArtifacts(a: ArtifactLink, b: ArtifactLink): number {
   return cmp(a.digest, b.digest) || cmp(a.tag ?? '', b.tag ?? '');
-}
-
-function isSorted(list: readonly string[]): boolean {
-  for (let i = 1; i < list.length; i++) if (list[i - 1]! > list[i]!) return false;
-  return true;
 }
 
 export function cmp(a: string, b: string): number {

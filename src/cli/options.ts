@@ -2,6 +2,7 @@ import { UsageError } from '../model/errors.js';
 import { parseTimestamp } from '../load/time.js';
 import type { FailOn } from '../model/finding.js';
 import { isoTime } from '../model/time.js';
+import { DAY_MS } from '../simulate/measures.js';
 
 // Parsing of the options every command shares, with usage errors (exit 2) that say what is expected.
 
@@ -31,7 +32,6 @@ export function parseDays(value: unknown): number {
 /** The first and last instants ISO-8601 (and the report schema's date-time) write with four year digits. */
 export const EARLIEST_TIME = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
 export const LATEST_TIME = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
-const DAY_MS = 86_400_000;
 
 /**
  * The simulation time and the end of the horizon must be dates a report can carry: years 0 to 9999

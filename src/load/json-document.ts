@@ -132,12 +132,13 @@ export function parseJsonText(text: string): ParsedJson {
   } catch (e) {
     return describeInvalid(text, e as Error);
   }
-  // The positional parser and the walks over its tree recurse: deeper nesting is refused up front,
-  // so that every document read has positions (and the same answer on every machine).
-  const deep = excessiveNesting(text);
-  if (deep) return { problems: [deep] };
-  if (text.length > DUPLICATE_KEY_CHECK_LIMIT) return { value, problems: [] };
-  const tree = buildTree(text).tree;
+  if (text.length > DUPLICATE_KEY_CHECK_LIMIT) {
+    // No tree until a problem needs locating; the nesting limit (see positionalTree) holds all the same.
+    const deep = excessiveNesting(text);
+    return deep ? { problems: [deep] } : { value, problems: [] };
+  }
+  const { tree, failure } = buildTree(text);
+  if (failure) return { problems: [failure] };
   return { tree, value, problems: duplicateKeys(tree) };
 }
 
@@ -148,31 +149,32 @@ function buildTree(text: string): PositionalTree {
 export interface PositionalTree {
   tree: JsonNode | undefined;
   errors: jsonc.ParseError[];
-  /** The parser ran out of stack: the text is malformed and nests deeper than could be read. */
-  overflow?: RawJsonProblem;
+  /** Too deep to read: over MAX_NESTING_DEPTH (located), or malformed text the parser ran out of stack on. */
+  failure?: RawJsonProblem;
 }
 
 /**
- * jsonc-parser's tree (it recurses per level). `excessiveNesting` keeps every well-formed text within
- * the limit first, but in malformed text the parser's error recovery can nest deeper than any scan
- * sees (stray closing brackets are skipped, for one), so running out of stack is caught here too.
+ * jsonc-parser's tree, which every reader of JSON with positions goes through. The parser and the walks
+ * over its tree recurse per level, so nesting beyond MAX_NESTING_DEPTH is refused before it runs (the
+ * same answer on every machine). In malformed text its error recovery can still nest deeper than any
+ * scan sees (stray closing brackets are skipped, for one), so running out of stack is caught too.
  */
 export function positionalTree(text: string, options: jsonc.ParseOptions): PositionalTree {
+  const deep = excessiveNesting(text);
+  if (deep) return { tree: undefined, errors: [], failure: deep };
   const errors: jsonc.ParseError[] = [];
   try {
     return { tree: jsonc.parseTree(text, errors, options), errors };
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    return { tree: undefined, errors: [], overflow: { offset: 0, code: 'json/syntax', message: 'invalid JSON, nested too deeply to say where it breaks', expected: 'valid JSON' } };
+    return { tree: undefined, errors: [], failure: { offset: 0, code: 'json/syntax', message: 'invalid JSON, nested too deeply to say where it breaks', expected: 'valid JSON' } };
   }
 }
 
-/** JSON.parse failed: let the positional parser say where and why (after the nesting check it needs). */
+/** JSON.parse failed: let the positional parser say where and why. */
 function describeInvalid(text: string, e: Error): ParsedJson {
-  const deep = excessiveNesting(text);
-  if (deep) return { problems: [deep] };
-  const { tree, errors, overflow } = buildTree(text);
-  if (overflow) return { problems: [overflow] };
+  const { tree, errors, failure } = buildTree(text);
+  if (failure) return { problems: [failure] };
   const first = errors[0];
   if (first) return { tree, problems: [describeSyntaxError(text, tree, first)] };
   return { tree, problems: [{ offset: 0, code: 'json/syntax', message: `invalid JSON: ${e.message}` }] };

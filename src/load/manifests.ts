@@ -1,5 +1,5 @@
 import { InputError, type InputProblem } from '../model/errors.js';
-import { MANIFEST_MAY_FAIL_STATUSES, type BlobRef, type ImageRecord, type IndexChild, type ManifestInfo } from '../model/image.js';
+import { isStrictlyAscending, MANIFEST_MAY_FAIL_STATUSES, type BlobRef, type ImageRecord, type IndexChild, type ManifestInfo } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
 import { offsetToLineColumn, parseJsonText, throwLocated, type JsonDocument } from './json-document.js';
 import { readJsonArrayDocument } from './json-stream.js';
@@ -300,9 +300,7 @@ class BatchGetImageReader {
     throwLocated(doc, problems);
     const skipFailures = entriesWithProblems(restProblems, '/failures');
     const digests = [...this.found.keys()];
-    let ordered = true;
-    for (let k = 1; k < digests.length && ordered; k++) ordered = digests[k - 1]! < digests[k]!;
-    if (!ordered) digests.sort();
+    if (!isStrictlyAscending(digests)) digests.sort();
     const manifests = new Map<string, ManifestInfo>();
     for (const d of digests) manifests.set(d, this.found.get(d)!.manifest);
     const failures: ManifestFailure[] = (root.failures ?? []).filter((_, i) => !skipFailures.has(i)).map((f) => {

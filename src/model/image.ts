@@ -79,8 +79,13 @@ export interface RepositoryState {
  * their sections; callers never mutate it.
  */
 export function sortedTags(tags: string[]): string[] {
-  for (let k = 1; k < tags.length; k++) if (!(tags[k - 1]! < tags[k]!)) return [...tags].sort();
-  return tags;
+  return isStrictlyAscending(tags) ? tags : [...tags].sort();
+}
+
+/** Whether strings are in ascending order, each once (what loaded lists usually are: sorting is then skipped). */
+export function isStrictlyAscending(list: readonly string[]): boolean {
+  for (let k = 1; k < list.length; k++) if (!(list[k - 1]! < list[k]!)) return false;
+  return true;
 }
 
 /** Push time used for ordering and `sinceImagePushed`: a later restore counts as a push. */

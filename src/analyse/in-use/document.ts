@@ -1,7 +1,7 @@
 import { findNodeAtLocation, getNodeValue } from 'jsonc-parser';
 import { joinPointer } from '../../model/location.js';
 import type { UseSourceFormat } from '../../model/in-use.js';
-import { describeSyntaxError, excessiveNesting, positionalTree } from '../../load/json-document.js';
+import { definedOnly, describeSyntaxError, positionalTree } from '../../load/json-document.js';
 import { unlessTooDeep, yamlLibrary, yamlSyntaxProblem, YAML_TOO_DEEP } from '../../load/yaml-library.js';
 import { formatObjectPath, lineLocator, type UseCollector } from './common.js';
 
@@ -26,14 +26,12 @@ export function pointerOf(path: readonly PathSegment[]): string {
 /** Parses a JSON file; syntax errors become problems (and no document). Comments are tolerated. */
 export function parseJsonDocument(file: string, text: string, out: UseCollector): StructuredDocument | undefined {
   const locate = lineLocator(text);
-  // Nesting beyond the limit is refused before the (recursive) tree is built.
-  const deep = excessiveNesting(text);
-  const { tree: root, errors, overflow } = deep ? { tree: undefined, errors: [] } : positionalTree(text, { allowTrailingComma: false, disallowComments: false });
-  if (deep || overflow || errors.length > 0 || !root) {
+  const { tree: root, errors, failure } = positionalTree(text, { allowTrailingComma: false, disallowComments: false });
+  if (failure || errors.length > 0 || !root) {
     // Only the first error: the ones after it are usually its echoes.
     const first = errors[0];
-    const p = deep ?? overflow ?? (first ? describeSyntaxError(text, root, first) : undefined);
-    if (p) out.problem({ file, ...locate(p.offset) }, p.code, p.message, { ...(p.found !== undefined ? { found: p.found } : {}), ...(p.expected !== undefined ? { expected: p.expected } : {}) });
+    const p = failure ?? (first ? describeSyntaxError(text, root, first) : undefined);
+    if (p) out.problem({ file, ...locate(p.offset) }, p.code, p.message, definedOnly({ found: p.found, expected: p.expected }));
     else out.problem({ file, line: 1, column: 1 }, 'json/syntax', 'invalid JSON: empty document');
     return undefined;
   }

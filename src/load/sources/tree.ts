@@ -3,7 +3,7 @@ import type { Alias, Document, Node as YamlNode, Tags } from 'yaml';
 import { unlessTooDeep, yamlLibrary, yamlSyntaxProblem, YAML_TOO_DEEP } from '../yaml-library.js';
 import type { InputProblem } from '../../model/errors.js';
 import { joinPointer } from '../../model/location.js';
-import { describeSyntaxError, excessiveNesting, positionalTree } from '../json-document.js';
+import { definedOnly, describeSyntaxError, positionalTree } from '../json-document.js';
 import {
   alignUnits,
   jsonStringUnits,
@@ -108,15 +108,11 @@ function fromJson(src: string, node: JsonNode, pointer: string): TreeNode {
 
 export function parseJsonFile(file: string, text: string): ParsedFile {
   const lines = new LineIndex(text);
-  // Nesting beyond the limit is refused before the (recursive) tree is built.
-  const deep = excessiveNesting(text);
-  const { tree: root, errors, overflow } = deep ? { tree: undefined, errors: [] } : positionalTree(text, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const failure = deep ?? overflow;
+  const { tree: root, errors, failure } = positionalTree(text, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   // The first error only, in words: the ones after it are usually its echoes.
   const problems = (failure ? [failure] : errors.slice(0, 1).map((e) => describeSyntaxError(text, root, e))).map((p) => ({
     ...problemAt(file, lines, p.offset, p.code, p.message),
-    ...(p.found !== undefined ? { found: p.found } : {}),
-    ...(p.expected !== undefined ? { expected: p.expected } : {}),
+    ...definedOnly({ found: p.found, expected: p.expected }),
   }));
   return { roots: root && problems.length === 0 ? [fromJson(text, root, '')] : [], lines, problems };
 }
