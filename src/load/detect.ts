@@ -13,6 +13,7 @@ export async function loadImagesFile(path: string, expectedBy = '--images expect
   return readDescribeImagesFile(path, expectedBy);
 }
 
-export async function loadManifestsFile(path: string, expectedBy = '--manifests expects'): Promise<BatchGetImageResult> {
-  return readBatchGetImageFile(path, expectedBy);
+/** `imageDigests`: the digests of the images file, whose strings the manifests then share. */
+export async function loadManifestsFile(path: string, expectedBy = '--manifests expects', imageDigests: Iterable<string> = []): Promise<BatchGetImageResult> {
+  return readBatchGetImageFile(path, expectedBy, imageDigests);
 }

@@ -38,10 +38,23 @@ export interface ManifestInterner {
   strings: Map<string, string>;
   /** By digest: the first valid descriptor of each blob (digest, size and media type). */
   refs: Map<string, BlobRef>;
+  /**
+   * The image digests of the repository's listing, each as the listing's own string: a manifest's
+   * digest, an index child or a subject then shares it instead of holding a second copy (a third of
+   * a loaded repository's digest strings were such copies).
+   */
+  imageDigests: Map<string, string>;
 }
 
-export function createManifestInterner(): ManifestInterner {
-  return { strings: new Map(), refs: new Map() };
+export function createManifestInterner(imageDigests: Iterable<string> = []): ManifestInterner {
+  const shared = new Map<string, string>();
+  for (const d of imageDigests) shared.set(d, d);
+  return { strings: new Map(), refs: new Map(), imageDigests: shared };
+}
+
+/** The listing's copy of an image digest, when it has one. */
+function sharedDigest(interned: ManifestInterner | undefined, digest: string): string {
+  return interned?.imageDigests.get(digest) ?? digest;
 }
 
 function internString(interned: ManifestInterner | undefined, v: string): string {
@@ -82,8 +95,9 @@ function descriptorOf(check: DescriptorCheck, v: unknown, listPath: string, inde
   const refSize = typeof size === 'number' && size >= 0 ? size : 0;
   const mediaType = typeof v.mediaType === 'string' ? v.mediaType : undefined;
   if (shared && shared.size === refSize && shared.mediaType === mediaType) return shared;
-  const ref: BlobRef = mediaType !== undefined ? { digest: d, size: refSize, mediaType: internString(check.interned, mediaType) } : { digest: d, size: refSize };
-  if (!shared && valid) check.interned?.refs.set(d, ref);
+  const digest = shared ? d : sharedDigest(check.interned, d);
+  const ref: BlobRef = mediaType !== undefined ? { digest, size: refSize, mediaType: internString(check.interned, mediaType) } : { digest, size: refSize };
+  if (!shared && valid) check.interned?.refs.set(digest, ref);
   return ref;
 }
 
@@ -217,9 +231,12 @@ export interface BatchGetImageResult {
   failures: ManifestFailure[];
 }
 
-/** `aws ecr batch-get-image` output in a file, read entry by entry (large files are streamed). */
-export async function readBatchGetImageFile(path: string, expectedBy: string): Promise<BatchGetImageResult> {
-  const reader = new BatchGetImageReader(path);
+/**
+ * `aws ecr batch-get-image` output in a file, read entry by entry (large files are streamed).
+ * `imageDigests`: the listing's digests, whose strings the manifests then share.
+ */
+export async function readBatchGetImageFile(path: string, expectedBy: string, imageDigests: Iterable<string> = []): Promise<BatchGetImageResult> {
+  const reader = new BatchGetImageReader(path, imageDigests);
   const { doc, streamed } = await readJsonArrayDocument(path, 'images', (image, i) => reader.add(image, i));
   assertInputKind(doc, ['batch-get-image'], expectedBy);
   // A digest listed twice needs its first manifest text again: a second pass, for those entries only.
@@ -251,9 +268,14 @@ class BatchGetImageReader {
   private readonly found = new Map<string, { manifest: ManifestInfo; index: number }>();
   /** Later entries of a digest already seen: compared with the first at the end. */
   private readonly duplicates: Array<{ index: number; firstIndex: number; digest: string; text: string }> = [];
-  private readonly interned = createManifestInterner();
+  private readonly interned: ManifestInterner;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    imageDigests: Iterable<string> = [],
+  ) {
+    this.interned = createManifestInterner(imageDigests);
+  }
 
   add(entry: unknown, i: number): void {
     // The schema per entry (the array has no constraint of its own beyond its items). Entries with
@@ -264,7 +286,7 @@ class BatchGetImageReader {
       return;
     }
     const image = entry as Obj;
-    const digest = (image.imageId as { imageDigest: string }).imageDigest;
+    const digest = sharedDigest(this.interned, (image.imageId as { imageDigest: string }).imageDigest);
     const text = image.imageManifest as string;
     const previous = this.found.get(digest);
     if (previous) {

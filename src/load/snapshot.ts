@@ -228,7 +228,7 @@ async function loadRepository(dir: string, folder: string, registry: RegistryInf
   const images = await collectProblems(problems, () => readDescribeImagesFile(file(SNAPSHOT_FILES.images), `a snapshot's ${SNAPSHOT_FILES.images} holds`));
   const manifestsPath = file(SNAPSHOT_FILES.manifests);
   const manifestsLoaded = await exists(manifestsPath);
-  const batch = manifestsLoaded ? await collectProblems(problems, () => readBatchGetImageFile(manifestsPath, `a snapshot's ${SNAPSHOT_FILES.manifests} holds`)) : undefined;
+  const batch = manifestsLoaded ? await collectProblems(problems, () => readBatchGetImageFile(manifestsPath, `a snapshot's ${SNAPSHOT_FILES.manifests} holds`, images?.map((i) => i.imageDigest))) : undefined;
   const policyPath = file(SNAPSHOT_FILES.policy);
   const hasPolicy = await exists(policyPath);
   const policy = hasPolicy ? await collectProblems(problems, () => loadPolicyFile(policyPath, `a snapshot's ${SNAPSHOT_FILES.policy} holds`)) : undefined;
