@@ -18,7 +18,7 @@ import type { RegistryInfo } from '../../model/image.js';
 import { EXIT } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
-import { collectGarbage, limitYoungGeneration } from '../collect-garbage.js';
+import { collectGarbage, preferSmallHeap } from '../collect-garbage.js';
 import { FindingSpill } from '../finding-spill.js';
 import { openOutput, type Output } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
@@ -55,7 +55,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   const shard = parseShard(args.shard);
   const warn = (p: InputProblem) => io.stderr(`warning: ${formatProblem(p)}\n`);
   // Until the repositories are counted, an audit is taken to cover many (in-use files load first).
-  limitYoungGeneration(true);
+  preferSmallHeap(true);
   const override = args.policy !== undefined ? await loadPolicyFile(args.policy) : undefined;
   override?.warnings.forEach(warn);
   const declared = await loadDeclaredUseSources(args.inUse, warn);
@@ -74,9 +74,9 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       // so a live audit equals snapshot-then-audit, and memory stays bounded.
       temporary = await mkdtemp(join(tmpdir(), 'ecr-lifeguard-live-'));
       const { takeSnapshot } = await import('../../aws/snapshot.js');
-      // The AWS read sets a live audit's peak, not the audit after it, and keeps V8's default young
-      // generation: limited, 8 x 2,500 images peaked at 187 to 207 MiB, against 164 to 201 (noisy runs).
-      limitYoungGeneration(false);
+      // The AWS read sets a live audit's peak, not the audit after it, and keeps V8's defaults: with
+      // the young generation limited, 8 x 2,500 images peaked at 187 to 207 MiB, against 164 to 201 (noisy runs).
+      preferSmallHeap(false);
       await takeSnapshot({ ...liveOptions(args, io), out: temporary, ...(shard ? { shard } : {}), progress: progressPrinter(io) });
       dir = temporary;
     }
@@ -127,8 +127,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         if (problems.length > 0) throw new InputError(problems);
         setup.blobIndex = index;
       }
-      // Many repositories, one at a time: memory is what matters; one repository: speed (see limitYoungGeneration).
-      limitYoungGeneration(roots.length > 1 || mine.length > 1);
+      // Many repositories, one at a time: memory is what matters; one repository: speed (see preferSmallHeap).
+      preferSmallHeap(roots.length > 1 || mine.length > 1);
       const accumulator = createReportAccumulator(setup, snapshot.folders.map((f) => f.split(/[\\/]/).join('/')), spill === undefined);
       // One repository at a time, in a function of its own: when it returns, nothing of that
       // repository is reachable, and a full collection then keeps the peak near one repository.
