@@ -14,6 +14,6 @@ export async function loadImagesFile(path: string, expectedBy = '--images expect
 }
 
 /** `imageDigests`: the digests of the images file, whose strings the manifests then share. */
-export async function loadManifestsFile(path: string, expectedBy = '--manifests expects', imageDigests: Iterable<string> = []): Promise<BatchGetImageResult> {
+export async function loadManifestsFile(path: string, imageDigests: Iterable<string> = [], expectedBy = '--manifests expects'): Promise<BatchGetImageResult> {
   return readBatchGetImageFile(path, expectedBy, imageDigests);
 }

@@ -78,7 +78,7 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
     });
   } else {
     const images = await loadImagesFile(o.images!);
-    const manifests = o.manifests !== undefined ? await loadManifestsFile(o.manifests, undefined, images.map((i) => i.imageDigest)) : undefined;
+    const manifests = o.manifests !== undefined ? await loadManifestsFile(o.manifests, images.map((i) => i.imageDigest)) : undefined;
     const state: RepositoryState = {
       repositoryName: images[0]?.repositoryName ?? override?.repositoryName ?? basename(o.images!).replace(/\.json$/, ''),
       registryId: images[0]?.registryId ?? override?.registryId,

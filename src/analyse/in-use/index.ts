@@ -136,8 +136,9 @@ export async function loadInUse(paths: string[]): Promise<InUseParseResult> {
   const seen = new Set<string>();
   for (const path of paths) {
     for (const file of await listFiles(path, problems)) {
-      if (seen.has(resolve(file))) continue;
-      seen.add(resolve(file));
+      const key = resolve(file);
+      if (seen.has(key)) continue;
+      seen.add(key);
       files.push(file);
     }
   }
