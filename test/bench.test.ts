@@ -148,6 +148,16 @@ describe('bench generator', () => {
     }
   });
 
+  it('writes a repository with no images (figure 3 measures the fixed cost on it) that loadSnapshot accepts', async () => {
+    const empty = await generateSnapshot({ out: join(work, 'empty'), seed: 7, images: 0, repositories: 1 });
+    expect(empty.repositories).toEqual([{ repositoryName: LARGE_REPOSITORY, images: 0, bytes: expect.any(Number) }]);
+    const snapshot = await loadSnapshot(empty.dir);
+    expect(snapshot.repositories).toHaveLength(1);
+    expect(snapshot.repositories[0]!.state.images).toEqual([]);
+    expect(snapshot.repositories[0]!.complete).toBe(true);
+    expect(snapshot.repositories[0]!.policy?.policy.rules).toHaveLength(50);
+  });
+
   it('makes the count of entries exact and a repository independent of the others generated with it', () => {
     const now = Date.parse(BENCH_NOW);
     const alone = generateRepositoryImages(7, 'shop/api', 123, now).images;
