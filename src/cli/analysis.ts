@@ -1,4 +1,4 @@
-import { analyseRepository, missingRepositoryFindings, type AnalysedRepository } from '../analyse/analyse.js';
+import { analyseRepository, missingRepositoryFindings, type AnalysedRepository, type PreparedRepository } from '../analyse/analyse.js';
 import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, holdersOf, type RegistryBlobIndex } from '../analyse/graph.js';
 import { loadDeclaredUseSources, recentPullDaysOf, recentPullUses } from '../analyse/in-use/index.js';
 import { namesRegistry } from '../analyse/references.js';
@@ -88,8 +88,11 @@ export async function analyseInputs(inputs: LoadedInputs, o: AnalysisOptions & A
   return { setup, repositories, report: assembleReport(repositories, setup) };
 }
 
-/** One repository under a given policy (the interactive editor calls this after every edit). */
-export function analyseRepositoryInput(input: RepositoryInput, policy: LifecyclePolicy | undefined, setup: AnalysisSetup): AnalysedInput {
+/**
+ * One repository under a given policy (the interactive editor calls this after every edit, with the
+ * repository prepared once: see prepareRepository).
+ */
+export function analyseRepositoryInput(input: RepositoryInput, policy: LifecyclePolicy | undefined, setup: AnalysisSetup, prepared?: PreparedRepository): AnalysedInput {
   const effective = policy ?? { rules: [] };
   const uses = [
     ...setup.declaredUses,
@@ -105,6 +108,7 @@ export function analyseRepositoryInput(input: RepositoryInput, policy: Lifecycle
     ...(input.registryId ?? setup.registry.registryId ? { registryId: input.registryId ?? setup.registry.registryId } : {}),
     ...(input.region ?? setup.registry.region ? { region: input.region ?? setup.registry.region } : {}),
     ...(setup.blobIndex ? { blobIndex: setup.blobIndex } : {}),
+    ...(prepared ? { prepared } : {}),
   });
   return {
     input,

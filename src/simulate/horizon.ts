@@ -1,7 +1,7 @@
 import type { ImageRecord } from '../model/image.js';
 import type { LifecyclePolicy } from '../model/policy.js';
 import { DAY_MS, type DecisionCause, type RunResult, type Verdict } from './measures.js';
-import { actionAt, applyOutcome, causeAt, evaluatePrepared, initialState, preparePolicy, prepareImages, runDay, STATUS } from './prepared.js';
+import { actionAt, applyOutcome, causeAt, evaluatePrepared, initialState, preparePolicy, prepareImages, runDay, STATUS, type ImageOrder } from './prepared.js';
 import type { ContentRelations } from './relations.js';
 
 // The policy run once a day from `now` for `days` days, each day's actions applied before the next:
@@ -38,8 +38,10 @@ export function simulateHorizon(
   relations: ContentRelations,
   now: number,
   days: number,
+  /** The images already ordered (prepareImageOrder), when several policies run on them. */
+  order?: ImageOrder,
 ): HorizonResult {
-  const p = prepareImages(preparePolicy(policy), images, relations);
+  const p = prepareImages(preparePolicy(policy), images, relations, order);
   const state = initialState(p);
   const first = evaluatePrepared(p, now);
   const timeline: TimelineEntry[] = [];

@@ -58,26 +58,37 @@ const STATUS_CODE: Record<ImageStatus, number> = STATUS;
 
 const EXCLUDED = { none: 0, indexChild: 1, referrer: 2, activating: 3 } as const;
 
-/** Images in newest-first order with everything that does not change across a horizon. */
-export interface PreparedImages {
-  policy: PreparedPolicy;
+/**
+ * The images in newest-first order with everything no policy changes: positions, times, the index and
+ * referrer structure, and the tag matches computed so far (by tag selection). Prepared once per set of
+ * images, it serves every policy tried on them (the interactive session's edits).
+ */
+export interface ImageOrder {
+  images: readonly ImageRecord[];
   relations: ContentRelations;
   /** Newest first (5): the order never changes, since archiving does not change push times. */
   sorted: ImageRecord[];
   position: Map<string, number>;
   pushTime: Float64Array;
   pullReference: Float64Array;
-  /** Per rule (priority order): positions of the images whose tags it selects, ascending (newest first). */
-  matches: Int32Array[];
   /** 6. Each index with the positions of its children (other images), in relations order. */
   indexChildren: Array<{ index: number; children: number[] }>;
   /** 7. Position of each image's subject: -2 none, -1 not among the images. */
   subjectPosition: Int32Array;
   /** Subject position -> its referrers' positions. */
   referrersOf: Map<number, number[]>;
+  /** Positions (ascending) of the images a tag selection selects, by selectionKey; filled as policies need them. */
+  matchesBySelection: Map<string, Int32Array>;
 }
 
-export function prepareImages(policy: PreparedPolicy, images: readonly ImageRecord[], relations: ContentRelations): PreparedImages {
+/** Images prepared for one policy: the order plus, per rule, the images its tags select. */
+export interface PreparedImages extends ImageOrder {
+  policy: PreparedPolicy;
+  /** Per rule (priority order): positions of the images whose tags it selects, ascending (newest first). */
+  matches: Int32Array[];
+}
+
+export function prepareImageOrder(images: readonly ImageRecord[], relations: ContentRelations): ImageOrder {
   const sorted = [...images].sort(compareNewestFirst);
   const n = sorted.length;
   const position = new Map<string, number>();
@@ -88,20 +99,7 @@ export function prepareImages(policy: PreparedPolicy, images: readonly ImageReco
     pushTime[k] = effectivePushTime(sorted[k]!);
     pullReference[k] = lastPullReference(sorted[k]!);
   }
-  // Rules with the same tag selection share one match list (untagged and `any` rules, repeated lists).
-  const bySelection = new Map<string, Int32Array>();
-  const matches = policy.rules.map((r) => {
-    const s = r.rule.selection;
-    const key = JSON.stringify([s.tagStatus, s.tagPrefixList ?? null, s.tagPatternList ?? null]);
-    let list = bySelection.get(key);
-    if (!list) {
-      const out: number[] = [];
-      for (let k = 0; k < n; k++) if (r.selects(sorted[k]!.imageTags)) out.push(k);
-      bySelection.set(key, (list = Int32Array.from(out)));
-    }
-    return list;
-  });
-  const indexChildren: PreparedImages['indexChildren'] = [];
+  const indexChildren: ImageOrder['indexChildren'] = [];
   for (const [indexDigest, children] of relations.childrenOf) {
     const index = position.get(indexDigest);
     if (index === undefined) continue;
@@ -124,7 +122,32 @@ export function prepareImages(policy: PreparedPolicy, images: readonly ImageReco
     if (list) list.push(k);
     else referrersOf.set(s, [k]);
   }
-  return { policy, relations, sorted, position, pushTime, pullReference, matches, indexChildren, subjectPosition, referrersOf };
+  return { images, relations, sorted, position, pushTime, pullReference, indexChildren, subjectPosition, referrersOf, matchesBySelection: new Map() };
+}
+
+/** What decides the tags a rule selects: rules with the same key share one match list (untagged and `any` rules, repeated lists). */
+function selectionKey(rule: LifecycleRule): string {
+  const s = rule.selection;
+  return JSON.stringify([s.tagStatus, s.tagPrefixList ?? null, s.tagPatternList ?? null]);
+}
+
+/**
+ * `order` (optional): prepareImageOrder's result for these same images and relations (checked by
+ * identity), whose tag matches are reused and extended; without it the images are ordered afresh.
+ */
+export function prepareImages(policy: PreparedPolicy, images: readonly ImageRecord[], relations: ContentRelations, order?: ImageOrder): PreparedImages {
+  const o = order !== undefined && order.images === images && order.relations === relations ? order : prepareImageOrder(images, relations);
+  const matches = policy.rules.map((r) => {
+    const key = selectionKey(r.rule);
+    let list = o.matchesBySelection.get(key);
+    if (!list) {
+      const out: number[] = [];
+      for (let k = 0; k < o.sorted.length; k++) if (r.selects(o.sorted[k]!.imageTags)) out.push(k);
+      o.matchesBySelection.set(key, (list = Int32Array.from(out)));
+    }
+    return list;
+  });
+  return { ...o, policy, matches };
 }
 
 /** What changes over a horizon: each image's status (or GONE) and archive time. */

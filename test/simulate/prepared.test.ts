@@ -4,7 +4,7 @@ import type { ImageRecord, ImageStatus, ManifestInfo } from '../../src/model/ima
 import type { LifecyclePolicy, LifecycleRule } from '../../src/model/policy.js';
 import { evaluatePolicy } from '../../src/simulate/evaluate.js';
 import { simulateHorizon } from '../../src/simulate/horizon.js';
-import { initialState, preparePolicy, prepareImages, runDay } from '../../src/simulate/prepared.js';
+import { initialState, prepareImageOrder, preparePolicy, prepareImages, runDay } from '../../src/simulate/prepared.js';
 import { DAY, NOW, digest, indexManifest, relationsOf } from '../support/builders.js';
 import { referenceEvaluatePolicy, referenceSimulateHorizon } from './reference-engine.js';
 
@@ -113,6 +113,34 @@ describe('prepared engine equals the engine it replaced', () => {
         const detailed = runDay(prepared, initialState(prepared), NOW, true);
         expect([plain.acted, [...plain.action], [...plain.ruleOf], [...plain.claimedBy], plain.nextThresholdCrossingAt])
           .toEqual([detailed.acted, [...detailed.action], [...detailed.ruleOf], [...detailed.claimedBy], detailed.nextThresholdCrossingAt]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('one image order serves policy after policy (tag matches reused): the same horizons as preparing each afresh', () => {
+    fc.assert(
+      fc.property(fc.array(policyArb, { minLength: 2, maxLength: 4 }), repoArb, fc.integer({ min: 0, max: 120 }), (policies, repo, days) => {
+        const relations = relationsOf(repo.images, repo.manifests);
+        const order = prepareImageOrder(repo.images, relations);
+        for (const p of policies) expect(simulateHorizon(p, repo.images, relations, NOW, days, order)).toEqual(simulateHorizon(p, repo.images, relations, NOW, days));
+        const selections = new Set(policies.flatMap((p) => p.rules.map((r) => JSON.stringify([r.selection.tagStatus, r.selection.tagPrefixList ?? null, r.selection.tagPatternList ?? null]))));
+        expect(order.matchesBySelection.size).toBe(selections.size);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('an order prepared for other images (or other relations) is not used', () => {
+    fc.assert(
+      fc.property(policyArb, repoArb, repoArb, (p, repo, other) => {
+        const relations = relationsOf(repo.images, repo.manifests);
+        const foreign = prepareImageOrder(other.images, relationsOf(other.images, other.manifests));
+        const sameImagesOtherRelations = prepareImageOrder(repo.images, relationsOf(repo.images, []));
+        const fresh = simulateHorizon(p, repo.images, relations, NOW, 30);
+        expect(simulateHorizon(p, repo.images, relations, NOW, 30, foreign)).toEqual(fresh);
+        expect(simulateHorizon(p, repo.images, relations, NOW, 30, sameImagesOtherRelations)).toEqual(fresh);
+        expect(foreign.matchesBySelection.size).toBe(0);
       }),
       { numRuns: 100 },
     );

@@ -9,7 +9,9 @@ import { formatExplanation } from '../../report/explain-text.js';
 import { palette } from '../../report/colour.js';
 import { displayTags, short, type ReportImage } from '../../report/model.js';
 import { findingsSection, formatTable } from '../../report/table.js';
+import { prepareRepository, type PreparedRepository } from '../../analyse/analyse.js';
 import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisSetup } from '../analysis.js';
+import { WeightedCache } from './weighted-cache.js';
 import type { RepositoryInput } from '../../load/inputs.js';
 import { checkHorizon, isoTime, parseNow } from '../options.js';
 
@@ -55,20 +57,46 @@ export const COMMANDS: Record<string, { usage: string; help: string }> = {
   quit: { usage: 'quit', help: 'Leave (warns once about unsaved edits; Ctrl-D works too).' },
 };
 
+/**
+ * Analyses (and prepared repositories) kept for reuse, counted in images. An analysis of 100,000 images
+ * holds about 250 MB: a session that kept up to 64 analyses ran out of memory after 16 edits.
+ */
+const CACHE_IMAGE_BUDGET = 250_000;
+/** Rows of `repos` kept (a few numbers each). */
+const ROW_CACHE_ENTRIES = 10_000;
+
+/** What `repos` shows of one repository under one policy, time and horizon. */
+interface RepositoryRow {
+  expire: number;
+  archive: number;
+  later: number;
+  errors: number;
+  warnings: number;
+}
+
 export class Session {
   private current = 0;
   private ctx: AnalysisSetup;
   private readonly histories = new Map<string, PolicyHistory>();
-  private readonly cache = new Map<string, AnalysedInput>();
+  /** By analysisKey. At least two stay: an edit compares the previous version's analysis with the new one. */
+  private readonly cache: WeightedCache<AnalysedInput>;
+  /** By repository name: what every policy tried on a repository shares (its content graph, its image order). */
+  private readonly prepared: WeightedCache<PreparedRepository>;
+  /** By analysisKey: `repos` over many repositories need not keep their analyses. */
+  private readonly rows = new WeightedCache<RepositoryRow>(ROW_CACHE_ENTRIES);
   private quitWarned = false;
   /** The session's starting time: `at +30d` and `at now` count from it, so offsets do not accumulate. */
   private readonly startNow: number;
 
+  /** `cacheImageBudget`: for tests (default CACHE_IMAGE_BUDGET). */
   constructor(
     private readonly repositories: RepositoryInput[],
     ctx: AnalysisSetup,
     private readonly io: SessionIO,
+    cacheImageBudget = CACHE_IMAGE_BUDGET,
   ) {
+    this.cache = new WeightedCache<AnalysedInput>(cacheImageBudget, 2);
+    this.prepared = new WeightedCache<PreparedRepository>(cacheImageBudget);
     this.ctx = { ...ctx };
     this.startNow = ctx.now;
     for (const r of repositories) this.histories.set(r.repositoryName, { versions: [r.policy?.policy], savedVersion: 0 });
@@ -172,29 +200,48 @@ export class Session {
     return v[v.length - 1];
   }
 
+  /** The repository's current policy, or `policy` when given. */
+  private policyOf(index: number, policy?: LifecyclePolicy): LifecyclePolicy | undefined {
+    const h = this.history(this.repositories[index]!.repositoryName);
+    return policy ?? h.versions[h.versions.length - 1];
+  }
+
+  private analysisKey(index: number, policy: LifecyclePolicy | undefined): string {
+    return `${this.repositories[index]!.repositoryName}\u0000${this.ctx.now}\u0000${this.ctx.days}\u0000${JSON.stringify(policy ?? null)}`;
+  }
+
   private analysed(index = this.current, policy?: LifecyclePolicy): AnalysedInput {
     const input = this.repositories[index]!;
-    const h = this.history(input.repositoryName);
-    const p = policy ?? h.versions[h.versions.length - 1];
-    const key = `${input.repositoryName}\u0000${this.ctx.now}\u0000${this.ctx.days}\u0000${JSON.stringify(p ?? null)}`;
+    const p = this.policyOf(index, policy);
+    const key = this.analysisKey(index, p);
     let a = this.cache.get(key);
     if (!a) {
-      a = analyseRepositoryInput(input, p, this.ctx);
-      if (this.cache.size > 64) this.cache.clear();
-      this.cache.set(key, a);
+      let prepared = this.prepared.get(input.repositoryName);
+      if (!prepared) this.prepared.set(input.repositoryName, (prepared = prepareRepository(input.state)), weightOf(input));
+      a = analyseRepositoryInput(input, p, this.ctx, prepared);
+      this.cache.set(key, a, weightOf(input));
     }
     return a;
   }
 
+  private row(index: number): RepositoryRow {
+    const key = this.analysisKey(index, this.policyOf(index));
+    let row = this.rows.get(key);
+    if (!row) {
+      const a = this.analysed(index);
+      const count = (v: string) => a.report.images.filter((img) => img.action === v).length;
+      row = {
+        expire: count('EXPIRE'), archive: count('TRANSITION'), later: a.report.timeline.filter((t) => t.day > 0).length,
+        errors: a.findings.filter((f) => f.severity === 'error').length, warnings: a.findings.filter((f) => f.severity === 'warning').length,
+      };
+      this.rows.set(key, row, 1);
+    }
+    return row;
+  }
+
   private repos(): string {
     const lines = ['  repository                         images  expire  archive  within-horizon  errors  warnings'];
-    const rows = this.repositories.map((r, i) => {
-      const a = this.analysed(i);
-      const count = (v: string) => a.report.images.filter((img) => img.action === v).length;
-      const errors = a.findings.filter((f) => f.severity === 'error').length;
-      const warnings = a.findings.filter((f) => f.severity === 'warning').length;
-      return { i, r, a, errors, warnings, expire: count('EXPIRE'), archive: count('TRANSITION'), later: a.report.timeline.filter((t) => t.day > 0).length };
-    });
+    const rows = this.repositories.map((r, i) => ({ i, r, ...this.row(i) }));
     rows.sort((x, y) => y.errors - x.errors || y.warnings - x.warnings || y.expire + y.archive - (x.expire + x.archive) || (x.r.repositoryName < y.r.repositoryName ? -1 : 1));
     for (const row of rows) {
       const mark = row.i === this.current ? '>' : ' ';
@@ -401,6 +448,8 @@ export class Session {
     return out.join('\n') + '\n';
   }
 }
+
+const weightOf = (input: RepositoryInput): number => Math.max(1, input.state.images.length);
 
 function fateText(img: ReportImage | undefined): string {
   if (!img) return 'absent';
