@@ -101,7 +101,7 @@ export function analyseRepository(input: AnalyseRepositoryInput): AnalysedReposi
   const resolve = createResolver({
     ...(registryId !== undefined ? { registryId } : {}),
     ...(input.region !== undefined ? { region: input.region } : {}),
-    repositories: new Map([[repositoryName, { images: state.images, manifests: state.manifests, tagsNamed, imagesByDigest: graph.images }]]),
+    repositories: new Map([[repositoryName, { images: state.images, manifests: state.manifests, tagsNamed, imagesByDigest: graph.images, parentsOf: graph.parentsOf }]]),
   });
   const uses: ResolvedUse[] = named
     .map((use) => ({ use, resolved: resolve(use.reference) }))
@@ -137,16 +137,16 @@ export function analyseRepository(input: AnalyseRepositoryInput): AnalysedReposi
   }
   findings.sort(compareFindings);
 
-  const images: AnalysedImage[] = state.images
-    .map((image) => {
-      const fate = fates.get(image.imageDigest)!;
-      const a: AnalysedImage = { imageDigest: image.imageDigest, imageTags: image.imageTags, imageStatus: image.imageStatus, uses: usesByImage.get(image.imageDigest) ?? [] };
-      if (fate.first) a.first = fate.first;
-      if (fate.archived) a.archived = fate.archived;
-      if (fate.expired) a.expired = fate.expired;
-      return a;
-    })
-    .sort((x, y) => cmp(x.imageDigest, y.imageDigest));
+  // By digest: the graph's order already (digests are unique in a repository's listing).
+  const images: AnalysedImage[] = graph.imageDigests.map((digest) => {
+    const image = graph.images.get(digest)!;
+    const fate = fates.get(digest)!;
+    const a: AnalysedImage = { imageDigest: image.imageDigest, imageTags: image.imageTags, imageStatus: image.imageStatus, uses: usesByImage.get(digest) ?? [] };
+    if (fate.first) a.first = fate.first;
+    if (fate.archived) a.archived = fate.archived;
+    if (fate.expired) a.expired = fate.expired;
+    return a;
+  });
 
   const blobSplitOf = (digest: string): BlobSplit | undefined => {
     const fate = fates.get(digest);

@@ -117,6 +117,11 @@ export interface ResolverRepository {
   tagsNamed?: ReadonlySet<string>;
   /** The images by digest, when the caller has that map already (saves building a set of every digest). */
   imagesByDigest?: ReadonlyMap<string, ImageRecord>;
+  /**
+   * Child manifest digest -> the indexes among `images` listing it, sorted, when the caller has that
+   * map already (the content graph's parentsOf; saves a pass over every manifest).
+   */
+  parentsOf?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The tag a reference without tag or digest means. */
@@ -133,7 +138,7 @@ interface RepositoryLookup {
   digests: { has(digest: string): boolean };
   tags: Map<string, string>;
   /** child manifest digest -> index digest (the smallest, when several indexes list it). */
-  indexOf: Map<string, string>;
+  indexOf: { get(digest: string): string | undefined };
 }
 
 function buildLookup(repo: ResolverRepository): RepositoryLookup {
@@ -142,6 +147,7 @@ function buildLookup(repo: ResolverRepository): RepositoryLookup {
   const digests = new Set<string>();
   const tagged = new Map<string, ImageRecord>();
   const indexOf = new Map<string, string>();
+  const parentsOf = repo.parentsOf;
   for (const image of repo.images) {
     if (!known) digests.add(image.imageDigest);
     // An inconsistent snapshot with a tag on two images resolves to the newest of them.
@@ -150,6 +156,7 @@ function buildLookup(repo: ResolverRepository): RepositoryLookup {
       const current = tagged.get(tag);
       if (current === undefined || compareNewestFirst(image, current) < 0) tagged.set(tag, image);
     }
+    if (parentsOf) continue;
     const manifest = repo.manifests?.get(image.imageDigest);
     if (manifest?.kind !== 'index') continue;
     for (const child of manifest.children) {
@@ -159,7 +166,7 @@ function buildLookup(repo: ResolverRepository): RepositoryLookup {
   }
   const tags = new Map<string, string>();
   for (const [tag, image] of tagged) tags.set(tag, image.imageDigest);
-  return { digests: known ?? digests, tags, indexOf };
+  return { digests: known ?? digests, tags, indexOf: parentsOf ? { get: (digest) => parentsOf.get(digest)?.[0] } : indexOf };
 }
 
 /**

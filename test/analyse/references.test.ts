@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createResolver, parseImageReference, resolveReference, type ResolverTarget } from '../../src/analyse/references.js';
 import type { ImageRecord, ManifestInfo } from '../../src/model/image.js';
+import { buildContentGraph } from '../../src/analyse/graph.js';
 
 const D1 = 'sha256:' + '1'.repeat(64);
 const D2 = 'sha256:' + '2'.repeat(64);
@@ -212,5 +213,22 @@ describe('createResolver', () => {
       expect(narrow(parseImageReference(ref)!), ref).toEqual(full(parseImageReference(ref)!));
     }
     expect(narrow(parseImageReference(`${HOST}/api:v2`)!)).toMatchObject({ status: 'unresolved' });
+  });
+
+  it("with the content graph's parentsOf, resolves index children exactly as from the manifests (the smallest index wins)", () => {
+    const D4 = 'sha256:' + '4'.repeat(64);
+    const DB = 'sha256:' + 'b'.repeat(64);
+    const other: ManifestInfo = { ...INDEX, digest: D4, children: [{ digest: DA }, { digest: DB }] };
+    const images = [image(D4, ['v2'], 2000), image(D3, ['v1'], 1000), image(D2, [], 900)];
+    const manifests = new Map([[D3, INDEX], [D4, other]]);
+    const graph = buildContentGraph({ repositoryName: 'team/web', images, manifests, manifestsLoaded: true });
+    const plain = createResolver({ repositories: new Map([['team/web', { images, manifests }]]) });
+    const viaGraph = createResolver({ repositories: new Map([['team/web', { images, manifests, imagesByDigest: graph.images, parentsOf: graph.parentsOf }]]) });
+    for (const d of [DA, DB, D2, D3, D4, D1]) {
+      const ref = parseImageReference(`${HOST}/team/web@${d}`)!;
+      expect(viaGraph(ref), d).toEqual(plain(ref));
+    }
+    expect(viaGraph(parseImageReference(`${HOST}/team/web@${DA}`)!)).toMatchObject({ viaIndex: D3 });
+    expect(viaGraph(parseImageReference(`${HOST}/team/web@${DB}`)!)).toMatchObject({ viaIndex: D4 });
   });
 });

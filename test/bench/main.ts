@@ -84,7 +84,7 @@ function report(f: Figure): void {
 }
 
 const node = process.execPath;
-const cli = (args: readonly string[]): Promise<ProcessRun> => runProcess(node, [CLI, ...args], { cwd: ROOT });
+const cli = (args: readonly string[], input?: string): Promise<ProcessRun> => runProcess(node, [CLI, ...args], { cwd: ROOT, ...(input !== undefined ? { input } : {}) });
 const shown = (args: readonly string[]): string => ['node', 'dist/cli/main.js', ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ');
 
 /** Help text of a CLI command, or undefined when the CLI does not have it. */
@@ -131,6 +131,11 @@ interface Floor {
   manifests: number;
   reportChars: number;
 }
+
+/** Figure 7: policy edits in one interactive session, each changing rule INTERACTIVE_RULE's countNumber. */
+const INTERACTIVE_EDITS = 10;
+/** Rule 2 of the bench policy: release candidates older than N days (an edit changes which expire). */
+const INTERACTIVE_RULE = 2;
 
 const ratioLine = (label: string, ratio: number, target: string): string => `ratio ${label} = ${ratio.toFixed(2)} (target ${target})`;
 /** The same ratio in CPU time (user + system), printed for information: it shrugs off a busy machine. */
@@ -332,6 +337,32 @@ async function main(): Promise<void> {
   if (wanted('6')) {
     await measure('6', `in process (issue 2): read + parse vs simulate of the ${singleImages.toLocaleString('en')}-image repository`, (f) => inProcessFigure(f, single, runs));
   }
+
+  if (wanted('7')) {
+    await measure('7', `dry-run --interactive on the ${singleImages.toLocaleString('en')}-image repository: time per policy edit and peak RSS (for information)`, async (f) => {
+      const help = await commandHelp('dry-run');
+      if (help === undefined || !offers(help, '--interactive')) return notAvailable(f, 'dry-run --interactive');
+      const args = ['dry-run', '--interactive', '--snapshot', single.dir, '--in-use', single.inUseDir, '--now', single.now];
+      // Each edit changes one rule's countNumber; the session shows what changes fate (against the
+      // previous version) after each. The first `repos` analyses the repository under its own policy.
+      const edits = Array.from({ length: INTERACTIVE_EDITS }, (_, k) => `set ${INTERACTIVE_RULE} count ${20 + k}`);
+      const opened = await cli(args, 'repos\nquit\n');
+      ok(opened, 'dry-run --interactive (repos, quit)');
+      const edited = await cli(args, ['repos', ...edits, 'quit', 'quit', ''].join('\n'));
+      ok(edited, `dry-run --interactive (${INTERACTIVE_EDITS} edits)`);
+      const changed = edited.stdout.split('\n').filter((l) => l.startsWith('compared with the previous version')).length;
+      if (changed !== INTERACTIVE_EDITS) throw new Error(`expected ${INTERACTIVE_EDITS} edits to be compared, saw ${changed}: ${edited.stdout.slice(0, 300)}`);
+      const perEdit = (edited.wallMs - opened.wallMs) / INTERACTIVE_EDITS;
+      f.command = `${shown(args)}   (standard input: repos, ${INTERACTIVE_EDITS} x "set ${INTERACTIVE_RULE} count N", quit)`;
+      f.lines.push(
+        `open, analyse once and quit: ${formatMs(opened.wallMs)}, peak RSS ${formatBytes((opened.peakRssKb ?? 0) * 1024)}`,
+        `the same plus ${INTERACTIVE_EDITS} edits: ${formatMs(edited.wallMs)}, peak RSS ${formatBytes((edited.peakRssKb ?? 0) * 1024)}`,
+        `per edit: ${formatMs(perEdit)} (one run each)`,
+      );
+      Object.assign(f, { values: { openMs: opened.wallMs, editedMs: edited.wallMs, perEditMs: perEdit, openPeakRssKb: opened.peakRssKb ?? 0, editedPeakRssKb: edited.peakRssKb ?? 0 } });
+    });
+  }
+
 
   process.stdout.write('\nsummary\n');
   for (const f of figures) {

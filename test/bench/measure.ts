@@ -28,6 +28,8 @@ const OUTPUT_LIMIT = 1 << 20;
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Written to the child's standard input, which is then closed (default: no standard input). */
+  input?: string;
 }
 
 export async function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessRun> {
@@ -36,7 +38,9 @@ export async function runProcess(command: string, args: readonly string[], optio
   const timeFile = scratch !== undefined ? join(scratch, 'rss') : undefined;
   const [file, argv] = timeFile !== undefined ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, command, ...args]] : [command, [...args]];
   const started = performance.now();
-  const child = spawn(file, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const spawnOptions = { cwd: options.cwd, env: options.env ?? process.env };
+  const child = options.input !== undefined ? spawn(file, argv, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] }) : spawn(file, argv, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {

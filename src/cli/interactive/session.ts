@@ -429,18 +429,25 @@ export class Session {
     const before = this.analysed(this.current, base ?? { rules: [] });
     const after = this.analysed();
     const p = palette(this.io.colour);
-    const beforeImages = new Map(before.report.images.map((i) => [i.imageDigest, i]));
+    // Both reports list the same images in the same order (by digest); the map is a fallback only.
+    const beforeList = before.report.images;
+    let beforeImages: Map<string, ReportImage> | undefined;
     const lines: string[] = [];
-    for (const img of after.report.images) {
-      const was = fateText(beforeImages.get(img.imageDigest));
+    for (const [k, img] of after.report.images.entries()) {
+      const old = beforeList[k]?.imageDigest === img.imageDigest ? beforeList[k] : (beforeImages ??= new Map(beforeList.map((i) => [i.imageDigest, i]))).get(img.imageDigest);
+      // Most images keep their fate: compared field by field before any text is built.
+      if (old !== undefined && sameFate(old, img)) continue;
+      const was = fateText(old);
       const now = fateText(img);
       if (was !== now) lines.push(`  ${short(img.imageDigest)} ${displayTags(img.imageTags).padEnd(24)} ${was} -> ${now}${img.inUse?.length ? p.red(' [in use]') : ''}`);
     }
     const key = (f: Finding) => `${f.id}\u0000${f.image?.imageDigest ?? ''}\u0000${f.message}`;
-    const beforeKeys = new Set(before.findings.map(key));
-    const afterKeys = new Set(after.findings.map(key));
-    const appeared = after.findings.filter((f) => !beforeKeys.has(key(f))).sort(compareFindings);
-    const disappeared = before.findings.filter((f) => !afterKeys.has(key(f))).sort(compareFindings);
+    const beforeKeys = before.findings.map(key);
+    const afterKeys = after.findings.map(key);
+    const beforeSet = new Set(beforeKeys);
+    const afterSet = new Set(afterKeys);
+    const appeared = after.findings.filter((_, k) => !beforeSet.has(afterKeys[k]!)).sort(compareFindings);
+    const disappeared = before.findings.filter((_, k) => !afterSet.has(beforeKeys[k]!)).sort(compareFindings);
     const out = [`compared with ${label}: ${lines.length} images change fate, ${appeared.length} findings appear, ${disappeared.length} disappear`];
     out.push(...lines);
     for (const f of appeared) out.push(p.red(`  + ${f.severity} ${f.id}: ${f.message}`));
@@ -450,6 +457,12 @@ export class Session {
 }
 
 const weightOf = (input: RepositoryInput): number => Math.max(1, input.state.images.length);
+
+/** Whether fateText would say the same of both (it may also when this says no: the texts decide then). */
+function sameFate(a: ReportImage, b: ReportImage): boolean {
+  return a.action === b.action && a.appliedRulePriority === b.appliedRulePriority &&
+    a.fate?.action === b.fate?.action && a.fate?.date === b.fate?.date && a.fate?.appliedRulePriority === b.fate?.appliedRulePriority;
+}
 
 function fateText(img: ReportImage | undefined): string {
   if (!img) return 'absent';
