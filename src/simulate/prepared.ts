@@ -77,7 +77,10 @@ export interface ImageOrder {
   subjectPosition: Int32Array;
   /** Subject position -> its referrers' positions. */
   referrersOf: Map<number, number[]>;
-  /** Positions (ascending) of the images a tag selection selects, by selectionKey; filled as policies need them. */
+  /**
+   * Positions (ascending) of the images a tag selection selects, by selectionKey; filled as policies need
+   * them, one list per distinct selection tried (at most 400 KB each at 100,000 images).
+   */
   matchesBySelection: Map<string, Int32Array>;
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyseRegistry, analyseRepository } from '../../src/analyse/analyse.js';
+import { analyseRegistry, analyseRepository, prepareRepository } from '../../src/analyse/analyse.js';
 import type { ImageRecord, ManifestInfo } from '../../src/model/image.js';
 import type { UseKind } from '../../src/model/in-use.js';
 import type { LifecyclePolicy } from '../../src/model/policy.js';
@@ -47,6 +47,41 @@ describe('analyseRepository on a fixture (multi-arch index, cosign signature, di
     const index = r.images.find((i) => i.imageTags.includes('v2'))!;
     expect(index.first).toBeUndefined();
     expect(r.images.map((i) => i.imageDigest)).toEqual([...r.images.map((i) => i.imageDigest)].sort());
+  });
+});
+
+describe('analyseRepository with the repository prepared once (the interactive session)', () => {
+  const fx = loadFixture('multi-arch-signed.json');
+  const images: ImageRecord[] = fx.images.map((i) => ({ ...i, imagePushedAt: Date.parse(i.imagePushedAt), imageStatus: 'ACTIVE' }));
+  const st = { repositoryName: fx.repositoryName, images, manifests: new Map(fx.manifests.map((m) => [m.digest, m])), manifestsLoaded: true };
+  const base = { repositoryName: fx.repositoryName, registryId: REGISTRY_ID, state: st, now: Date.parse(fx.now), days: fx.days, uses: fx.uses.map((u) => use(u.raw, u.kind, u.file, u.line)) };
+  // The fixture's policy, then variants: another count, the rules reversed, and none.
+  const variants: LifecyclePolicy[] = [
+    fx.policy,
+    { rules: fx.policy.rules.map((r) => ({ ...r, selection: { ...r.selection, countNumber: r.selection.countNumber + 3 } })) },
+    { rules: fx.policy.rules.map((r, k, all) => ({ ...r, rulePriority: all[all.length - 1 - k]!.rulePriority })) },
+    { rules: [] },
+  ];
+  // Everything but the closures: what the reports and checks read.
+  const plain = (r: ReturnType<typeof analyseRepository>) => ({ horizon: r.horizon, images: r.images, uses: r.uses, storage: r.storage, findings: r.findings, graph: r.graph });
+
+  it('gives, policy after policy, what an analysis from scratch gives', () => {
+    const prepared = prepareRepository(st);
+    for (const p of variants) expect(plain(analyseRepository({ ...base, policy: p, prepared }))).toEqual(plain(analyseRepository({ ...base, policy: p })));
+    expect(prepared.order.matchesBySelection.size).toBeGreaterThan(0);
+    // The variants do decide differently (the comparison is not between equal results).
+    const decided = variants.map((p) => JSON.stringify(analyseRepository({ ...base, policy: p, prepared }).horizon.first.decisions.map((d) => [d.action, d.appliedRulePriority])));
+    expect(new Set(decided).size).toBeGreaterThan(2);
+    // The graph is shared, not rebuilt.
+    expect(analyseRepository({ ...base, policy: fx.policy, prepared }).graph).toBe(prepared.graph);
+  });
+
+  it('ignores a repository prepared from another state', () => {
+    const other = prepareRepository({ ...st, images: images.slice(0, 2) });
+    const r = analyseRepository({ ...base, policy: fx.policy, prepared: other });
+    expect(r.graph).not.toBe(other.graph);
+    expect(plain(r)).toEqual(plain(analyseRepository({ ...base, policy: fx.policy })));
+    expect(other.order.matchesBySelection.size).toBe(0);
   });
 });
 

@@ -40,7 +40,11 @@ export async function runProcess(command: string, args: readonly string[], optio
   const started = performance.now();
   const spawnOptions = { cwd: options.cwd, env: options.env ?? process.env };
   const child = options.input !== undefined ? spawn(file, argv, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] }) : spawn(file, argv, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (options.input !== undefined) child.stdin!.end(options.input);
+  if (options.input !== undefined) {
+    // A child that exits without reading all of it closes the pipe: not the harness's failure.
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(options.input);
+  }
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {

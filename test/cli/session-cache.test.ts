@@ -58,7 +58,7 @@ describe('interactive session cache', () => {
     return out;
   }
 
-  it('answers the same whether every analysis is recomputed (a budget of 1 image) or kept', async () => {
+  it('answers the same with a budget of 1 image (only the two analyses used last kept, the rest recomputed) as with the default', async () => {
     const kept = await transcript();
     const recomputed = await transcript(1);
     expect(recomputed).toEqual(kept);
