@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   // Figures 1 and 2 share their runs: parse baseline, single evaluation and --days 365 in turn.
   let dryRuns: { parse: BestRun; single: BestRun; days?: BestRun; files: number; bytes: number; floor?: Floor | string } | undefined;
   let dryRunProblem: string | undefined;
-  if (wanted('1') || wanted('2')) {
+  if (wanted('1') || wanted('2') || wanted('8')) {
     try {
       if ((await commandHelp('dry-run')) === undefined) throw new NotAvailable('dry-run');
       const files = [...(await filesUnder(single.dir)), ...(await filesUnder(single.inUseDir))];
@@ -367,6 +367,19 @@ async function main(): Promise<void> {
       Object.assign(f, { values: { openMs: opened.wallMs, editedMs: edited.wallMs, perEditMs: perEdit, openPeakRssKb: opened.peakRssKb ?? 0, editedPeakRssKb: edited.peakRssKb ?? 0 } });
     });
   }
+  if (wanted('8')) {
+    await measure('8', `dry-run --format table of the ${singleImages.toLocaleString('en')}-image repository vs --format json (for information)`, async (f) => {
+      const d = dryRunFigure(f);
+      if (!d) return;
+      const args = dryRunArgs().map((a) => (a === 'json' ? 'table' : a));
+      const run = await cli(args);
+      ok(run, 'dry-run --format table', [0, 1]);
+      f.command = shown(args);
+      f.lines.push(`${runLine('dry-run --format table', { ...run, allWallMs: [run.wallMs] })} (one run)`, runLine('dry-run --format json (figure 1)', d.single), `ratio table / json = ${(run.wallMs / d.single.wallMs).toFixed(2)}`);
+      Object.assign(f, { values: { tableMs: run.wallMs, jsonMs: d.single.wallMs, tablePeakRssKb: run.peakRssKb ?? 0 } });
+    });
+  }
+
 
 
   process.stdout.write('\nsummary\n');
