@@ -4,10 +4,12 @@ import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
 import { readJsonDocument } from '../../load/json-document.js';
 import { validateAgainstSchema } from '../../load/schemas.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
-import { slimRepository, type Report } from '../../report/model.js';
+import { slimRepository, type Report, type ReportRepository } from '../../report/model.js';
+import { JsonReportWriter } from '../../report/json.js';
 import { EXIT } from '../exit.js';
 import { useColour, type CliIO } from '../io.js';
-import { writeOutput } from '../output.js';
+import { openOutput, writeOutput, type Output } from '../output.js';
+import { RepositorySpill } from '../repository-spill.js';
 import { parseChoice, parseFailOn } from '../options.js';
 import { AUDIT_FORMATS } from './audit.js';
 
@@ -25,31 +27,71 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
   if (files.length === 0) throw new UsageError('merge: give the JSON reports to combine, e.g. ecr-lifeguard merge shard-*.json');
   const format = parseChoice<ReportFormat>('--format', args.format, AUDIT_FORMATS, io.stdoutIsTTY && args.output === undefined ? 'table' : 'json');
   const failOn = parseFailOn(args.failOn);
-  const reports: Array<{ file: string; report: Report }> = [];
-  const problems: InputProblem[] = [];
-  for (const file of files) {
-    try {
-      const doc = await readJsonDocument(file);
-      const found = validateAgainstSchema('report', doc, '', { codePrefix: 'report' });
-      if (found.length > 0) problems.push(...found);
-      else reports.push({ file, report: doc.value as Report });
-    } catch (e) {
-      if (e instanceof InputError) problems.push(...e.problems);
-      else throw e;
+  // One report is in memory at a time: its repositories go to the spill as soon as it is validated.
+  const spill = new RepositorySpill();
+  let out: Output | undefined;
+  try {
+    const reports: Array<{ file: string; report: SpilledReport }> = [];
+    const problems: InputProblem[] = [];
+    for (const file of files) {
+      try {
+        const doc = await readJsonDocument(file);
+        const found = validateAgainstSchema('report', doc, '', { codePrefix: 'report' });
+        if (found.length > 0) problems.push(...found);
+        else reports.push({ file, report: spillRepositories(doc.value as Report, spill) });
+      } catch (e) {
+        if (e instanceof InputError) problems.push(...e.problems);
+        else throw e;
+      }
     }
+    if (problems.length > 0) throw new InputError(problems);
+    const merged = mergeReports(reports);
+    if (format === 'json') {
+      // Written as it is serialised, one repository at a time, as audit writes it.
+      out = openOutput(args.output, io);
+      const json = new JsonReportWriter(out.write);
+      const { tool, now, days, repositories, ...rest } = merged;
+      json.begin({ tool, now, days });
+      for (const r of repositories) json.repository(spill.get(r.spilled));
+      json.end(rest);
+      out.close();
+    } else {
+      // As audit does: the other formats list the images that matter.
+      const shown = { ...merged, repositories: merged.repositories.map((r) => slimRepository(spill.get(r.spilled))) };
+      writeOutput(args.output, io, await renderReport(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+    }
+    if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
+    return failsOn(merged.findings, failOn) ? EXIT.findings : EXIT.ok;
+  } finally {
+    out?.abort();
+    spill.remove();
   }
-  if (problems.length > 0) throw new InputError(problems);
-  const merged = mergeReports(reports);
-  // As audit does: JSON keeps every image, the other formats list the images that matter.
-  const shown = format === 'json' ? merged : { ...merged, repositories: merged.repositories.map(slimRepository) };
-  const text = await renderReport(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' });
-  writeOutput(args.output, io, text);
-  if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
-  return failsOn(merged.findings, failOn) ? EXIT.findings : EXIT.ok;
 }
 
-/** Pure: reports evaluated at the same time are combined; repositories must not overlap. */
-export function mergeReports(reports: ReadonlyArray<{ file: string; report: Report }>): Report {
+/** What merging needs of a repository: its key and whether it is complete. */
+type RepositoryKey = Pick<ReportRepository, 'repositoryName' | 'registryId' | 'region' | 'complete'>;
+
+/** A report whose repositories wait in a RepositorySpill. */
+type SpilledReport = Omit<Report, 'repositories'> & { repositories: Array<RepositoryKey & { spilled: number }> };
+
+function spillRepositories(report: Report, spill: RepositorySpill): SpilledReport {
+  return {
+    ...report,
+    repositories: report.repositories.map((r) => ({
+      repositoryName: r.repositoryName,
+      ...(r.registryId !== undefined ? { registryId: r.registryId } : {}),
+      ...(r.region !== undefined ? { region: r.region } : {}),
+      complete: r.complete,
+      spilled: spill.add(r),
+    })),
+  };
+}
+
+/**
+ * Pure: reports evaluated at the same time are combined; repositories must not overlap. Repositories
+ * are whatever the reports hold (whole, or keys standing for them), sorted and passed through.
+ */
+export function mergeReports<R extends RepositoryKey>(reports: ReadonlyArray<{ file: string; report: Omit<Report, 'repositories'> & { repositories: R[] } }>): Omit<Report, 'repositories'> & { repositories: R[] } {
   const first = reports[0]!;
   const problems: InputProblem[] = [];
   const seen = new Map<string, string>();
@@ -98,7 +140,7 @@ export function mergeReports(reports: ReadonlyArray<{ file: string; report: Repo
  * Which shards of --shard K/N the reports cover. Reports of a sharded audit name their shard; either
  * all reports do or none, they agree on N, and no shard comes twice. Undefined: no shards involved.
  */
-function shardCoverage(reports: ReadonlyArray<{ file: string; report: Report }>, problems: InputProblem[]): { count: number; present: number[]; missing: number[] } | undefined {
+function shardCoverage(reports: ReadonlyArray<{ file: string; report: Pick<Report, 'shards'> }>, problems: InputProblem[]): { count: number; present: number[]; missing: number[] } | undefined {
   const sharded = reports.filter((r) => r.report.shards !== undefined);
   if (sharded.length === 0) return undefined;
   const first = sharded[0]!;
