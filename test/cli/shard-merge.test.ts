@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEcrServer } from '../support/fake-ecr/server.js';
@@ -147,6 +147,19 @@ describe('merge', () => {
     expect(splits.stderr).toContain('merge shards of one --shard K/N split');
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toContain('this report is not from a sharded audit');
+  });
+
+  it('a report longer than V8 can hold as one string is refused before it is read (exit 2, says to use more shards)', async () => {
+    // Sparse: 600 MB of size, no data written.
+    const huge = join(home, 'huge.json');
+    await writeFile(huge, '');
+    await truncate(huge, 600 * 1024 * 1024);
+    const r = await runCli(['merge', huge, shardFiles[1]!, '--format', 'json'], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${huge}: the report is larger than the longest text one report can be read in: split the audit into more shards (audit --shard K/N)`);
+    expect(r.stderr).toContain('found 600.0 MiB');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('reports evaluated at different times do not merge (exit 2, says why)', async () => {

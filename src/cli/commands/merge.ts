@@ -1,3 +1,5 @@
+import { constants } from 'node:buffer';
+import { stat } from 'node:fs/promises';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
 import { InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
@@ -6,6 +8,7 @@ import { validateAgainstSchema } from '../../load/schemas.js';
 import { renderReport, type ReportFormat } from '../../report/index.js';
 import { slimRepository, type Report, type ReportRepository } from '../../report/model.js';
 import { JsonReportWriter } from '../../report/json.js';
+import { formatBytes } from '../../report/storage-text.js';
 import { EXIT } from '../exit.js';
 import { useColour, type CliIO } from '../io.js';
 import { openOutput, writeOutput, type Output } from '../output.js';
@@ -35,6 +38,11 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
     const problems: InputProblem[] = [];
     for (const file of files) {
       try {
+        const tooLarge = await reportTooLarge(file);
+        if (tooLarge) {
+          problems.push(tooLarge);
+          continue;
+        }
         const doc = await readJsonDocument(file);
         const found = validateAgainstSchema('report', doc, '', { codePrefix: 'report' });
         if (found.length > 0) problems.push(...found);
@@ -66,6 +74,17 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
     out?.abort();
     spill.remove();
   }
+}
+
+/** A report is read whole (it is validated as one document): longer than V8's longest string, it cannot be. */
+async function reportTooLarge(file: string): Promise<InputProblem | undefined> {
+  const size = await stat(file).then((s) => s.size, () => 0);
+  if (size <= constants.MAX_STRING_LENGTH) return undefined;
+  return {
+    location: { file }, code: 'merge/report-too-large',
+    message: 'the report is larger than the longest text one report can be read in: split the audit into more shards (audit --shard K/N) and merge those',
+    found: formatBytes(size), expected: `a report of at most ${formatBytes(constants.MAX_STRING_LENGTH)}`,
+  };
 }
 
 /** What merging needs of a repository: its key and whether it is complete. */
