@@ -58,7 +58,7 @@ function repositorySection(repo: ReportRepository, days: number, p: Palette): st
 
 /**
  * cli-table3 checks every cell against every other for row and column spans, so one table of n rows
- * costs O(n²): 10,000 images took 14 s and 100,000 over ten minutes. With fixed column widths a row's
+ * costs O(n²): 10,000 images took 14 s, and 100,000 were stopped after eight minutes. With fixed column widths a row's
  * layout depends on that row alone, so the rows are drawn ROWS_PER_CHUNK at a time and the pieces
  * joined where their borders meet: the same text as one table (tested), in time linear in the rows.
  */

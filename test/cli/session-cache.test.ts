@@ -5,7 +5,7 @@ import { Session } from '../../src/cli/interactive/session.js';
 import { WeightedCache } from '../../src/cli/interactive/weighted-cache.js';
 
 // The interactive session keeps analyses for reuse within a budget counted in images (an analysis of
-// 100,000 images holds about 250 MB; a session that kept 64 ran out of memory after 16 edits), and
+// 100,000 images holds about 200 MB; a session that kept 64 ran out of memory after 16 edits), and
 // every policy tried on a repository shares its content graph and image order.
 
 describe('WeightedCache', () => {

@@ -59,7 +59,7 @@ export const COMMANDS: Record<string, { usage: string; help: string }> = {
 
 /**
  * Analyses (and prepared repositories) kept for reuse, counted in images. An analysis of 100,000 images
- * holds about 250 MB: a session that kept up to 64 analyses ran out of memory after 16 edits.
+ * holds about 200 MB: a session that kept up to 64 analyses ran out of memory after 16 edits.
  */
 const CACHE_IMAGE_BUDGET = 250_000;
 /** Rows of `repos` kept (a few numbers each). */

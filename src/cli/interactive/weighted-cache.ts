@@ -1,5 +1,5 @@
 // A least-recently-used cache bounded by the total weight of its entries (the interactive session
-// weighs an analysis by its repository's images: one of 100,000 images holds about 250 MB).
+// weighs an analysis by its repository's images: one of 100,000 images holds about 200 MB).
 
 export class WeightedCache<V> {
   /** Least recently used first: Map keeps insertion order, and a hit re-inserts its entry. */
