@@ -2,6 +2,8 @@ import type { CheckMeta } from '../analyse/checks/types.js';
 import type { Report } from './model.js';
 
 // Formatters are pure: (report, context) => string. The CLI picks one by name and writes the result.
+// The audit's human formats also come as parts (PartsFormatter): a registry-wide report may be longer
+// than the longest string V8 can hold.
 
 export interface FormatContext {
   colour: boolean;
@@ -14,3 +16,30 @@ export interface FormatContext {
 }
 
 export type Formatter = (report: Report, context: FormatContext) => string;
+
+/**
+ * The same text as a Formatter, in pieces written one after the other: a report of many repositories
+ * can be longer than V8's longest string (about 512 MiB), while no piece grows with their number.
+ */
+export type PartsFormatter = (report: Report, context: FormatContext) => string[];
+
+/** Pieces whose concatenation is `items.join(separator)`. */
+export function joinedParts(items: readonly string[], separator: string): string[] {
+  return items.map((item, k) => (k < items.length - 1 ? item + separator : item));
+}
+
+/** Small pieces gathered into chunks of about `size` characters (one write each); large ones as they are. */
+export function* inChunks(pieces: Iterable<string>, size = 1 << 16): Generator<string> {
+  let held: string[] = [];
+  let length = 0;
+  for (const piece of pieces) {
+    held.push(piece);
+    length += piece.length;
+    if (length >= size) {
+      yield held.join('');
+      held = [];
+      length = 0;
+    }
+  }
+  if (held.length > 0) yield held.join('');
+}

@@ -1,4 +1,4 @@
-import type { FormatContext, Formatter } from './formatter.js';
+import type { FormatContext, Formatter, PartsFormatter } from './formatter.js';
 import type { Report } from './model.js';
 
 // Every report format, by name. Each formatter is loaded only when used: a pre-commit `lint` run
@@ -16,4 +16,17 @@ export type ReportFormat = keyof typeof REPORT_FORMATS;
 
 export async function renderReport(report: Report, format: ReportFormat, context: FormatContext): Promise<string> {
   return (await REPORT_FORMATS[format]())(report, context);
+}
+
+/** The formats an audit may render for a whole registry, as parts (see PartsFormatter). */
+const PARTS_FORMATS: Partial<Record<ReportFormat, () => Promise<PartsFormatter>>> = {
+  table: async () => (await import('./table.js')).tableParts,
+  markdown: async () => (await import('./markdown.js')).markdownParts,
+  html: async () => (await import('./html.js')).htmlParts,
+};
+
+/** The report as pieces to write in order: the same text as renderReport, with no piece growing with the repositories (for table, markdown and html). */
+export async function renderReportParts(report: Report, format: ReportFormat, context: FormatContext): Promise<string[]> {
+  const parts = PARTS_FORMATS[format];
+  return parts ? (await parts())(report, context) : [await renderReport(report, format, context)];
 }

@@ -3,7 +3,7 @@ import { cmp } from '../analyse/graph.js';
 import type { Finding } from '../model/finding.js';
 import type { FateChange, Report, ReportDiff, ReportPolicy } from './model.js';
 import { displayTags, short, imageCountOf } from './model.js';
-import type { FormatContext, Formatter } from './formatter.js';
+import { joinedParts, type FormatContext, type Formatter, type PartsFormatter } from './formatter.js';
 import { safeHref } from './html/escape.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
@@ -249,7 +249,9 @@ function auditBody(report: Report, metas: Map<string, CheckMeta>, withFindings: 
   return out;
 }
 
-export const formatMarkdown: Formatter = (report: Report, context: FormatContext) => {
+export const markdownParts: PartsFormatter = (report: Report, context: FormatContext) => {
   const lines = context.command === 'lint' ? lintMarkdown(report, context) : auditMarkdown(report, context);
-  return lines.join('\n') + '\n';
+  return [...joinedParts(lines, '\n'), '\n'];
 };
+
+export const formatMarkdown: Formatter = (report, context) => markdownParts(report, context).join('');

@@ -2,13 +2,17 @@ import Table from 'cli-table3';
 import { SEVERITY_RANK, type Finding } from '../model/finding.js';
 import { formatLocation } from '../model/location.js';
 import { palette, type Palette } from './colour.js';
-import type { FormatContext } from './formatter.js';
+import { joinedParts, type FormatContext } from './formatter.js';
 import { displayTags, imageCountOf, short, type Report, type ReportImage, type ReportRepository } from './model.js';
 import { formatBytes, inUseSentence, plural, storageSentence } from './storage-text.js';
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
 
 export function formatTable(report: Report, context: FormatContext): string {
+  return tableParts(report, context).join('');
+}
+
+export function tableParts(report: Report, context: FormatContext): string[] {
   const p = palette(context.colour);
   const out: string[] = [];
   out.push(p.bold(`ecr-lifeguard ${context.command} at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''}`));
@@ -22,7 +26,7 @@ export function formatTable(report: Report, context: FormatContext): string {
   out.push('', ...findingsSection(report.findings, p));
   const registryStorage = storageSentence(report.storage, report.days);
   if (registryStorage && report.repositories.length > 1) out.push('', p.bold(`Registry: ${registryStorage.replace(/^Storage: /, '')}`));
-  return out.join('\n') + '\n';
+  return [...joinedParts(out, '\n'), '\n'];
 }
 
 function repositorySection(repo: ReportRepository, days: number, p: Palette): string[] {

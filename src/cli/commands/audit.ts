@@ -9,7 +9,8 @@ import { compareFindings, SEVERITY_RANK, type Finding } from '../../model/findin
 import { loadPolicyFile } from '../../load/policy.js';
 import { openSnapshot, readSnapshotStatus, SNAPSHOT_FILES } from '../../load/snapshot.js';
 import { checkTimesAgainstNow } from '../../load/images.js';
-import { renderReport, type ReportFormat } from '../../report/index.js';
+import { renderReportParts, type ReportFormat } from '../../report/index.js';
+import { inChunks } from '../../report/formatter.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { slimRepository, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
 import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
@@ -174,7 +175,11 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     const inUse = args.inUse?.length ? { inUse: inUseSummary(declared, registriesSeen) } : {};
     // Reading the findings back allocates as fast as loading a repository: collected as it goes.
     if (json) json.end({ findings: spill ? spill.sorted(findings, () => collectGarbage(COLLECT_AFTER_GROWTH)) : findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable });
-    else out.write(await renderReport({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+    else {
+      // In parts: the report of a whole registry may be longer than one string can be.
+      const parts = await renderReportParts({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' });
+      for (const chunk of inChunks(parts)) out.write(chunk);
+    }
     out.close();
     if (incomplete || unreadable.length > 0) {
       io.stderr('ecr-lifeguard: some repositories could not be read completely; the report says which, and its results are incomplete (exit 3)\n');
