@@ -2,6 +2,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { holdTemporary, releaseTemporary } from './temporary.js';
 import { compareFindings, SEVERITY_RANK, type Finding, type Severity } from '../model/finding.js';
 
 // A registry-wide audit can produce tens of thousands of findings with large evidence. Kept in memory
@@ -16,7 +17,7 @@ import { compareFindings, SEVERITY_RANK, type Finding, type Severity } from '../
 const SEVERITIES: Severity[] = ['error', 'warning', 'info'];
 
 export class FindingSpill {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'ecr-lifeguard-findings-'));
+  private readonly dir = holdTemporary(mkdtempSync(join(tmpdir(), 'ecr-lifeguard-findings-')));
   private readonly file = join(this.dir, 'findings.jsonl');
   private fd: number | undefined = openSync(this.file, 'w');
   private lastRepository = '';
@@ -71,6 +72,7 @@ export class FindingSpill {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     rmSync(this.dir, { recursive: true, force: true });
+    releaseTemporary(this.dir);
   }
 
   private *lines(afterChunk: () => void): Generator<string> {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { runCli } from './run.js';
 import { processIO } from './io.js';
+import { removeTemporaries } from './temporary.js';
 
 // The AWS SDK warns on every run under Node 20 that future SDK releases will need Node 22; the CLI's
 // stderr is for the user's findings and errors, so use the SDK's own switch to silence that notice.
@@ -11,6 +12,15 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
+  });
+}
+
+// Interrupted (Ctrl-C, a CI job cancelled): remove what the command left in temporary files, then exit
+// as the shell expects of a process killed by that signal.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    removeTemporaries();
+    process.exit(code);
   });
 }
 

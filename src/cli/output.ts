@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../model/errors.js';
 import type { CliIO } from './io.js';
+import { holdTemporary, releaseTemporary } from './temporary.js';
 
 // Where a report goes: standard output, or --output FILE. A regular file is written atomically (a
 // temporary file beside it, renamed once the report is whole), so a failed run never leaves a partial
@@ -48,7 +49,7 @@ export function openOutput(path: string | undefined, io: CliIO): Output {
     return { write: (c) => attempt(() => void writeSync(fd, c)), close: end, abort: end };
   }
   const temp = join(dirname(target), `.${process.pid}-${Math.random().toString(36).slice(2)}.ecr-lifeguard.tmp`);
-  let fd: number | undefined = attempt(() => openSync(temp, 'w'));
+  let fd: number | undefined = attempt(() => openSync(holdTemporary(temp), 'w'));
   let published = false;
   return {
     write: (c) => attempt(() => void writeSync(fd!, c)),
@@ -59,6 +60,7 @@ export function openOutput(path: string | undefined, io: CliIO): Output {
         closeSync(open);
         renameSync(temp, target);
       });
+      releaseTemporary(temp);
       published = true;
     },
     // Whatever failed (a write, the close, the rename), the temporary file does not outlive the run.
@@ -75,6 +77,7 @@ export function openOutput(path: string | undefined, io: CliIO): Output {
         }
       }
       rmSync(temp, { force: true });
+      releaseTemporary(temp);
     },
   };
 }
@@ -92,6 +95,7 @@ function heldBackStdout(io: CliIO): Output {
       // closed already
     }
     rmSync(spool.path, { force: true });
+    releaseTemporary(spool.path);
     spool = undefined;
   };
   const spooling = <T>(fn: () => T): T => {
@@ -108,7 +112,7 @@ function heldBackStdout(io: CliIO): Output {
       held += c.length;
       if (held < HELD_IN_MEMORY) return;
       const path = join(tmpdir(), `.ecr-lifeguard-${process.pid}-${Math.random().toString(36).slice(2)}.out`);
-      spool = { fd: spooling(() => openSync(path, 'wx+', 0o600)), path };
+      spool = { fd: spooling(() => openSync(holdTemporary(path), 'wx+', 0o600)), path };
       for (const p of pieces) spooling(() => writeSync(spool!.fd, p));
       pieces = [];
     },
@@ -166,7 +170,7 @@ const WHY: Record<string, string> = {
 };
 
 /** A file system error in words. */
-function reasonOf(e: unknown): string {
+export function reasonOf(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   return WHY[code] ?? (code || (e as Error).message);
 }

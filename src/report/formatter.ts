@@ -19,7 +19,8 @@ export type Formatter = (report: Report, context: FormatContext) => string;
 
 /**
  * The same text as a Formatter, in pieces written one after the other: a report of many repositories
- * can be longer than V8's longest string (about 512 MiB), while no piece grows with their number.
+ * can be longer than V8's longest string (about 512 MiB), while each piece is one section or line (the
+ * largest that grows with the repositories is HTML's table of them, a row of about 300 characters each).
  */
 export type PartsFormatter = (report: Report, context: FormatContext) => string[];
 

@@ -25,7 +25,7 @@ const PARTS_FORMATS: Partial<Record<ReportFormat, () => Promise<PartsFormatter>>
   html: async () => (await import('./html.js')).htmlParts,
 };
 
-/** The report as pieces to write in order: the same text as renderReport, with no piece growing with the repositories (for table, markdown and html). */
+/** The report as pieces to write in order: the same text as renderReport, and for table, markdown and html no piece holding the whole report (see PartsFormatter). */
 export async function renderReportParts(report: Report, format: ReportFormat, context: FormatContext): Promise<string[]> {
   const parts = PARTS_FORMATS[format];
   return parts ? (await parts())(report, context) : [await renderReport(report, format, context)];

@@ -69,6 +69,8 @@ function repositorySection(repo: ReportRepository, days: number, p: Palette): st
 export const ROWS_PER_CHUNK = 250;
 
 export function drawTable(head: readonly string[], colWidths: readonly number[], rows: readonly string[][], rowsPerChunk = ROWS_PER_CHUNK): string {
+  // Chunks equal one table only when every column's width is given (cli-table3 would size the others from their content).
+  if (head.length !== colWidths.length || rows.some((r) => r.length !== colWidths.length)) throw new Error('drawTable: every row and the head need one cell per column width');
   const options = { style: { head: [], border: [] }, wordWrap: true, colWidths: [...colWidths] };
   const draw = (chunk: readonly string[][], withHead: boolean): string[] => {
     const table = new Table({ ...options, head: withHead ? [...head] : [] });

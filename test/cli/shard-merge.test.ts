@@ -149,6 +149,15 @@ describe('merge', () => {
     expect(mixed.stderr).toContain('this report is not from a sharded audit');
   });
 
+  it('merges small reports without a temporary folder (TMPDIR unusable)', async () => {
+    const out = join(home, 'merged-no-tmp.json');
+    const r = await runCli(['merge', ...shardFiles, '--format', 'json', '--output', out], { ...env, TMPDIR: join(home, 'no-such-folder') });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(whole.code);
+    const { shards: _, ...report } = JSON.parse(await readFile(out, 'utf8')) as JsonReport & { shards: unknown };
+    expect(report).toEqual(JSON.parse(whole.stdout));
+  });
+
   it('a report longer than V8 can hold as one string is refused before it is read (exit 2, says to use more shards)', async () => {
     // Sparse: 600 MB of size, no data written.
     const huge = join(home, 'huge.json');

@@ -21,6 +21,7 @@ import { toRepositoryInput } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { collectGarbage, preferSmallHeap } from '../collect-garbage.js';
 import { FindingSpill } from '../finding-spill.js';
+import { holdTemporary, releaseTemporary } from '../temporary.js';
 import { openOutput, type Output } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
 import { liveOptions, progressPrinter, type LiveSelectionArgs } from './snapshot.js';
@@ -73,7 +74,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     if (args.live) {
       // The live audit reads AWS into a private temporary snapshot and audits that: one code path,
       // so a live audit equals snapshot-then-audit, and memory stays bounded.
-      temporary = await mkdtemp(join(tmpdir(), 'ecr-lifeguard-live-'));
+      temporary = holdTemporary(await mkdtemp(join(tmpdir(), 'ecr-lifeguard-live-')));
       const { takeSnapshot } = await import('../../aws/snapshot.js');
       // The AWS read sets a live audit's peak, not the audit after it, and keeps V8's defaults: with
       // the young generation limited, 8 x 2,500 images peaked at 187 to 207 MiB, against 164 to 201 (noisy runs).
@@ -190,7 +191,10 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   } finally {
     spill?.remove();
     out?.abort();
-    if (temporary) await rm(temporary, { recursive: true, force: true });
+    if (temporary) {
+      await rm(temporary, { recursive: true, force: true });
+      releaseTemporary(temporary);
+    }
   }
 }
 
