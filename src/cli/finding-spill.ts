@@ -1,8 +1,8 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { holdTemporary, releaseTemporary } from './temporary.js';
+import { holdTemporary, removeTemporary } from './temporary.js';
 import { compareFindings, SEVERITY_RANK, type Finding, type Severity } from '../model/finding.js';
 
 // A registry-wide audit can produce tens of thousands of findings with large evidence. Kept in memory
@@ -71,8 +71,7 @@ export class FindingSpill {
   remove(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    rmSync(this.dir, { recursive: true, force: true });
-    releaseTemporary(this.dir);
+    removeTemporary(this.dir);
   }
 
   private *lines(afterChunk: () => void): Generator<string> {

@@ -1,10 +1,11 @@
-import { closeSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../model/errors.js';
+import { ChunkedWriter } from '../report/formatter.js';
 import type { CliIO } from './io.js';
-import { holdTemporary, releaseTemporary } from './temporary.js';
+import { holdTemporary, releaseTemporary, removeTemporary } from './temporary.js';
 
 // Where a report goes: standard output, or --output FILE. A regular file is written atomically (a
 // temporary file beside it, renamed once the report is whole), so a failed run never leaves a partial
@@ -76,8 +77,7 @@ export function openOutput(path: string | undefined, io: CliIO): Output {
           // already unusable; removing the file is what matters
         }
       }
-      rmSync(temp, { force: true });
-      releaseTemporary(temp);
+      removeTemporary(temp);
     },
   };
 }
@@ -94,8 +94,7 @@ function heldBackStdout(io: CliIO): Output {
     } catch {
       // closed already
     }
-    rmSync(spool.path, { force: true });
-    releaseTemporary(spool.path);
+    removeTemporary(spool.path);
     spool = undefined;
   };
   const spooling = <T>(fn: () => T): T => {
@@ -148,14 +147,22 @@ function heldBackStdout(io: CliIO): Output {
 }
 
 /** Writes a whole report to --output (atomically) or standard output. */
-export function writeOutput(path: string | undefined, io: CliIO, chunks: string | readonly string[]): void {
+/** A whole report (a string, or parts written in order, small ones gathered into larger writes). */
+export function writeOutput(path: string | undefined, io: CliIO, parts: string | readonly string[]): void {
   const out = openOutput(path, io);
   try {
-    for (const c of typeof chunks === 'string' ? [chunks] : chunks) out.write(c);
+    writeParts(out, typeof parts === 'string' ? [parts] : parts);
     out.close();
   } finally {
     out.abort();
   }
+}
+
+/** Parts written to `out` in order, small ones gathered into writes of about 64K characters. */
+export function writeParts(out: Output, parts: Iterable<string>): void {
+  const chunks = new ChunkedWriter(out.write);
+  for (const part of parts) chunks.push(part);
+  chunks.flush();
 }
 
 const WHY: Record<string, string> = {

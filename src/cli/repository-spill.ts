@@ -1,10 +1,10 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../model/errors.js';
 import type { ReportRepository } from '../report/model.js';
 import { reasonOf } from './output.js';
-import { holdTemporary, releaseTemporary } from './temporary.js';
+import { holdTemporary, removeTemporary } from './temporary.js';
 
 // Merging the reports of a sharded registry audit puts every repository of the registry, with every
 // image, in one report: held in memory they outgrew V8's heap (ten shards of 1,000,000 images, 1.3 GB
@@ -54,10 +54,7 @@ export class RepositorySpill {
   remove(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    if (this.dir !== undefined) {
-      rmSync(this.dir, { recursive: true, force: true });
-      releaseTemporary(this.dir);
-    }
+    if (this.dir !== undefined) removeTemporary(this.dir);
   }
 
   private moveToFile(): void {

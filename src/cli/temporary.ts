@@ -13,12 +13,17 @@ export function holdTemporary(path: string): string {
   return path;
 }
 
-/** The path is gone (or published): nothing to remove on interruption. */
+/** The path was published (renamed into place): nothing to remove on interruption. */
 export function releaseTemporary(path: string): void {
   held.delete(path);
 }
 
+/** Removes a temporary file or folder (if still there) when the command is done with it. */
+export function removeTemporary(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  held.delete(path);
+}
+
 export function removeTemporaries(): void {
-  for (const path of held) rmSync(path, { recursive: true, force: true });
-  held.clear();
+  for (const path of held) removeTemporary(path);
 }

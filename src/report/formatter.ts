@@ -29,18 +29,33 @@ export function joinedParts(items: readonly string[], separator: string): string
   return items.map((item, k) => (k < items.length - 1 ? item + separator : item));
 }
 
-/** Small pieces gathered into chunks of about `size` characters (one write each); large ones as they are. */
-export function* inChunks(pieces: Iterable<string>, size = 1 << 16): Generator<string> {
-  let held: string[] = [];
-  let length = 0;
-  for (const piece of pieces) {
-    held.push(piece);
-    length += piece.length;
-    if (length >= size) {
-      yield held.join('');
-      held = [];
-      length = 0;
-    }
+/**
+ * Chunks handed to `write` are about this long (characters). Small enough that the pieces of a chunk
+ * die in V8's young generation instead of being promoted: with 1 MiB chunks, an audit's peak RSS was
+ * 25 MiB higher (10 x 10,000 images), with the same bytes written.
+ */
+const CHUNK = 1 << 16;
+
+/** Gathers small pieces into chunks of about `size` characters, one `write` each; call flush at the end. */
+export class ChunkedWriter {
+  private pieces: string[] = [];
+  private length = 0;
+
+  constructor(
+    private readonly write: (chunk: string) => void,
+    private readonly size = CHUNK,
+  ) {}
+
+  push(piece: string): void {
+    this.pieces.push(piece);
+    this.length += piece.length;
+    if (this.length >= this.size) this.flush();
   }
-  if (held.length > 0) yield held.join('');
+
+  flush(): void {
+    if (this.pieces.length === 0) return;
+    this.write(this.pieces.join(''));
+    this.pieces = [];
+    this.length = 0;
+  }
 }

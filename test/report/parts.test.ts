@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inChunks, joinedParts } from '../../src/report/formatter.js';
+import { ChunkedWriter, joinedParts } from '../../src/report/formatter.js';
 import { renderReport, renderReportParts, type ReportFormat } from '../../src/report/index.js';
 import type { Report } from '../../src/report/model.js';
 import { context, fixture } from './support.js';
@@ -41,16 +41,25 @@ describe('renderReportParts', () => {
   });
 });
 
-describe('joinedParts and inChunks', () => {
-  it('joinedParts concatenates to join(separator); inChunks keeps the text and gathers small pieces', () => {
+/** What a ChunkedWriter of `size` writes for these pieces. */
+function chunksOf(pieces: readonly string[], size?: number): string[] {
+  const written: string[] = [];
+  const writer = new ChunkedWriter((c) => written.push(c), size);
+  for (const p of pieces) writer.push(p);
+  writer.flush();
+  return written;
+}
+
+describe('joinedParts and ChunkedWriter', () => {
+  it('joinedParts concatenates to join(separator); ChunkedWriter keeps the text and gathers small pieces', () => {
     for (const items of [[], [''], ['a'], ['a', 'b', ''], ['x'.repeat(10), '', 'yy']]) {
       expect(joinedParts(items, '\n').join('')).toBe(items.join('\n'));
     }
     const pieces = Array.from({ length: 1000 }, (_, k) => `line ${k}\n`);
-    const chunks = [...inChunks(pieces, 100)];
+    const chunks = chunksOf(pieces, 100);
     expect(chunks.join('')).toBe(pieces.join(''));
     expect(chunks.length).toBeLessThan(pieces.length / 10);
-    expect([...inChunks(['x'.repeat(500), 'y'], 100)]).toEqual(['x'.repeat(500), 'y']);
-    expect([...inChunks([])]).toEqual([]);
+    expect(chunksOf(['x'.repeat(500), 'y'], 100)).toEqual(['x'.repeat(500), 'y']);
+    expect(chunksOf([])).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addToRegistryBlobIndex, createRegistryBlobIndex } from '../../analyse/graph.js';
@@ -10,7 +10,6 @@ import { loadPolicyFile } from '../../load/policy.js';
 import { openSnapshot, readSnapshotStatus, SNAPSHOT_FILES } from '../../load/snapshot.js';
 import { checkTimesAgainstNow } from '../../load/images.js';
 import { renderReportParts, type ReportFormat } from '../../report/index.js';
-import { inChunks } from '../../report/formatter.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { slimRepository, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
 import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
@@ -21,8 +20,8 @@ import { toRepositoryInput } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { collectGarbage, preferSmallHeap } from '../collect-garbage.js';
 import { FindingSpill } from '../finding-spill.js';
-import { holdTemporary, releaseTemporary } from '../temporary.js';
-import { openOutput, type Output } from '../output.js';
+import { holdTemporary, removeTemporary } from '../temporary.js';
+import { openOutput, writeParts, type Output } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
 import { liveOptions, progressPrinter, type LiveSelectionArgs } from './snapshot.js';
 
@@ -178,8 +177,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     if (json) json.end({ findings: spill ? spill.sorted(findings, () => collectGarbage(COLLECT_AFTER_GROWTH)) : findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable });
     else {
       // In parts: the report of a whole registry may be longer than one string can be.
-      const parts = await renderReportParts({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' });
-      for (const chunk of inChunks(parts)) out.write(chunk);
+      writeParts(out, await renderReportParts({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     }
     out.close();
     if (incomplete || unreadable.length > 0) {
@@ -191,10 +189,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   } finally {
     spill?.remove();
     out?.abort();
-    if (temporary) {
-      await rm(temporary, { recursive: true, force: true });
-      releaseTemporary(temporary);
-    }
+    if (temporary) removeTemporary(temporary);
   }
 }
 

@@ -6,7 +6,6 @@ import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
 import { readJsonDocument } from '../../load/json-document.js';
 import { validateAgainstSchema } from '../../load/schemas.js';
 import { renderReportParts, type ReportFormat } from '../../report/index.js';
-import { inChunks } from '../../report/formatter.js';
 import { slimRepository, type Report, type ReportRepository } from '../../report/model.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { formatBytes } from '../../report/storage-text.js';
@@ -67,7 +66,7 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
     } else {
       // As audit does: the other formats list the images that matter.
       const shown = { ...merged, repositories: merged.repositories.map((r) => slimRepository(spill.get(r.spilled))) };
-      writeOutput(args.output, io, [...inChunks(await renderReportParts(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' }))]);
+      writeOutput(args.output, io, await renderReportParts(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     }
     if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
     return failsOn(merged.findings, failOn) ? EXIT.findings : EXIT.ok;

@@ -196,8 +196,7 @@ export class Session {
   }
 
   private currentPolicy(): LifecyclePolicy | undefined {
-    const v = this.history().versions;
-    return v[v.length - 1];
+    return this.policyOf(this.current);
   }
 
   /** The repository's current policy, or `policy` when given. */
