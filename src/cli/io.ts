@@ -2,6 +2,12 @@
 
 export interface CliIO {
   stdout(text: string): void;
+  /**
+   * Bytes to standard output, for a report copied back from a file. Resolves once more may be written:
+   * a pipe takes writes asynchronously, and without waiting for it to drain a large report would queue
+   * in memory whole. Optional: without it, the bytes are decoded and go to `stdout`.
+   */
+  stdoutBytes?(bytes: Uint8Array): Promise<void>;
   stderr(text: string): void;
   /** Whether stdout is a terminal (table by default, colour). */
   stdoutIsTTY: boolean;
@@ -16,6 +22,7 @@ export interface CliIO {
 export function processIO(): CliIO {
   return {
     stdout: (t) => process.stdout.write(t),
+    stdoutBytes: (bytes) => new Promise<void>((resolve) => (process.stdout.write(bytes) ? resolve() : process.stdout.once('drain', resolve))),
     stderr: (t) => process.stderr.write(t),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),

@@ -17,8 +17,8 @@ import { holdTemporary, releaseTemporary, removeTemporary } from './temporary.js
 
 export interface Output {
   write(chunk: string): void;
-  /** The report is whole: publish it. */
-  close(): void;
+  /** The report is whole: publish it (resolves once it is all written). */
+  close(): Promise<void>;
   /** Drops an unfinished report (no-op after close). */
   abort(): void;
 }
@@ -47,14 +47,14 @@ export function openOutput(path: string | undefined, io: CliIO): Output {
       if (open) closeSync(fd);
       open = false;
     };
-    return { write: (c) => attempt(() => void writeSync(fd, c)), close: end, abort: end };
+    return { write: (c) => attempt(() => void writeSync(fd, c)), close: async () => end(), abort: end };
   }
   const temp = join(dirname(target), `.${process.pid}-${Math.random().toString(36).slice(2)}.ecr-lifeguard.tmp`);
   let fd: number | undefined = attempt(() => openSync(holdTemporary(temp), 'w'));
   let published = false;
   return {
     write: (c) => attempt(() => void writeSync(fd!, c)),
-    close: () => {
+    close: async () => {
       const open = fd!;
       fd = undefined;
       attempt(() => {
@@ -80,6 +80,28 @@ export function openOutput(path: string | undefined, io: CliIO): Output {
       removeTemporary(temp);
     },
   };
+}
+
+const SPOOL_CHUNK = 1 << 20;
+
+/**
+ * The spooled report to standard output. As bytes when the IO takes them (no decoding and encoding
+ * again, and each chunk waits for the pipe to drain); otherwise decoded, a character split between two
+ * chunks kept whole.
+ */
+async function copySpool(fd: number, io: CliIO): Promise<void> {
+  const decoder = io.stdoutBytes ? undefined : new StringDecoder('utf8');
+  for (let position = 0; ; ) {
+    // A fresh buffer each time: a pipe may still hold the previous one when the next read starts.
+    const buffer = Buffer.allocUnsafe(SPOOL_CHUNK);
+    const n = readSync(fd, buffer, 0, buffer.length, position);
+    if (n === 0) break;
+    position += n;
+    if (decoder) io.stdout(decoder.write(buffer.subarray(0, n)));
+    else await io.stdoutBytes!(buffer.subarray(0, n));
+  }
+  const tail = decoder?.end();
+  if (tail) io.stdout(tail);
 }
 
 function heldBackStdout(io: CliIO): Output {
@@ -115,7 +137,7 @@ function heldBackStdout(io: CliIO): Output {
       for (const p of pieces) spooling(() => writeSync(spool!.fd, p));
       pieces = [];
     },
-    close: () => {
+    close: async () => {
       done = true;
       if (!spool) {
         io.stdout(pieces.join(''));
@@ -123,16 +145,7 @@ function heldBackStdout(io: CliIO): Output {
         return;
       }
       try {
-        // Read back in chunks; the decoder keeps a character split between two chunks whole.
-        const buffer = Buffer.allocUnsafe(1 << 20);
-        const decoder = new StringDecoder('utf8');
-        let position = 0;
-        for (let n = readSync(spool.fd, buffer, 0, buffer.length, position); n > 0; n = readSync(spool.fd, buffer, 0, buffer.length, position)) {
-          position += n;
-          io.stdout(decoder.write(buffer.subarray(0, n)));
-        }
-        const tail = decoder.end();
-        if (tail) io.stdout(tail);
+        await copySpool(spool.fd, io);
       } finally {
         removeSpool();
       }
@@ -146,13 +159,12 @@ function heldBackStdout(io: CliIO): Output {
   };
 }
 
-/** Writes a whole report to --output (atomically) or standard output. */
 /** A whole report (a string, or parts written in order, small ones gathered into larger writes). */
-export function writeOutput(path: string | undefined, io: CliIO, parts: string | readonly string[]): void {
+export async function writeOutput(path: string | undefined, io: CliIO, parts: string | readonly string[]): Promise<void> {
   const out = openOutput(path, io);
   try {
     writeParts(out, typeof parts === 'string' ? [parts] : parts);
-    out.close();
+    await out.close();
   } finally {
     out.abort();
   }

@@ -13,12 +13,12 @@ function io(cwd: string, printed: string[] = []): CliIO {
 }
 
 describe('openOutput to a regular file', () => {
-  it('publishes on close, and abort after close changes nothing', () => {
+  it('publishes on close, and abort after close changes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'open-output-'));
     const out = openOutput('report.json', io(dir));
     out.write('{"a":');
     out.write('1}\n');
-    out.close();
+    await out.close();
     out.abort();
     expect(readFileSync(join(dir, 'report.json'), 'utf8')).toBe('{"a":1}\n');
     expect(readdirSync(dir)).toEqual(['report.json']);
@@ -34,13 +34,13 @@ describe('openOutput to a regular file', () => {
     expect(readdirSync(dir)).toEqual(['report.json']);
   });
 
-  it('a failed rename (the target became a directory) leaves no temporary file once aborted', () => {
+  it('a failed rename (the target became a directory) leaves no temporary file once aborted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'open-output-'));
     const out = openOutput('report.json', io(dir));
     out.write('{}\n');
     mkdirSync(join(dir, 'report.json'));
     writeFileSync(join(dir, 'report.json', 'inside'), 'x');
-    expect(() => out.close()).toThrow();
+    await expect(out.close()).rejects.toThrow(/--output report.json: cannot write the report/);
     out.abort();
     expect(readdirSync(dir)).toEqual(['report.json']);
   });
@@ -59,7 +59,7 @@ describe('openOutput to standard output', () => {
     return dir;
   }
 
-  it('prints nothing until the report is whole, and nothing at all when aborted', () => {
+  it('prints nothing until the report is whole, and nothing at all when aborted', async () => {
     const printed: string[] = [];
     const out = openOutput(undefined, io('/', printed));
     out.write('{"a":');
@@ -69,12 +69,12 @@ describe('openOutput to standard output', () => {
     const again = openOutput(undefined, io('/', printed));
     again.write('{"a":');
     again.write('1}\n');
-    again.close();
+    await again.close();
     again.abort();
     expect(printed.join('')).toBe('{"a":1}\n');
   });
 
-  it('a report larger than what is held in memory is spooled and printed whole, characters split across chunks intact', () => {
+  it('a report larger than what is held in memory is spooled and printed whole, characters split across chunks intact', async () => {
     const spoolDir = privateTmp();
     const printed: string[] = [];
     const out = openOutput(undefined, io('/', printed));
@@ -83,8 +83,49 @@ describe('openOutput to standard output', () => {
     for (let k = 0; k < 2600; k++) out.write(piece);
     expect(printed).toEqual([]);
     expect(readdirSync(spoolDir)).toHaveLength(1);
-    out.close();
+    await out.close();
     expect(printed.join('')).toBe(piece.repeat(2600));
+    expect(readdirSync(spoolDir)).toEqual([]);
+  });
+
+  it('a spooled report goes out as bytes when the IO takes them, each chunk only once the previous one drained', async () => {
+    const spoolDir = privateTmp();
+    const chunks: Uint8Array[] = [];
+    let pending: (() => void) | undefined;
+    let overlapped = false;
+    const byteIO: CliIO = {
+      ...io('/', []),
+      stdout: () => {
+        throw new Error('text went to stdout');
+      },
+      // A slow pipe: each write is taken only when the test lets it drain.
+      stdoutBytes: (bytes) => {
+        if (pending) overlapped = true;
+        chunks.push(bytes);
+        return new Promise<void>((resolve) => {
+          pending = () => {
+            pending = undefined;
+            resolve();
+          };
+        });
+      },
+    };
+    const out = openOutput(undefined, byteIO);
+    const piece = `€${'x'.repeat(4093)}😀\n`;
+    for (let k = 0; k < 2600; k++) out.write(piece);
+    const closed = out.close();
+    let settled = false;
+    void closed.then(() => (settled = true));
+    for (let drains = 0; !settled; drains++) {
+      await new Promise((r) => setImmediate(r));
+      expect(drains).toBeLessThan(100);
+      pending?.();
+    }
+    expect(overlapped).toBe(false);
+    expect(chunks.length).toBeGreaterThan(1);
+    // The chunks are distinct buffers, so one still queued in a pipe is never overwritten by the next read.
+    expect(new Set(chunks.map((c) => c.buffer)).size).toBe(chunks.length);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(piece.repeat(2600));
     expect(readdirSync(spoolDir)).toEqual([]);
   });
 

@@ -179,7 +179,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       // In parts: the report of a whole registry may be longer than one string can be.
       writeParts(out, await renderReportParts({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     }
-    out.close();
+    await out.close();
     if (incomplete || unreadable.length > 0) {
       io.stderr('ecr-lifeguard: some repositories could not be read completely; the report says which, and its results are incomplete (exit 3)\n');
       return EXIT.incomplete;

@@ -48,12 +48,12 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
     const out = openOutput(args.output, io);
     try {
       writeJsonReport(report, out.write);
-      out.close();
+      await out.close();
     } finally {
       out.abort();
     }
   } else {
-    writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
+    await writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
   }
   if (report.repositories.some((r) => !r.complete) || inputs.unreadableRegistries.length > 0) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;

@@ -89,7 +89,7 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
 
   const report = buildLintReport({ policies, config, cwd: io.cwd, now, days, otherFindings, ...(diff ? { diff } : {}) });
   const text = await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'lint' });
-  writeOutput(args.output, io, text);
+  await writeOutput(args.output, io, text);
   if (incomplete.size > 0) {
     const which = [...incomplete].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, why]) => `${name} (${why})`).join(', ');
     io.stderr(`ecr-lifeguard: the state of ${which} is incomplete, so the state checks of its policies may miss or misjudge images (exit 3)\n`);

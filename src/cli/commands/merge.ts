@@ -62,11 +62,11 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
       json.begin({ tool, now, days });
       for (const r of repositories) json.repository(spill.get(r.spilled));
       json.end(rest);
-      out.close();
+      await out.close();
     } else {
       // As audit does: the other formats list the images that matter.
       const shown = { ...merged, repositories: merged.repositories.map((r) => slimRepository(spill.get(r.spilled))) };
-      writeOutput(args.output, io, await renderReportParts(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+      await writeOutput(args.output, io, await renderReportParts(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     }
     if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
     return failsOn(merged.findings, failOn) ? EXIT.findings : EXIT.ok;
