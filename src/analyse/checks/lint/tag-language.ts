@@ -59,22 +59,31 @@ export function globIncludes(outer: Glob, inner: Glob): boolean {
  * admits some character, so a star can stand for any run of positions.
  */
 function globMatchesPositions(glob: Glob, n: number, admits: (position: number, c: string) => boolean): boolean {
-  let can = new Array<boolean>(n + 1).fill(false);
-  can[0] = true;
+  // Lint runs this for every pair of entries and every signature language, in a process that starts
+  // for one file: two rows reused, and a stop as soon as no prefix of the word is matched any more.
+  let can = new Uint8Array(n + 1);
+  let next = new Uint8Array(n + 1);
+  can[0] = 1;
+  let from = 0; // the first j with can[j] set
   for (const t of glob) {
-    const next = new Array<boolean>(n + 1).fill(false);
+    let first = -1;
     if (t === STAR) {
-      let reached = false;
-      for (let j = 0; j <= n; j++) {
-        reached ||= can[j]!;
-        next[j] = reached;
-      }
+      next.fill(0, 0, from);
+      next.fill(1, from);
+      first = from;
     } else {
-      for (let j = 1; j <= n; j++) next[j] = can[j - 1]! && admits(j - 1, t);
+      next.fill(0, 0, from + 1);
+      for (let j = from + 1; j <= n; j++) {
+        const v = can[j - 1] === 1 && admits(j - 1, t) ? 1 : 0;
+        next[j] = v;
+        if (v === 1 && first < 0) first = j;
+      }
     }
-    can = next;
+    if (first < 0) return false;
+    from = first;
+    [can, next] = [next, can];
   }
-  return can[n]!;
+  return can[n] === 1;
 }
 
 /** A character class of a fixed-shape language: the set of characters allowed at one position. */
