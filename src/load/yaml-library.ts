@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { MAX_NESTING_DEPTH } from './json-document.js';
 
 // The YAML library (8 MiB of memory, and start-up time) is loaded on first use: linting a JSON policy
 // file, or auditing with JSON and text in-use files only, never needs it.
@@ -10,6 +11,76 @@ export function yamlLibrary(): typeof import('yaml') {
 
 /** The problem of a YAML file nested deeper than the (recursive) YAML reader can follow. */
 export const YAML_TOO_DEEP = { code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read' } as const;
+
+/** A YAML file nested deeper than MAX_NESTING_DEPTH (the JSON limit): where, and the problem's words. */
+export interface YamlTooDeep {
+  offset: number;
+  code: typeof YAML_TOO_DEEP.code;
+  message: string;
+  expected: string;
+}
+
+type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions;
+type YamlDocument = import('yaml').Document.Parsed;
+
+/**
+ * `parseAllDocuments(text, options)` with `prettyErrors: false`, or the problem of a text nesting more
+ * than MAX_NESTING_DEPTH collections deep. The library composes documents recursively, and running out
+ * of stack there is not always an error to catch: when it happens while V8 compiles a regular
+ * expression, V8 aborts the whole process ("FATAL ERROR: RegExpCompiler Allocation failed"). So the
+ * text is parsed once into the library's concrete syntax tree (its parser compiles no regular
+ * expression), depth is measured on that tree with an explicit stack, and only then are the same
+ * tokens composed into documents, as parseAllDocuments does.
+ */
+export function readYamlDocuments(text: string, options: YamlOptions & { lineCounter?: import('yaml').LineCounter } = {}): { documents: YamlDocument[] } | { tooDeep: YamlTooDeep } {
+  const { Composer, Lexer, Parser } = yamlLibrary();
+  const { lineCounter, ...composeOptions } = options;
+  type Token = import('yaml').CST.Token;
+  const tokens: Token[] = [];
+  const parser = new Parser(lineCounter?.addNewLine);
+  try {
+    lineCounter?.addNewLine(0); // as Parser.parse does on its first call
+    for (const lexeme of new Lexer().lex(text)) {
+      for (const token of parser.next(lexeme)) tokens.push(token);
+      // The parser's stack is the document, then each open collection, then at most one scalar. Past the
+      // limit, stop here: closing thousands of block sequences at once, the parser recurses.
+      if (parser.stack.length > MAX_NESTING_DEPTH + 2) return { tooDeep: tooDeepAt(parser.stack[MAX_NESTING_DEPTH + 1]!.offset) };
+    }
+    for (const token of parser.end()) tokens.push(token);
+  } catch (e) {
+    // Not expected (see above); a plain RangeError, as the parser compiles no regular expression.
+    if (e instanceof RangeError && e.message.includes(STACK_OVERFLOW)) return { tooDeep: tooDeepAt(0) };
+    throw e;
+  }
+  const deep = deepestBeyondLimit(tokens);
+  if (deep !== undefined) return { tooDeep: tooDeepAt(deep) };
+  return { documents: Array.from(new Composer({ ...composeOptions, prettyErrors: false }).compose(tokens)) as YamlDocument[] };
+}
+
+function tooDeepAt(offset: number): YamlTooDeep {
+  return { offset, code: YAML_TOO_DEEP.code, message: `the YAML nests more than ${MAX_NESTING_DEPTH} levels deep`, expected: `at most ${MAX_NESTING_DEPTH} levels of nesting (ecr-lifeguard's limit)` };
+}
+
+/** The first offset of a collection nested more than MAX_NESTING_DEPTH deep in these syntax trees, or undefined. */
+function deepestBeyondLimit(tokens: readonly import('yaml').CST.Token[]): number | undefined {
+  type Node = { type?: string; offset?: number; value?: Node; items?: Array<{ key?: Node | null; value?: Node | null }> };
+  const pending: Array<{ token: Node; depth: number }> = tokens.map((token) => ({ token: token as Node, depth: 0 }));
+  let first: number | undefined;
+  while (pending.length > 0) {
+    const { token, depth } = pending.pop()!;
+    if (token.type === 'document' && token.value) pending.push({ token: token.value, depth });
+    if (!token.items) continue; // a scalar, alias or comment: no level of its own
+    if (depth + 1 > MAX_NESTING_DEPTH) {
+      if (first === undefined || (token.offset ?? 0) < first) first = token.offset ?? 0;
+      continue;
+    }
+    for (const item of token.items) {
+      if (item.key) pending.push({ token: item.key, depth: depth + 1 });
+      if (item.value) pending.push({ token: item.value, depth: depth + 1 });
+    }
+  }
+  return first;
+}
 
 /** V8's message when the stack runs out: thrown as a RangeError, or reported by the parser as an error of its own. */
 const STACK_OVERFLOW = 'Maximum call stack size exceeded';

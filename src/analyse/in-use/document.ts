@@ -2,7 +2,7 @@ import { findNodeAtLocation, getNodeValue } from 'jsonc-parser';
 import { joinPointer } from '../../model/location.js';
 import type { UseSourceFormat } from '../../model/in-use.js';
 import { definedOnly, describeSyntaxError, positionalTree } from '../../load/json-document.js';
-import { unlessTooDeep, yamlLibrary, yamlSyntaxProblem, YAML_TOO_DEEP } from '../../load/yaml-library.js';
+import { readYamlDocuments, unlessTooDeep, yamlLibrary, yamlSyntaxProblem, YAML_TOO_DEEP } from '../../load/yaml-library.js';
 import { formatObjectPath, lineLocator, type UseCollector } from './common.js';
 
 // JSON and YAML documents seen the same way by the structured formats (Kubernetes, ECS, Lambda):
@@ -48,20 +48,25 @@ export function parseJsonDocument(file: string, text: string, out: UseCollector)
 
 /** Parses a (multi-document) YAML file; empty documents (Helm's `# Source:` only) are skipped. */
 export function parseYamlDocuments(file: string, text: string, out: UseCollector): StructuredDocument[] {
-  const { isNode, LineCounter, parseAllDocuments } = yamlLibrary();
+  const { isNode, LineCounter } = yamlLibrary();
   const lineCounter = new LineCounter();
   // `<<` merge keys: Kubernetes' own YAML parser accepts them, so a container written with one is a container.
-  const docs = unlessTooDeep(() => parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true }));
-  if (docs === undefined) {
+  const read = unlessTooDeep(() => readYamlDocuments(text, { lineCounter, merge: true }));
+  if (read === undefined) {
     // Where the parser ran out of stack is not known: the problem names the file's start.
     out.problem({ file, line: 1, column: 1 }, YAML_TOO_DEEP.code, YAML_TOO_DEEP.message);
     return [];
   }
+  if ('tooDeep' in read) {
+    const { offset, code, message, expected } = read.tooDeep;
+    out.problem({ file, ...lineLocator(text)(offset) }, code, message, { expected });
+    return [];
+  }
+  const docs = read.documents;
   const pos = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  if (!Array.isArray(docs)) return [];
   const result: StructuredDocument[] = [];
   let failed = false;
   for (const doc of docs) {

@@ -1,6 +1,6 @@
 import type { Node as JsonNode } from 'jsonc-parser';
 import type { Alias, Document, Node as YamlNode, Tags } from 'yaml';
-import { unlessTooDeep, yamlLibrary, yamlSyntaxProblem, YAML_TOO_DEEP } from '../yaml-library.js';
+import { readYamlDocuments, unlessTooDeep, yamlLibrary, yamlSyntaxProblem, YAML_TOO_DEEP } from '../yaml-library.js';
 import type { InputProblem } from '../../model/errors.js';
 import { joinPointer } from '../../model/location.js';
 import { definedOnly, describeSyntaxError, positionalTree } from '../json-document.js';
@@ -207,8 +207,12 @@ function fromYaml(src: string, doc: Document, node: unknown, pointer: string, ac
 export function parseYamlFile(file: string, text: string): ParsedFile {
   const lines = new LineIndex(text);
   const parsed = unlessTooDeep(() => {
-    const docs = yaml().parseAllDocuments(text, { customTags: CFN_TAGS(), keepSourceTokens: true, uniqueKeys: true, prettyErrors: false });
-    const list = Array.isArray(docs) ? docs : [];
+    const read = readYamlDocuments(text, { customTags: CFN_TAGS(), keepSourceTokens: true, uniqueKeys: true });
+    if ('tooDeep' in read) {
+      const { offset, code, message, expected } = read.tooDeep;
+      return { roots: [], problems: [{ ...problemAt(file, lines, offset, code, message), expected }] };
+    }
+    const list = read.documents;
     const problems: InputProblem[] = [];
     for (const doc of list) {
       for (const e of doc.errors) {

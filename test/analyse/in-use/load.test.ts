@@ -75,14 +75,36 @@ describe('loadInUse', () => {
     await rm(json);
     await rm(yaml);
     expect(r.uses).toEqual([]);
-    // The YAML problem's place depends on the stack: where the parser gave up (line 2), or the file's start.
     expect(r.problems.map((p) => [p.location.file, p.code, p.location.line])).toEqual([
       [json, 'json/too-deep', 1],
-      [yaml, 'yaml/too-deep', expect.toBeOneOf([1, 2])],
+      [yaml, 'yaml/too-deep', 2],
     ]);
     // The object is level 1, so the 512th bracket of the array (column 26 + 512) is level 513.
     expect(r.problems[0]!.location.column).toBe(26 + 512);
-    expect(r.problems[1]!.message).toBe('invalid YAML: it nests too deeply to read');
+    // The same limit for YAML, measured before its (recursive) reader runs: the mapping is level 1,
+    // so the 512th bracket after `spec: ` is level 513.
+    expect(r.problems[1]).toMatchObject({ message: 'the YAML nests more than 512 levels deep', expected: "at most 512 levels of nesting (ecr-lifeguard's limit)" });
+    expect(r.problems[1]!.location.column).toBe(6 + 512);
+  });
+
+  it('reads YAML exactly as deep as the limit, in each shape of nesting', async () => {
+    // 512 levels: the mapping, then 511 more of flow sequences, flow mappings or block sequences.
+    const shapes = {
+      flow: `${'['.repeat(511)}${HOST}/deep:1${']'.repeat(511)}`,
+      flowMap: `${'{a: '.repeat(511)}${HOST}/deep:1${'}'.repeat(511)}`,
+      block: `\n  ${'- '.repeat(511)}${HOST}/deep:1`,
+    };
+    for (const [shape, value] of Object.entries(shapes)) {
+      const yaml = join(dir, '..', `${dir.split('/').pop()}-limit-${shape}.yaml`);
+      await writeFile(yaml, `kind: Pod\nspec: ${value}\n`);
+      const r = await loadInUse([yaml]);
+      await rm(yaml);
+      expect(r.problems.filter((p) => p.code.startsWith('yaml/')), shape).toEqual([]);
+      await writeFile(yaml, `kind: Pod\nspec: ${value.startsWith('\n') ? `\n  - ${value.slice(3)}` : `[${value}]`}\n`);
+      const deeper = await loadInUse([yaml]);
+      await rm(yaml);
+      expect(deeper.problems.map((p) => p.code), shape).toEqual(['yaml/too-deep']);
+    }
   });
 
   it('reports malformed JSON whose parse nests too deep for the stack, instead of crashing', async () => {
@@ -101,9 +123,9 @@ describe('loadInUse', () => {
     const r = await loadInUse([yaml]);
     await rm(yaml);
     expect(r.uses).toEqual([]);
-    // 20,000 levels: too deep for the parser even with several times the default stack. Where depends on
-    // the stack: the parser reports where it gave up, or throws (then the file's start).
-    expect(r.problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read', location: expect.objectContaining({ file: yaml }) })]);
+    // Levels: the mapping, metadata, annotations, a's sequence (4, at column 7), then one per `- `: the
+    // 509th (column 9 + 2 x 508) is level 513.
+    expect(r.problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'the YAML nests more than 512 levels deep', location: { file: yaml, line: 7, column: 9 + 2 * 508 } })]);
   });
 
   it('reads a file named twice (directly and through its directory) once', async () => {

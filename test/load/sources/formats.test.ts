@@ -124,9 +124,9 @@ describe('files that are not policy sources', () => {
     const text = `AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R:\n    Type: AWS::ECR::Repository\n    Metadata:\n      - ${'- '.repeat(20_000)}x\n`;
     const { sources, problems } = extractPolicySources('template.yaml', text);
     expect(sources).toEqual([]);
-    // 20,000 levels: too deep for the parser even with several times the default stack. Where depends on
-    // the stack: the parser reports where it gave up, or throws (then the file's start).
-    expect(problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read', location: expect.objectContaining({ file: 'template.yaml' }) })]);
+    // Measured before the (recursive) reader runs: the document's mapping, Resources, R and Metadata's
+    // sequence are levels 1 to 4, then one per `- `: the 509th (column 9 + 2 x 508) is level 513.
+    expect(problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'the YAML nests more than 512 levels deep', location: expect.objectContaining({ file: 'template.yaml', line: 6, column: 9 + 2 * 508 }) })]);
   });
 
   test('malformed JSON whose parse nests too deep for the stack is one problem at the start, not a crash', () => {
@@ -139,8 +139,15 @@ describe('files that are not policy sources', () => {
     const text = `Resources:\n  R:\n    Type: AWS::ECR::Repository\n    Properties:\n      X: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
     const { sources, problems } = extractPolicySources('template.yaml', text);
     expect(sources).toEqual([]);
-    // Where depends on the stack (see above): the line the parser gave up on (5), or the file's start.
-    expect(problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read', location: expect.objectContaining({ file: 'template.yaml' }) })]);
+    // The document's mapping, Resources, R and Properties are levels 1 to 4: the 509th bracket after
+    // `X: ` is level 513.
+    expect(problems).toEqual([expect.objectContaining({ code: 'yaml/too-deep', message: 'the YAML nests more than 512 levels deep', location: expect.objectContaining({ file: 'template.yaml', line: 5, column: 9 + 509 }) })]);
+  });
+
+  test('YAML exactly as deep as the limit is read', () => {
+    const template = (value: string) => `Resources:\n  R:\n    Type: AWS::ECR::Repository\n    Properties:\n      X: ${value}\n`;
+    expect(extractPolicySources('template.yaml', template(`${'['.repeat(508)}1${']'.repeat(508)}`)).problems).toEqual([]);
+    expect(extractPolicySources('template.yaml', template(`${'['.repeat(509)}1${']'.repeat(509)}`)).problems.map((p) => p.code)).toEqual(['yaml/too-deep']);
   });
 
   test('a Terraform plan without ECR policies is recognised and has no sources', () => {
