@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allChecks } from '../src/analyse/checks/index.js';
+import { BIN } from './e2e/support.js';
 
 // The bundled samples are the project's demonstration: run through the BUILT CLI exactly as
 // samples/README.md documents, together they must make every registered check fire at least once.
@@ -14,11 +15,11 @@ const run = promisify(execFile);
 
 const STATE = '--snapshot samples/registry --in-use samples/in-use --now 2026-11-22T00:00:00Z --days 30';
 const COMMANDS = {
-  dryRun: `node dist/cli/main.js dry-run ${STATE} --format json`,
-  lint: 'node dist/cli/main.js lint samples/lint --format json',
-  lintWithState: `node dist/cli/main.js lint samples/lint ${STATE} --format json`,
-  lintTerraform: 'node dist/cli/main.js lint samples/lint/terraform --format json',
-  lintTerraformFailOnWarning: 'node dist/cli/main.js lint samples/lint/terraform --format json --fail-on warning',
+  dryRun: `node ${BIN} dry-run ${STATE} --format json`,
+  lint: `node ${BIN} lint samples/lint --format json`,
+  lintWithState: `node ${BIN} lint samples/lint ${STATE} --format json`,
+  lintTerraform: `node ${BIN} lint samples/lint/terraform --format json`,
+  lintTerraformFailOnWarning: `node ${BIN} lint samples/lint/terraform --format json --fail-on warning`,
 } as const;
 type CommandName = keyof typeof COMMANDS;
 
@@ -68,7 +69,7 @@ async function cli(command: string): Promise<Result> {
 const results = {} as Record<CommandName, Result>;
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'dist/cli/main.js'))) throw new Error('build first: npm run build (npm test does)');
+  if (!existsSync(join(root, BIN))) throw new Error('build first: npm run build (npm test does)');
   const names = Object.keys(COMMANDS) as CommandName[];
   const done = await Promise.all(names.map((n) => cli(COMMANDS[n])));
   names.forEach((n, i) => (results[n] = done[i]!));

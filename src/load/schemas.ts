@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { InputProblem } from '../model/errors.js';
 import { escapePointerToken, type SourceLocation } from '../model/location.js';
+import { PACKAGE_ROOT } from '../version.js';
 import { parsePointer, locationIn, type JsonDocument } from './json-document.js';
 import { sortProblems } from './problems.js';
 
@@ -35,8 +37,7 @@ export const SCHEMA_NAMES: readonly SchemaName[] = [
   'snapshot-status',
 ];
 
-// src/load and dist/load are both two levels below the package root, where schemas/ lives.
-const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
+const SCHEMA_DIR = new URL('schemas/', PACKAGE_ROOT);
 
 export function schemaId(name: SchemaName): string {
   return `https://ecr-lifeguard.dev/schemas/${name}.schema.json`;
@@ -80,6 +81,8 @@ export function schemaHash(text: string): string {
 
 /** Where the build puts the standalone validators (next to the compiled schemas.js; see build-validators.ts). */
 export const PRECOMPILED_DIR = 'validators';
+// The same folder seen from dist/load (this module compiled) and from dist/bin (the bundled command line).
+const PRECOMPILED_URL = new URL(`../load/${PRECOMPILED_DIR}/`, import.meta.url);
 
 /**
  * The validator generated at build time (Ajv standalone code), when it exists and was built from the
@@ -88,7 +91,7 @@ export const PRECOMPILED_DIR = 'validators';
 function precompiled(name: SchemaName): ValidateFunction | undefined {
   let v: (ValidateFunction & { schemaHash?: string }) | undefined;
   try {
-    v = require(`./${PRECOMPILED_DIR}/${name}.cjs`) as ValidateFunction & { schemaHash?: string };
+    v = require(fileURLToPath(new URL(`${name}.cjs`, PRECOMPILED_URL))) as ValidateFunction & { schemaHash?: string };
   } catch {
     return undefined; // not built (running from the sources): compile at run time
   }

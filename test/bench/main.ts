@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -57,7 +57,9 @@ function repositoryRoot(): string {
 
 const ROOT = repositoryRoot();
 const OUT_DIR = dirname(fileURLToPath(import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+// The package's command, as users run it (its `bin`: the bundled command line).
+const BIN = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['ecr-lifeguard']!;
+const CLI = join(ROOT, BIN);
 const DATA_ROOT = join(tmpdir(), 'ecr-lifeguard-bench');
 
 interface Figure {
@@ -85,7 +87,7 @@ function report(f: Figure): void {
 
 const node = process.execPath;
 const cli = (args: readonly string[], input?: string): Promise<ProcessRun> => runProcess(node, [CLI, ...args], { cwd: ROOT, ...(input !== undefined ? { input } : {}) });
-const shown = (args: readonly string[]): string => ['node', 'dist/cli/main.js', ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ');
+const shown = (args: readonly string[]): string => ['node', BIN, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ');
 
 /** Help text of a CLI command, or undefined when the CLI does not have it. */
 async function commandHelp(command: string): Promise<string | undefined> {
@@ -439,7 +441,7 @@ async function totalSize(files: readonly string[]): Promise<number> {
 
 function notAvailable(f: Figure, command: string): void {
   f.status = 'not available';
-  f.lines.push(`the CLI has no working \`${command}\` yet (\`node dist/cli/main.js ${command.split(' ')[0]} --help\` fails)`);
+  f.lines.push(`the CLI has no working \`${command}\` yet (\`node ${BIN} ${command.split(' ')[0]} --help\` fails)`);
 }
 
 async function measure(id: string, title: string, body: (f: Figure) => Promise<void>): Promise<void> {

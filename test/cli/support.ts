@@ -8,13 +8,14 @@ import { dockerImage, listFiles, manyImages, sampleRegistry, TEST_CREDENTIALS } 
 
 export { listFiles };
 import type { FakeRegistrySeed } from '../support/fake-ecr/server.js';
+import { CLI } from '../e2e/support.js';
 
-// End-to-end helpers: the BUILT command line (dist/cli/main.js) run as a child process against
+// End-to-end helpers: the BUILT command line (the package's bin) run as a child process against
 // the fake ECR server that the test process hosts. Children run asynchronously (never spawnSync)
 // because the fake answers from this process's event loop.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export { CLI };
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'cli');
 export const NOW = '2026-11-22T00:00:00Z';
 

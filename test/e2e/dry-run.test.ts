@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, expectCleanFailure, FIXTURES, NOW, ROOT, runCli, runCommand, SAMPLES, type CliRun } from './support.js';
+import { assertBuilt, BIN, expectCleanFailure, FIXTURES, NOW, ROOT, runCli, runCommand, SAMPLES, type CliRun } from './support.js';
 
 // `ecr-lifeguard dry-run` end to end (issue 2): the built CLI on the bundled samples, as a user runs it.
 
@@ -428,7 +428,7 @@ describe('inputs nested too deeply', () => {
 
 describe('a reader that goes away', () => {
   it('stops quietly when stdout is closed early (| head), without a stack trace', async () => {
-    const r = await runCommand('bash', ['-c', `node dist/cli/main.js dry-run --snapshot samples/registry --now ${NOW} --format json --fail-on never | head -c 10; echo " status=\${PIPESTATUS[0]}"`]);
+    const r = await runCommand('bash', ['-c', `node ${BIN} dry-run --snapshot samples/registry --now ${NOW} --format json --fail-on never | head -c 10; echo " status=\${PIPESTATUS[0]}"`]);
     expect(r.stdout).toMatch(/^\{\n  "tool" status=0\n$/);
     expect(r.stderr).toBe('');
   });

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Runs the built CLI as a user would: a separate node process, exit code and both streams captured.
 // `npm test` builds first; running vitest alone needs `npm run build` before.
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+/** The package's command (its `bin`: the bundled command line), relative to ROOT. */
+export const BIN = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['ecr-lifeguard']!;
+export const CLI = join(ROOT, BIN);
 export const NOW = '2026-11-22T00:00:00Z';
 export const FIXTURES = 'test/fixtures/e2e';
 /** The quick start's inputs, relative to ROOT (the CLI runs with ROOT as its working directory). */

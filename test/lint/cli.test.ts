@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../e2e/support.js';
 import { lint } from './support.js';
 
 // Exit codes and messages of `lint`, in-process and through the built CLI.
@@ -162,7 +163,7 @@ describe('lint reports', () => {
 });
 
 const run = promisify(execFile);
-const MAIN = 'dist/cli/main.js';
+const MAIN = BIN;
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -176,7 +177,7 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 
 describe('the built CLI', () => {
   beforeAll(() => {
-    if (!existsSync('dist/cli/commands/lint.js')) throw new Error('build first: npm run build (npm test does)');
+    if (!existsSync('dist/cli/commands/lint.js') || !existsSync(MAIN)) throw new Error('build first: npm run build (npm test does)');
   });
 
   it('exits 0, 1 and 2 as documented', async () => {
@@ -202,7 +203,8 @@ describe('the built CLI', () => {
     expect(markdown.stdout).toMatch(/tag-list-entries-anded/);
   });
 
-  it('does not load the AWS SDK or the analysis to lint a policy file', async () => {
+  /** The ES modules `lint` of one file loads (a resolve hook's trace) and Node's CommonJS loading log. */
+  async function traceLint(main: string): Promise<{ modules: string[]; commonjs: string }> {
     const work = mkdtempSync(join(tmpdir(), 'lint-trace-'));
     const trace = join(work, 'trace.txt');
     writeFileSync(join(work, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
@@ -213,11 +215,37 @@ export async function resolve(specifier, context, next) {
 }
 `);
     writeFileSync(join(work, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
-    const r = await cli(['--import', join(work, 'register.mjs'), MAIN, 'lint', `${DIR}/warning.json`, '--format', 'json'], { LINT_TRACE: trace });
+    const r = await cli(['--import', join(work, 'register.mjs'), main, 'lint', `${DIR}/warning.json`, '--format', 'json'], { LINT_TRACE: trace, NODE_DEBUG: 'module' });
     expect(r.code).toBe(0);
-    const loaded = readFileSync(trace, 'utf8').split('\n');
-    expect(loaded.some((u) => u.endsWith('/dist/lint/lint.js'))).toBe(true); // the trace works
-    expect(loaded.filter((u) => /@aws-sdk|@smithy/.test(u))).toEqual([]);
-    expect(loaded.filter((u) => /\/dist\/(analyse\/analyse|lint\/state|load\/snapshot|analyse\/in-use\/index)\.js$/.test(u))).toEqual([]);
+    return { modules: readFileSync(trace, 'utf8').split('\n'), commonjs: r.stderr };
+  }
+
+  it('does not load the AWS SDK or the analysis to lint a policy file (the compiled modules)', async () => {
+    const { modules, commonjs } = await traceLint('dist/cli/main.js');
+    expect(modules.some((u) => u.endsWith('/dist/lint/lint.js'))).toBe(true); // the trace works
+    expect(modules.filter((u) => /@aws-sdk|@smithy/.test(u))).toEqual([]);
+    expect(modules.filter((u) => /\/dist\/(analyse\/analyse|lint\/state|load\/snapshot|analyse\/in-use\/index)\.js$/.test(u))).toEqual([]);
+    // The validator generated at build time, not Ajv compiling the schema at start-up.
+    expect(commonjs).toMatch(/dist\/load\/validators\/lifecycle-policy\.cjs/);
+    expect(commonjs).not.toMatch(/ajv\/dist\/(2020|core)/);
+  });
+
+  it('the bundled command (the package bin) loads its own chunks only, no AWS SDK, and the prebuilt validator', async () => {
+    const { modules, commonjs } = await traceLint(MAIN);
+    const ours = modules.filter((u) => u.startsWith('file:') && !u.includes('/node_modules/'));
+    expect(ours.length).toBeGreaterThan(0);
+    // Every module of ours comes from the bundle's folder: nothing falls back to the compiled tree.
+    expect(ours.filter((u) => !u.includes(`/${dirname(MAIN)}/`))).toEqual([]);
+    expect(modules.filter((u) => /@aws-sdk|@smithy/.test(u))).toEqual([]);
+    expect(commonjs).toMatch(/dist\/load\/validators\/lifecycle-policy\.cjs/);
+    expect(commonjs).not.toMatch(/ajv\/dist\/(2020|core)/);
+  });
+
+  it('gives the same output as the compiled modules', async () => {
+    for (const args of [['lint', `${DIR}/warning.json`, '--format', 'json', '--now', NOW], ['lint', `${DIR}/rejected.json`, '--format', 'sarif', '--now', NOW], ['--version'], ['lint', '--help']]) {
+      const bundled = await cli([MAIN, ...args]);
+      expect(bundled.stdout.length, args.join(' ')).toBeGreaterThan(0);
+      expect(bundled, args.join(' ')).toEqual(await cli(['dist/cli/main.js', ...args]));
+    }
   });
 });
