@@ -3,11 +3,12 @@
 export interface CliIO {
   stdout(text: string): void;
   /**
-   * Bytes to standard output, for a report copied back from a file. Resolves once more may be written:
-   * a pipe takes writes asynchronously, and without waiting for it to drain a large report would queue
-   * in memory whole. Optional: without it, the bytes are decoded and go to `stdout`.
+   * Bytes to standard output, for a report copied back from a file. Resolves once more may be written
+   * (true), or when the reader has gone away (false: stop writing). A pipe takes writes asynchronously,
+   * and without waiting for it to drain a large report would queue in memory whole. Optional: without
+   * it, the bytes are decoded and go to `stdout`.
    */
-  stdoutBytes?(bytes: Uint8Array): Promise<void>;
+  stdoutBytes?(bytes: Uint8Array): Promise<boolean>;
   stderr(text: string): void;
   /** Whether stdout is a terminal (table by default, colour). */
   stdoutIsTTY: boolean;
@@ -22,7 +23,7 @@ export interface CliIO {
 export function processIO(): CliIO {
   return {
     stdout: (t) => process.stdout.write(t),
-    stdoutBytes: (bytes) => new Promise<void>((resolve) => (process.stdout.write(bytes) ? resolve() : process.stdout.once('drain', resolve))),
+    stdoutBytes: (bytes) => writeWhenReady(process.stdout, bytes),
     stderr: (t) => process.stderr.write(t),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
@@ -30,6 +31,40 @@ export function processIO(): CliIO {
     cwd: process.cwd(),
     clock: () => Date.now(),
   };
+}
+
+let copying = false;
+
+/**
+ * Whether a report is being copied to standard output, waiting for the reader. If the reader goes
+ * away meanwhile (EPIPE), the copy stops by itself and the command still ends as it should: its exit
+ * code, its temporary files removed (main.ts).
+ */
+export function copyingToStdout(): boolean {
+  return copying;
+}
+
+async function writeWhenReady(stream: NodeJS.WriteStream, bytes: Uint8Array): Promise<boolean> {
+  if (stream.destroyed) return false;
+  if (stream.write(bytes)) return true;
+  copying = true;
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const settle = (ok: boolean) => () => {
+        stream.off('drain', drained);
+        stream.off('error', gone);
+        stream.off('close', gone);
+        resolve(ok);
+      };
+      const drained = settle(true);
+      const gone = settle(false);
+      stream.once('drain', drained);
+      stream.once('error', gone);
+      stream.once('close', gone);
+    });
+  } finally {
+    copying = false;
+  }
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set to a non-empty value. */

@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 import { runCli } from './run.js';
-import { processIO } from './io.js';
+import { copyingToStdout, processIO } from './io.js';
 import { removeTemporaries } from './temporary.js';
 
 // The AWS SDK warns on every run under Node 20 that future SDK releases will need Node 22; the CLI's
 // stderr is for the user's findings and errors, so use the SDK's own switch to silence that notice.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-// The reader went away (`ecr-lifeguard ... | head`): stop quietly, as Unix tools do, not with a stack trace.
+// The reader went away (`ecr-lifeguard ... | head`): stop quietly, as Unix tools do, not with a stack
+// trace. A report being copied out stops by itself, and the command then ends with its own exit code.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (error.code === 'EPIPE') {
+      if (stream === process.stdout && copyingToStdout()) return;
+      process.exit(process.exitCode ?? 0);
+    }
     throw error;
   });
 }
+
+// However the process ends (an early exit above included), no temporary file outlives it.
+process.on('exit', removeTemporaries);
 
 // Interrupted (Ctrl-C, a CI job cancelled): remove what the command left in temporary files, then exit
 // as the shell expects of a process killed by that signal.

@@ -98,7 +98,7 @@ async function copySpool(fd: number, io: CliIO): Promise<void> {
     if (n === 0) break;
     position += n;
     if (decoder) io.stdout(decoder.write(buffer.subarray(0, n)));
-    else await io.stdoutBytes!(buffer.subarray(0, n));
+    else if (!(await io.stdoutBytes!(buffer.subarray(0, n)))) return; // the reader went away
   }
   const tail = decoder?.end();
   if (tail) io.stdout(tail);

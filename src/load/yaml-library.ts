@@ -63,20 +63,33 @@ function tooDeepAt(offset: number): YamlTooDeep {
 
 /** The first offset of a collection nested more than MAX_NESTING_DEPTH deep in these syntax trees, or undefined. */
 function deepestBeyondLimit(tokens: readonly import('yaml').CST.Token[]): number | undefined {
-  type Node = { type?: string; offset?: number; value?: Node; items?: Array<{ key?: Node | null; value?: Node | null }> };
+  type Source = { type: string; source?: string };
+  type Node = { type?: string; offset?: number; value?: Node; start?: Source | Source[]; items?: Array<{ start: Source[]; key?: Node | null; sep?: Source[]; value?: Node | null }> };
+  // depth: the collections around the token.
   const pending: Array<{ token: Node; depth: number }> = tokens.map((token) => ({ token: token as Node, depth: 0 }));
   let first: number | undefined;
+  const beyond = (offset = 0): void => {
+    if (first === undefined || offset < first) first = offset;
+  };
   while (pending.length > 0) {
     const { token, depth } = pending.pop()!;
     if (token.type === 'document' && token.value) pending.push({ token: token.value, depth });
     if (!token.items) continue; // a scalar, alias or comment: no level of its own
     if (depth + 1 > MAX_NESTING_DEPTH) {
-      if (first === undefined || (token.offset ?? 0) < first) first = token.offset ?? 0;
+      beyond(token.offset);
       continue;
     }
+    const flowSequence = token.type === 'flow-collection' && !Array.isArray(token.start) && token.start?.source === '[';
     for (const item of token.items) {
-      if (item.key) pending.push({ token: item.key, depth: depth + 1 });
-      if (item.value) pending.push({ token: item.value, depth: depth + 1 });
+      // `[a: b]`: a pair in a flow sequence is a mapping of its own, one level more.
+      const pair = flowSequence && (item.sep !== undefined || item.start.some((t) => t.type === 'explicit-key-ind' || t.type === 'map-value-ind'));
+      const inner = depth + (pair ? 2 : 1);
+      if (inner > MAX_NESTING_DEPTH) {
+        beyond(item.key?.offset ?? token.offset);
+        continue;
+      }
+      if (item.key) pending.push({ token: item.key, depth: inner });
+      if (item.value) pending.push({ token: item.value, depth: inner });
     }
   }
   return first;

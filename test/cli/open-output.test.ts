@@ -102,10 +102,10 @@ describe('openOutput to standard output', () => {
       stdoutBytes: (bytes) => {
         if (pending) overlapped = true;
         chunks.push(bytes);
-        return new Promise<void>((resolve) => {
+        return new Promise<boolean>((resolve) => {
           pending = () => {
             pending = undefined;
-            resolve();
+            resolve(true);
           };
         });
       },
@@ -126,6 +126,19 @@ describe('openOutput to standard output', () => {
     // The chunks are distinct buffers, so one still queued in a pipe is never overwritten by the next read.
     expect(new Set(chunks.map((c) => c.buffer)).size).toBe(chunks.length);
     expect(Buffer.concat(chunks).toString('utf8')).toBe(piece.repeat(2600));
+    expect(readdirSync(spoolDir)).toEqual([]);
+  });
+
+  it('stops copying when the reader goes away, and still removes the spool file', async () => {
+    const spoolDir = privateTmp();
+    let calls = 0;
+    const out = openOutput(undefined, {
+      ...io('/', []),
+      stdoutBytes: async () => ++calls < 2, // the second chunk finds the reader gone
+    });
+    for (let k = 0; k < 2600; k++) out.write(`${'x'.repeat(4095)}\n`); // 10 MiB: 10 chunks
+    await out.close();
+    expect(calls).toBe(2);
     expect(readdirSync(spoolDir)).toEqual([]);
   });
 

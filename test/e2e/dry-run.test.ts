@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BENCH_NOW, generateSnapshot } from '../bench/generate.js';
 import { assertBuilt, BIN, expectCleanFailure, FIXTURES, NOW, ROOT, runCli, runCommand, SAMPLES, type CliRun } from './support.js';
 
 // `ecr-lifeguard dry-run` end to end (issue 2): the built CLI on the bundled samples, as a user runs it.
@@ -431,6 +432,27 @@ describe('a reader that goes away', () => {
     const r = await runCommand('bash', ['-c', `node ${BIN} dry-run --snapshot samples/registry --now ${NOW} --format json --fail-on never | head -c 10; echo " status=\${PIPESTATUS[0]}"`]);
     expect(r.stdout).toMatch(/^\{\n  "tool" status=0\n$/);
     expect(r.stderr).toBe('');
+  });
+
+  it('a report too large to hold in memory: the exit code is the command\'s own and no temporary file is left', async () => {
+    // Over 8 MiB, standard output is spooled to a file and copied out as the pipe drains; the reader
+    // leaves in the middle of that copy.
+    const work = mkdtempSync(join(tmpdir(), 'reader-gone-'));
+    const snapshot = join(work, 'registry');
+    await generateSnapshot({ out: snapshot, seed: 3, images: 8000, repositories: 1 });
+    const tmp = join(work, 'tmp');
+    mkdirSync(tmp);
+    const state = `--snapshot ${snapshot} --in-use ${snapshot}-in-use --now ${BENCH_NOW} --format json --fail-on info`;
+    for (const command of ['dry-run', 'audit']) {
+      const whole = await runCommand('bash', ['-c', `TMPDIR=${tmp} node ${BIN} ${command} ${state} | wc -c; echo "status=\${PIPESTATUS[0]}"`]);
+      expect(Number(whole.stdout.split('\n')[0]), command).toBeGreaterThan(8 * 1024 * 1024);
+      expect(whole.stdout, command).toMatch(/status=1\n$/);
+      const cut = await runCommand('bash', ['-c', `TMPDIR=${tmp} node ${BIN} ${command} ${state} | head -c 10; echo " status=\${PIPESTATUS[0]}"`]);
+      expect(cut.stdout, command).toMatch(/^\{\n  "tool" status=1\n$/);
+      expect(cut.stderr, command).not.toMatch(/\n\s+at /);
+      expect(readdirSync(tmp), command).toEqual([]);
+    }
+    rmSync(work, { recursive: true, force: true });
   });
 });
 

@@ -148,6 +148,11 @@ describe('files that are not policy sources', () => {
     const template = (value: string) => `Resources:\n  R:\n    Type: AWS::ECR::Repository\n    Properties:\n      X: ${value}\n`;
     expect(extractPolicySources('template.yaml', template(`${'['.repeat(508)}1${']'.repeat(508)}`)).problems).toEqual([]);
     expect(extractPolicySources('template.yaml', template(`${'['.repeat(509)}1${']'.repeat(509)}`)).problems.map((p) => p.code)).toEqual(['yaml/too-deep']);
+    // `[a: b]` is a sequence holding a mapping: two levels per bracket. 4 + 2 x 254 = 512.
+    expect(extractPolicySources('template.yaml', template(`${'[a: '.repeat(254)}1${']'.repeat(254)}`)).problems).toEqual([]);
+    const pairs = extractPolicySources('template.yaml', template(`${'[a: '.repeat(255)}1${']'.repeat(255)}`)).problems;
+    // The 255th bracket (column 10 + 4 x 254) opens level 513.
+    expect(pairs).toEqual([expect.objectContaining({ code: 'yaml/too-deep', location: expect.objectContaining({ line: 5, column: 10 + 4 * 254 }) })]);
   });
 
   test('a Terraform plan without ECR policies is recognised and has no sources', () => {
