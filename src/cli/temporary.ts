@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { removeUnfinishedWrites } from '../aws/atomic-write.js';
 
 // The temporary files and folders a command creates (findings and repositories spilled to disk, a report
 // held back before it is published, a live audit's snapshot): each is removed when the command ends, and
@@ -24,6 +25,8 @@ export function removeTemporary(path: string): void {
   held.delete(path);
 }
 
+/** Everything still held, and the temporary files of snapshot writes under way (an interrupted `snapshot`). */
 export function removeTemporaries(): void {
   for (const path of held) removeTemporary(path);
+  removeUnfinishedWrites();
 }

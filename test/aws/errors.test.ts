@@ -247,6 +247,26 @@ describe('atomic writes', () => {
     expect(await readJson(join(out, 'a.json'))).toEqual({ b: 2 });
   });
 
+  test('an interrupted command removes the temporary file of a write under way', async () => {
+    const { writeFileAtomic } = await import('../../src/aws/atomic-write.js');
+    const { removeTemporaries } = await import('../../src/cli/temporary.js');
+    const { readdir } = await import('node:fs/promises');
+    await mkdir(out, { recursive: true });
+    // Large enough that the write is still going when its temporary file shows up.
+    const writing = writeFileAtomic(join(out, 'describe-images.json'), new Uint8Array(256 * 1024 * 1024));
+    let names: string[] = [];
+    for (let polls = 0; !names.some((n) => n.endsWith('.tmp')); polls++) {
+      expect(polls).toBeLessThan(100_000);
+      await new Promise((r) => setImmediate(r));
+      names = await readdir(out);
+    }
+    removeTemporaries(); // what the CLI's SIGINT/SIGTERM handler does before it exits
+    expect((await readdir(out)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    // The write then fails (its file is gone), and the target was never created.
+    await expect(writing).rejects.toThrow(/^cannot write .*describe-images.json: ENOENT$/);
+    expect(await readdir(out)).toEqual([]);
+  });
+
   test('every repository.json seen while the snapshot runs is whole JSON', async () => {
     fake = await FakeEcrServer.start({ registryId: '6', repositories: [{ repositoryName: 'big', images: manyImages('big', 300) }] });
     const seen: RepositoryFile[] = [];
