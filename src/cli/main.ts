@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { runCli } from './run.js';
 import { copyingToStdout, processIO } from './io.js';
+import { EXIT } from './exit.js';
+import { reasonOf } from './output.js';
 import { removeTemporaries } from './temporary.js';
 
 // The AWS SDK warns on every run under Node 20 that future SDK releases will need Node 22; the CLI's
@@ -15,16 +17,19 @@ for (const stream of [process.stdout, process.stderr]) {
       if (stream === process.stdout && copyingToStdout()) return;
       process.exit(process.exitCode ?? 0);
     }
-    throw error;
+    // Standard output could not take the report (a full disk, `> /dev/full`): an error of the run, said
+    // as `--output` says it, not a stack trace with exit 1 (which would read as "findings").
+    if (stream === process.stdout) process.stderr.write(`ecr-lifeguard: standard output: cannot write the report: ${reasonOf(error)}\n`);
+    process.exit(EXIT.usage);
   });
 }
 
 // However the process ends (an early exit above included), no temporary file outlives it.
 process.on('exit', removeTemporaries);
 
-// Interrupted (Ctrl-C, a CI job cancelled): remove what the command left in temporary files, then exit
+// Interrupted (Ctrl-C, a CI job cancelled, the terminal closed): remove what the command left in temporary files, then exit
 // as the shell expects of a process killed by that signal.
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => {
     removeTemporaries();
     process.exit(code);

@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { removeUnfinishedWrites } from '../aws/atomic-write.js';
 
 // The temporary files and folders a command creates (findings and repositories spilled to disk, a report
 // held back before it is published, a live audit's snapshot): each is removed when the command ends, and
@@ -25,8 +24,6 @@ export function removeTemporary(path: string): void {
   held.delete(path);
 }
 
-/** Everything still held, and the temporary files of snapshot writes under way (an interrupted `snapshot`). */
 export function removeTemporaries(): void {
   for (const path of held) removeTemporary(path);
-  removeUnfinishedWrites();
 }

@@ -247,24 +247,17 @@ describe('atomic writes', () => {
     expect(await readJson(join(out, 'a.json'))).toEqual({ b: 2 });
   });
 
-  test('an interrupted command removes the temporary file of a write under way', async () => {
+  test('a write is whole before anything else runs, so an interrupted snapshot leaves no temporary file', async () => {
+    // A signal handler (Ctrl-C) runs between tasks of the event loop: a write that completes within one
+    // task can never be caught half done.
     const { writeFileAtomic } = await import('../../src/aws/atomic-write.js');
-    const { removeTemporaries } = await import('../../src/cli/temporary.js');
-    const { readdir } = await import('node:fs/promises');
-    await mkdir(out, { recursive: true });
-    // Large enough that the write is still going when its temporary file shows up.
-    const writing = writeFileAtomic(join(out, 'describe-images.json'), new Uint8Array(256 * 1024 * 1024));
-    let names: string[] = [];
-    for (let polls = 0; !names.some((n) => n.endsWith('.tmp')); polls++) {
-      expect(polls).toBeLessThan(100_000);
-      await new Promise((r) => setImmediate(r));
-      names = await readdir(out);
-    }
-    removeTemporaries(); // what the CLI's SIGINT/SIGTERM handler does before it exits
-    expect((await readdir(out)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    // The write then fails (its file is gone), and the target was never created.
-    await expect(writing).rejects.toThrow(/^cannot write .*describe-images.json: ENOENT$/);
-    expect(await readdir(out)).toEqual([]);
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const target = join(out, 'cache', 'sha256', 'describe-images.json');
+    const writing = writeFileAtomic(target, new Uint8Array(32 * 1024 * 1024).fill(120));
+    // Synchronously after the call, before any other task: the file is in place, no temporary beside it.
+    expect(readdirSync(join(out, 'cache', 'sha256'))).toEqual(['describe-images.json']);
+    expect(readFileSync(target).length).toBe(32 * 1024 * 1024);
+    await writing;
   });
 
   test('every repository.json seen while the snapshot runs is whole JSON', async () => {

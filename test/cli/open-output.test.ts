@@ -1,12 +1,23 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/io.js';
 import { openOutput } from '../../src/cli/output.js';
 
 // --output FILE is replaced whole or not at all, and its temporary file never outlives the run,
 // whichever step fails.
+
+const scratch: string[] = [];
+/** A scratch folder, removed after the file's tests. */
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 function io(cwd: string, printed: string[] = []): CliIO {
   return { stdout: (t) => void printed.push(t), stderr: () => {}, stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd, clock: () => 0 };
@@ -14,7 +25,7 @@ function io(cwd: string, printed: string[] = []): CliIO {
 
 describe('openOutput to a regular file', () => {
   it('publishes on close, and abort after close changes nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'open-output-'));
+    const dir = scratchDir('open-output-');
     const out = openOutput('report.json', io(dir));
     out.write('{"a":');
     out.write('1}\n');
@@ -25,7 +36,7 @@ describe('openOutput to a regular file', () => {
   });
 
   it('abort before close leaves the previous file untouched and no temporary file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'open-output-'));
+    const dir = scratchDir('open-output-');
     writeFileSync(join(dir, 'report.json'), 'previous');
     const out = openOutput('report.json', io(dir));
     out.write('half a rep');
@@ -35,7 +46,7 @@ describe('openOutput to a regular file', () => {
   });
 
   it('a failed rename (the target became a directory) leaves no temporary file once aborted', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'open-output-'));
+    const dir = scratchDir('open-output-');
     const out = openOutput('report.json', io(dir));
     out.write('{}\n');
     mkdirSync(join(dir, 'report.json'));
@@ -54,7 +65,7 @@ describe('openOutput to standard output', () => {
   });
   /** A private TMPDIR, to see that no spool file is left behind. */
   function privateTmp(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'open-output-stdout-'));
+    const dir = scratchDir('open-output-stdout-');
     process.env.TMPDIR = dir;
     return dir;
   }

@@ -434,6 +434,12 @@ describe('a reader that goes away', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('standard output that cannot take the report (a full device) is a clear error with exit 2, not a stack trace', async () => {
+    const r = await runCommand('bash', ['-c', `node ${BIN} dry-run --snapshot samples/registry --now ${NOW} --format json --fail-on never > /dev/full; echo "status=$?"`]);
+    expect(r.stdout).toBe('status=2\n');
+    expect(r.stderr).toBe('ecr-lifeguard: standard output: cannot write the report: no space left on the device\n');
+  });
+
   it('a report too large to hold in memory: the exit code is the command\'s own and no temporary file is left', async () => {
     // Over 8 MiB, standard output is spooled to a file and copied out as the pipe drains; the reader
     // leaves in the middle of that copy.

@@ -17,7 +17,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function interruptedAudit(signal: 'SIGINT' | 'SIGTERM'): Promise<{ code: number | null; temporaries: string[]; beside: string[]; stderr: string }> {
+async function interruptedAudit(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP'): Promise<{ code: number | null; temporaries: string[]; beside: string[]; stderr: string }> {
   const dir = mkdtempSync(join(work, `${signal}-`));
   const snapshot = join(dir, 'snapshot');
   cpSync(join(ROOT, 'samples', 'registry'), snapshot, { recursive: true });
@@ -48,7 +48,7 @@ async function interruptedAudit(signal: 'SIGINT' | 'SIGTERM'): Promise<{ code: n
 }
 
 describe('an interrupted audit', () => {
-  it.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s: exits %i and leaves no temporary file, in TMPDIR or beside --output', async (signal, expected) => {
+  it.each([['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const)('%s: exits %i and leaves no temporary file, in TMPDIR or beside --output', async (signal, expected) => {
     const r = await interruptedAudit(signal);
     expect(r.code).toBe(expected);
     expect(r.temporaries).toEqual([]);
