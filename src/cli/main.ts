@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { stopWrites } from '../aws/atomic-write.js';
 import { runCli } from './run.js';
 import { copyingToStdout, processIO } from './io.js';
 import { EXIT } from './exit.js';
@@ -27,12 +28,20 @@ for (const stream of [process.stdout, process.stderr]) {
 // However the process ends (an early exit above included), no temporary file outlives it.
 process.on('exit', removeTemporaries);
 
-// Interrupted (Ctrl-C, a CI job cancelled, the terminal closed): remove what the command left in temporary files, then exit
-// as the shell expects of a process killed by that signal.
+/** How long an interrupted command waits for snapshot files under way (each takes milliseconds). */
+const WRITES_GRACE_MS = 2000;
+let interrupted = false;
+
+// Interrupted (Ctrl-C, a CI job cancelled, the terminal closed): snapshot files being written get a
+// moment to finish or clean up after themselves, then what the command left in temporary files is
+// removed, and the process exits as the shell expects of one killed by that signal.
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => {
-    removeTemporaries();
-    process.exit(code);
+    interrupted = true;
+    void stopWrites(WRITES_GRACE_MS).finally(() => {
+      removeTemporaries();
+      process.exit(code);
+    });
   });
 }
 
@@ -41,6 +50,8 @@ runCli(process.argv.slice(2), processIO()).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    // Writes refused because the command is being interrupted: not an error to report.
+    if (interrupted) return;
     process.stderr.write(`ecr-lifeguard: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
   },

@@ -247,19 +247,6 @@ describe('atomic writes', () => {
     expect(await readJson(join(out, 'a.json'))).toEqual({ b: 2 });
   });
 
-  test('a write is whole before anything else runs, so an interrupted snapshot leaves no temporary file', async () => {
-    // A signal handler (Ctrl-C) runs between tasks of the event loop: a write that completes within one
-    // task can never be caught half done.
-    const { writeFileAtomic } = await import('../../src/aws/atomic-write.js');
-    const { readdirSync, readFileSync } = await import('node:fs');
-    const target = join(out, 'cache', 'sha256', 'describe-images.json');
-    const writing = writeFileAtomic(target, new Uint8Array(32 * 1024 * 1024).fill(120));
-    // Synchronously after the call, before any other task: the file is in place, no temporary beside it.
-    expect(readdirSync(join(out, 'cache', 'sha256'))).toEqual(['describe-images.json']);
-    expect(readFileSync(target).length).toBe(32 * 1024 * 1024);
-    await writing;
-  });
-
   test('every repository.json seen while the snapshot runs is whole JSON', async () => {
     fake = await FakeEcrServer.start({ registryId: '6', repositories: [{ repositoryName: 'big', images: manyImages('big', 300) }] });
     const seen: RepositoryFile[] = [];
