@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { stopWrites } from '../aws/atomic-write.js';
 import { runCli } from './run.js';
 import { copyingToStdout, processIO } from './io.js';
 import { EXIT } from './exit.js';
@@ -38,7 +37,8 @@ let interrupted = false;
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => {
     interrupted = true;
-    void stopWrites(WRITES_GRACE_MS).finally(() => {
+    // Imported here, not at start-up: only snapshot and live audits write through it (and it loads node:crypto).
+    void import('../aws/atomic-write.js').then(({ stopWrites }) => stopWrites(WRITES_GRACE_MS)).finally(() => {
       removeTemporaries();
       process.exit(code);
     });
