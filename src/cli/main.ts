@@ -45,13 +45,20 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
   });
 }
 
-runCli(process.argv.slice(2), processIO()).then(
+// Once interrupted, the command is only winding down (writes it tries now are refused): its messages
+// about that are noise, so standard error stays quiet until the exit.
+const io = processIO();
+const { stderr } = io;
+io.stderr = (text) => {
+  if (!interrupted) stderr(text);
+};
+
+runCli(process.argv.slice(2), io).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    // Writes refused because the command is being interrupted: not an error to report.
-    if (interrupted) return;
+    if (interrupted) return; // see above
     process.stderr.write(`ecr-lifeguard: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
   },
