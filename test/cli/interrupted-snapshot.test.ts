@@ -25,6 +25,8 @@ afterAll(async () => {
 });
 
 it.each([0, 150, 400])('interrupted %i ms after its first file: exit 130, nothing on stderr, no temporary file', async (delayMs) => {
+  // One repository answers slowly, so the snapshot is still running when the signal comes, however fast the machine.
+  fake.addFault({ operation: 'DescribeImages', kind: 'slow', delayMs: 3000, repositoryName: 'team/c', times: 1 });
   const home = await tempDir();
   dirs.push(home);
   const out = join(home, 'snapshot');
@@ -40,6 +42,7 @@ it.each([0, 150, 400])('interrupted %i ms after its first file: exit 130, nothin
     files = (await listFiles(home).catch(() => [])).filter((f) => !f.endsWith('.tmp'));
   }
   await new Promise((r) => setTimeout(r, delayMs));
+  expect(child.exitCode).toBe(null); // still running
   child.kill('SIGINT');
   expect(await closed).toBe(130);
   expect(stderr).toBe('');
