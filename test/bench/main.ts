@@ -382,8 +382,6 @@ async function main(): Promise<void> {
     });
   }
 
-
-
   process.stdout.write('\nsummary\n');
   for (const f of figures) {
     if (f.ratio === undefined && f.status === 'ok') continue;

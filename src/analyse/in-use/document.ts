@@ -57,16 +57,17 @@ export function parseYamlDocuments(file: string, text: string, out: UseCollector
     out.problem({ file, line: 1, column: 1 }, YAML_TOO_DEEP.code, YAML_TOO_DEEP.message);
     return [];
   }
-  if ('tooDeep' in read) {
-    const { offset, code, message, expected } = read.tooDeep;
-    out.problem({ file, ...lineLocator(text)(offset) }, code, message, { expected });
-    return [];
-  }
-  const docs = read.documents;
+  // The line counter has seen the text up to where reading stopped, so any offset before that.
   const pos = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
+  if ('tooDeep' in read) {
+    const { offset, code, message, expected } = read.tooDeep;
+    out.problem({ file, ...pos(offset) }, code, message, { expected });
+    return [];
+  }
+  const docs = read.documents;
   const result: StructuredDocument[] = [];
   let failed = false;
   for (const doc of docs) {
