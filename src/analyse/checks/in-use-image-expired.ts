@@ -21,6 +21,7 @@ export const inUseImageExpired: RepositoryCheck = {
   },
   run(context) {
     const out: FindingDraft[] = [];
+    let pins: PinIndex | undefined;
     for (const entry of usesOfKinds(context, ['runtime'])) {
       const event = firstPullEvent(context, entry.imageDigest, ['deleted'], entry.viaIndex);
       if (!event) continue;
@@ -33,7 +34,7 @@ export const inUseImageExpired: RepositoryCheck = {
         retainedBytes: blobs.sharedBytes,
       };
       if (!context.graph.manifests.has(entry.imageDigest)) evidence.blobsUnknown = 'the manifest was not supplied (batch-get-image), so its layers are unknown';
-      const pin = digestPinEvidence(context, entry);
+      const pin = digestPinEvidence(context, entry, () => (pins ??= pinIndex(context)));
       if (pin) evidence.digestPin = pin;
       out.push(useFinding(context, entry, event, `in-use image ${imageLabel(context, entry.imageDigest, entry.uses)} ${whatFails(event, 'deleted')} on ${event.date} by rule ${event.rulePriority}${movedTagNote(pin)}`, evidence));
     }
@@ -56,7 +57,37 @@ function movedTagNote(pin: Record<string, unknown> | undefined): string {
 /** Tags that conventionally move from image to image, unlike release or commit tags. */
 const MUTABLE_TAG = /^(latest|main|master|stable|prod|production|staging|dev|develop|edge|nightly|canary|current|release|live)$/;
 
-function digestPinEvidence(context: RepositoryCheckContext, entry: ImageUses): Record<string, unknown> | undefined {
+/**
+ * What every digest-pinned image's evidence asks of the repository, built once per run: with a
+ * cluster's pod list (thousands of pinned references) a scan of every image and every use per
+ * pinned image grew with pins times images.
+ */
+interface PinIndex {
+  /** Images holding a mutable tag, in the graph's order, with those tags. */
+  mutableHolders: Array<{ imageDigest: string; tags: string[] }>;
+  /** Per tag followed by a use: the image of the last such use, and of the last use on another image. */
+  tagUses: Map<string, { last: string; lastOther?: string }>;
+}
+
+function pinIndex(context: RepositoryCheckContext): PinIndex {
+  const mutableHolders: PinIndex['mutableHolders'] = [];
+  for (const i of context.graph.images.values()) {
+    const tags = i.imageTags.filter((t) => MUTABLE_TAG.test(t));
+    if (tags.length > 0) mutableHolders.push({ imageDigest: i.imageDigest, tags });
+  }
+  const tagUses: PinIndex['tagUses'] = new Map();
+  for (const u of context.uses) {
+    const r = u.resolved;
+    if (r.status !== 'resolved' || r.by !== 'tag') continue;
+    const tag = u.use.reference.tag ?? 'latest';
+    const seen = tagUses.get(tag);
+    if (seen === undefined) tagUses.set(tag, { last: r.imageDigest });
+    else if (seen.last !== r.imageDigest) tagUses.set(tag, { last: r.imageDigest, lastOther: seen.last });
+  }
+  return { mutableHolders, tagUses };
+}
+
+function digestPinEvidence(context: RepositoryCheckContext, entry: ImageUses, index: () => PinIndex): Record<string, unknown> | undefined {
   const pinned = entry.uses.some((u) => u.resolved.status === 'resolved' && u.resolved.by === 'digest');
   const tags = context.graph.images.get(entry.imageDigest)?.imageTags ?? [];
   if (!pinned || tags.length > 0) return undefined;
@@ -71,11 +102,12 @@ function digestPinEvidence(context: RepositoryCheckContext, entry: ImageUses): R
         'it is removed or archived when its subject is. Protect the subject, not the referrer.',
     };
   }
+  const { mutableHolders, tagUses } = index();
+  // Per tag, the image of the last use following it that is not this image.
   const tagsUsedElsewhere = new Map<string, string>();
-  for (const u of context.uses) {
-    const r = u.resolved;
-    if (r.status !== 'resolved' || r.by !== 'tag' || r.imageDigest === entry.imageDigest) continue;
-    tagsUsedElsewhere.set(u.use.reference.tag ?? 'latest', r.imageDigest);
+  for (const [tag, seen] of tagUses) {
+    const other = seen.last !== entry.imageDigest ? seen.last : seen.lastOther;
+    if (other !== undefined) tagsUsedElsewhere.set(tag, other);
   }
   const self = context.graph.images.get(entry.imageDigest);
   const newer = (d: string) => {
@@ -83,9 +115,9 @@ function digestPinEvidence(context: RepositoryCheckContext, entry: ImageUses): R
     return self !== undefined && other !== undefined && compareNewestFirst(other, self) < 0;
   };
   // Mutable tags (latest, main, stable, ...) now on a newer image are the usual way a pinned image loses its tag.
-  const likelyMovedTags = [...context.graph.images.values()]
-    .filter((i) => newer(i.imageDigest))
-    .flatMap((i) => i.imageTags.filter((t) => MUTABLE_TAG.test(t)).map((tag) => ({ tag, nowOn: i.imageDigest })))
+  const likelyMovedTags = mutableHolders
+    .filter((h) => newer(h.imageDigest))
+    .flatMap((h) => h.tags.map((tag) => ({ tag, nowOn: h.imageDigest })))
     .sort((a, b) => cmp(a.tag, b.tag));
   return {
     imageTagged: false,

@@ -67,6 +67,26 @@ describe(ID, () => {
     expect(f!.evidence.blobsUnknown).toBeDefined();
   });
 
+  it('gives every digest-pinned image of a repository the same tag evidence (built once per run)', () => {
+    const old = image({ name: 'old', pushedDaysAgo: 30 });
+    const older = image({ name: 'older', pushedDaysAgo: 40 });
+    const current = image({ name: 'current', tags: ['prod', 'latest'], pushedDaysAgo: 2 });
+    const middle = image({ name: 'middle', tags: ['main'], pushedDaysAgo: 35 });
+    const p = policy(rule(1, { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }));
+    const uses = [use(ref(`@${old.imageDigest}`)), use(ref(`@${older.imageDigest}`), 'runtime', 'b.yaml'), use(ref(':prod'), 'runtime', 'other.yaml'), use(ref(':main'), 'runtime', 'm.yaml')];
+    const found = findingsOf(run({ state: state([old, older, current, middle]), policy: p, uses }), ID);
+    const byDigest = new Map(found.map((f) => [f.image!.imageDigest, f.evidence.digestPin as Record<string, unknown>]));
+    expect(byDigest.get(old.imageDigest)).toMatchObject({
+      likelyMovedTags: [{ tag: 'latest', nowOn: current.imageDigest }, { tag: 'prod', nowOn: current.imageDigest }],
+      tagsUsedElsewhere: [{ tag: 'main', imageDigest: middle.imageDigest, onNewerImage: false }, { tag: 'prod', imageDigest: current.imageDigest, onNewerImage: true }],
+    });
+    // `main` is on an image newer than `older` only: the same index answers per pinned image.
+    expect(byDigest.get(older.imageDigest)).toMatchObject({
+      likelyMovedTags: [{ tag: 'latest', nowOn: current.imageDigest }, { tag: 'main', nowOn: middle.imageDigest }, { tag: 'prod', nowOn: current.imageDigest }],
+      tagsUsedElsewhere: [{ tag: 'main', imageDigest: middle.imageDigest, onNewerImage: true }, { tag: 'prod', imageDigest: current.imageDigest, onNewerImage: true }],
+    });
+  });
+
   it('names a mutable tag now on a newer image (latest, main...) as the likely cause of a digest pin going untagged', () => {
     const old = image({ name: 'old', pushedDaysAgo: 30 });
     const current = image({ name: 'current', tags: ['latest', 'v2'], pushedDaysAgo: 2 });
