@@ -271,6 +271,9 @@ function stateOf(r: Pick<RepositoryData, 'repositoryName' | 'registryId' | 'imag
       if (field === 'imagePushedAt' ? !Number.isFinite(t) : t !== undefined && !Number.isFinite(t)) problem(`${p}/${field}`, `${field} is not a time`, 'epoch milliseconds');
     }
     if (problems.length > 0) return image;
+    // Located at the record: the loaders' files have positions, a caller's array has its index.
+    for (const late of checkTimesAgainstNow([image], now, '(input)')) problems.push({ ...late, location: { file: '(input)', pointer: p } });
+    if (problems.length > 0) return image;
     const subject = image.subjectManifestDigest ?? manifests?.get(image.imageDigest)?.subject;
     const tags = sortedTags(image.imageTags);
     return tags === image.imageTags && subject === image.subjectManifestDigest ? image : { ...image, imageTags: tags, ...(subject !== undefined ? { subjectManifestDigest: subject } : {}) };
@@ -281,8 +284,6 @@ function stateOf(r: Pick<RepositoryData, 'repositoryName' | 'registryId' | 'imag
     const twice = images.find((image, i) => i > 0 && images[i - 1]!.imageDigest === image.imageDigest);
     if (twice) throw new InputError([{ location: { file: '(input)', pointer: `${at}/images` }, code: 'input/duplicate-image', message: `image ${twice.imageDigest} is listed twice`, expected: 'each digest once' }]);
   }
-  const late = checkTimesAgainstNow(images, now, '(input)');
-  if (late.length > 0) throw new InputError(late.map((p) => ({ ...p, location: { file: '(input)', pointer: `${at}/images` } })));
   return {
     repositoryName: r.repositoryName,
     ...(r.registryId !== undefined ? { registryId: r.registryId } : {}),

@@ -80,7 +80,7 @@ describe('simulate and explain', () => {
     expect(input).toBeInstanceOf(InputError);
     expect(input).toMatchObject({ code: 'input', exitCode: 2, problems: [{ code: 'input/invalid-image', location: { pointer: '/images/1/imagePushedAt' } }] });
     expect(bad(() => simulate({ policy: KEEP_TWO, images: [image(1, [], 1), image(1, [], 2)], now }))).toMatchObject({ problems: [{ code: 'input/duplicate-image' }] });
-    expect(bad(() => simulate({ policy: KEEP_TWO, images: [image(1, [], -1)], now }))).toMatchObject({ problems: [{ code: 'images/time-after-now' }] });
+    expect(bad(() => simulate({ policy: KEEP_TWO, images: [image(1, [], -1)], now }))).toMatchObject({ problems: [{ code: 'images/time-after-now', location: { pointer: '/images/0' } }] });
     expect(bad(() => simulate({ policy: { rules: [] } as unknown as LifecyclePolicy, images, now }))).toBeInstanceOf(InputError);
     const usage = bad(() => simulate({ policy: KEEP_TWO, images, now, days: 4000 }));
     expect(usage).toBeInstanceOf(UsageError);
