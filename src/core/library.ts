@@ -204,6 +204,8 @@ export interface RenderOptions {
   colour?: boolean;
   /** Directory that file paths are made relative to (SARIF, GitHub annotations); default the process's. */
   cwd?: string;
+  /** The command whose report it is (headings differ slightly); default lint for a lint report, else dry-run. */
+  command?: 'dry-run' | 'audit' | 'lint';
 }
 
 export const FORMATS = Object.keys(REPORT_FORMATS) as ReportFormat[];
@@ -211,7 +213,7 @@ export const FORMATS = Object.keys(REPORT_FORMATS) as ReportFormat[];
 /** A report (from analyse, lint, or a JSON report read back) in one of FORMATS: the CLI's exact text. */
 export async function render(report: Report, format: ReportFormat, options: RenderOptions = {}): Promise<string> {
   if (!FORMATS.includes(format)) throw new UsageError(`format must be one of ${FORMATS.join(', ')}; found "${String(format)}"`);
-  const command = report.policies !== undefined ? 'lint' : 'dry-run';
+  const command = options.command ?? (report.policies !== undefined ? 'lint' : 'dry-run');
   return renderReport(report, format, { colour: options.colour ?? false, command, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}) });
 }
 

@@ -132,10 +132,12 @@ describe('analyse: the dry-run analysis over plain data', () => {
     expect(report.storage).toMatchObject({ byDay: [{ day: 0, bytesFreed: 1010 }] });
   });
 
-  it('says when manifests were not supplied, and refuses a repository given twice', () => {
+  it('says when manifests were not supplied, renders under the command named, and refuses a repository given twice', async () => {
     const report = analyse({ repositories: [{ repositoryName: 'r', images: [image(1, ['a'], 1)] }], now });
     expect(report.repositories[0]!.policyStatus).toBe('none');
     expect(report.repositories[0]!.notes.join()).toMatch(/no manifests/);
+    expect(await render(report, 'markdown')).toMatch(/^## ecr-lifeguard dry-run at 2026-11-22T00:00:00.000Z$/m);
+    expect(await render(report, 'markdown', { command: 'audit' })).toMatch(/^## ecr-lifeguard audit at /m);
     expect(() => analyse({ repositories: [{ repositoryName: 'r', images: [] }, { repositoryName: 'r', images: [] }], now })).toThrow(UsageError);
   });
 });
