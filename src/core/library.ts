@@ -115,13 +115,16 @@ export function explain(input: Omit<SimulateInput, 'days'>, tagOrDigest: string)
 }
 
 /** References to images in use: parseInUse's or loadInUse's result, or references alone. */
-export type InUseInput = readonly InUseReference[] | Pick<InUseParseResult, 'uses' | 'otherRegistryCount'>;
+export type InUseInput = readonly InUseReference[] | (Pick<InUseParseResult, 'uses' | 'otherRegistryCount'> & Partial<Pick<InUseParseResult, 'problems'>>);
 
 export interface AnalyseInput extends TimeOptions {
   repositories: readonly RepositoryData[];
   /** The registry analysed (account, region, blob mounting), for in-use references that name it. */
   registry?: RegistryInfo;
-  /** What is in use. Absent: no in-use source (the in-use checks have nothing to check). */
+  /**
+   * What is in use. Absent: no in-use source (the in-use checks have nothing to check). With the
+   * problems of parseInUse or loadInUse, any but an unresolved Dockerfile ARG is an InputError, as in the CLI.
+   */
   inUse?: InUseInput;
   /** Images pulled within this many days count as probably in use (default 30; 0: off). */
   recentPullDays?: number;
@@ -142,6 +145,10 @@ export function analyse(input: AnalyseInput): Report {
     if (names.has(r.repositoryName)) throw new UsageError(`analyse: repository "${r.repositoryName}" is given twice`);
     names.add(r.repositoryName);
   }
+  // As the CLI: an in-use source that could not be read stops the analysis (an unresolved Dockerfile ARG
+  // is only a warning), since what it would have said is in use would otherwise count as unused.
+  const unread = (input.inUse as Partial<InUseParseResult> | undefined)?.problems?.filter((p) => p.code !== 'in-use/unresolved-arg') ?? [];
+  if (unread.length > 0) throw new InputError(unread);
   const inUse = input.inUse === undefined ? undefined : Array.isArray(input.inUse)
     ? { uses: [...input.inUse], notEcr: 0 }
     : { uses: [...(input.inUse as InUseParseResult).uses], notEcr: (input.inUse as InUseParseResult).otherRegistryCount ?? 0 };

@@ -132,6 +132,14 @@ describe('analyse: the dry-run analysis over plain data', () => {
     expect(report.storage).toMatchObject({ byDay: [{ day: 0, bytesFreed: 1010 }] });
   });
 
+  it('stops on an in-use source that could not be read, as the CLI does', () => {
+    const inUse = parseInUse('apiVersion: v1\nkind: Pod\nspec: [\n', { file: 'pod.yaml' });
+    expect(inUse.problems.map((p) => p.code)).toEqual(['yaml/syntax']);
+    expect(() => analyse({ repositories: [{ repositoryName: 'r', images: [image(1, ['a'], 1)], policy: KEEP_TWO }], inUse, now })).toThrow(InputError);
+    // References alone (a caller's own list) carry no problems.
+    expect(analyse({ repositories: [{ repositoryName: 'r', images: [image(1, ['a'], 1)], policy: KEEP_TWO }], inUse: [], now }).inUse).toEqual({ references: 0, otherRegistries: 0 });
+  });
+
   it('says when manifests were not supplied, renders under the command named, and refuses a repository given twice', async () => {
     const report = analyse({ repositories: [{ repositoryName: 'r', images: [image(1, ['a'], 1)] }], now });
     expect(report.repositories[0]!.policyStatus).toBe('none');
