@@ -2,7 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// Data flows one way. Each stage may import only the stages listed for it (and itself).
+// Data flows one way. Each stage may import only the stages listed for it (and itself). From the
+// bottom: model; the engine (simulate, load, analyse, report, lint); core, which joins them into what
+// a command or a library caller runs; then the two entries on top, the CLI and the library (index).
+// Nothing below the CLI imports it, and the library entry does not load the CLI or the AWS adapter.
 const SRC = join(import.meta.dirname, '..', 'src');
 const ALLOWED: Record<string, string[]> = {
   model: [],
@@ -13,7 +16,9 @@ const ALLOWED: Record<string, string[]> = {
   lint: ['model', 'simulate', 'load', 'analyse', 'report', 'version'],
   aws: ['model'],
   bench: ['model', 'simulate', 'load', 'analyse', 'report'],
-  cli: ['model', 'simulate', 'load', 'analyse', 'report', 'lint', 'aws', 'version'],
+  core: ['model', 'simulate', 'load', 'analyse', 'report', 'lint', 'version'],
+  cli: ['model', 'simulate', 'load', 'analyse', 'report', 'lint', 'aws', 'core', 'version'],
+  index: ['model', 'simulate', 'load', 'analyse', 'report', 'lint', 'core', 'version'],
   version: [],
 };
 
@@ -25,6 +30,13 @@ const stageOf = (file: string) => relative(SRC, file).split(/[\\/]/)[0]!.replace
 
 describe('architecture: one folder per stage, data flows one way', () => {
   const all = files(SRC);
+  it('the CLI sits above the core: no stage the CLI may import may import the CLI', () => {
+    const below = Object.entries(ALLOWED).filter(([stage]) => stage !== 'cli' && ALLOWED.cli!.includes(stage));
+    expect(below.map(([stage]) => stage)).toContain('core');
+    expect(below.filter(([, allowed]) => allowed.includes('cli'))).toEqual([]);
+    expect(ALLOWED.index).not.toContain('cli');
+  });
+
   it('every top-level entry of src/ is a known stage', () => {
     expect([...new Set(all.map(stageOf))].filter((s) => !(s in ALLOWED))).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { UsageError } from '../model/errors.js';
 import { parseTimestamp } from '../load/time.js';
 import type { FailOn } from '../model/finding.js';
 import { isoTime } from '../model/time.js';
-import { DAY_MS } from '../simulate/measures.js';
+import { checkHorizon, EARLIEST_TIME, LATEST_TIME, MAX_DAYS } from '../core/limits.js';
 
 // Parsing of the options every command shares, with usage errors (exit 2) that say what is expected.
 
@@ -19,8 +19,6 @@ export function parseNow(value: string | undefined, clock: () => number): number
   return t.ms;
 }
 
-export const MAX_DAYS = 3650;
-
 export function parseDays(value: unknown): number {
   if (value === undefined) return 0;
   // `--days` without a value arrives as "" (or true): Number("") is 0, which must not pass for a choice.
@@ -29,19 +27,8 @@ export function parseDays(value: unknown): number {
   return n;
 }
 
-/** The first and last instants ISO-8601 (and the report schema's date-time) write with four year digits. */
-export const EARLIEST_TIME = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
-export const LATEST_TIME = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
-
-/**
- * The simulation time and the end of the horizon must be dates a report can carry: years 0 to 9999
- * (beyond, ISO-8601 needs six-digit years, which the report's readers, merge included, refuse).
- */
-export function checkHorizon(now: number, days: number, what = '--now'): void {
-  if (now >= EARLIEST_TIME && now + days * DAY_MS <= LATEST_TIME) return;
-  const shown = Number.isFinite(now) && Math.abs(now) <= 8.64e15 ? isoTime(now) : 'that time';
-  throw new UsageError(`${what} ${shown} with a ${days}-day horizon goes beyond the years 0000 to 9999 a report can carry: give another time or a shorter horizon`);
-}
+// The time range a report can carry is the core's (the library checks it too).
+export { checkHorizon, EARLIEST_TIME, LATEST_TIME, MAX_DAYS };
 
 export const FAIL_ON_CHOICES = ['error', 'warning', 'info', 'never'] as const;
 

@@ -22,6 +22,9 @@ export function formatProblem(p: InputProblem): string {
 
 /** Thrown by loaders; the CLI prints every problem and exits 2. */
 export class InputError extends Error {
+  /** What kind of error, for callers of the library; the exit code the CLI gives it. */
+  readonly code = 'input' as const;
+  readonly exitCode = 2 as const;
   readonly problems: InputProblem[];
   constructor(problems: InputProblem[]) {
     super(problems.map(formatProblem).join('\n'));
@@ -32,6 +35,8 @@ export class InputError extends Error {
 
 /** Usage errors (bad flags, conflicting options): exit 2. */
 export class UsageError extends Error {
+  readonly code = 'usage' as const;
+  readonly exitCode = 2 as const;
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
@@ -40,6 +45,8 @@ export class UsageError extends Error {
 
 /** Data could not be read completely (AWS failures): exit 3. */
 export class IncompleteDataError extends Error {
+  readonly code = 'incomplete' as const;
+  readonly exitCode = 3 as const;
   constructor(message: string) {
     super(message);
     this.name = 'IncompleteDataError';

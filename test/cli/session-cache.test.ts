@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadInputs } from '../../src/load/inputs.js';
-import { prepareAnalysis } from '../../src/cli/analysis.js';
+import { prepareAnalysis } from '../../src/core/analysis.js';
 import { Session } from '../../src/cli/interactive/session.js';
 import { WeightedCache } from '../../src/cli/interactive/weighted-cache.js';
 

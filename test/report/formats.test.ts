@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyseInputs } from '../../src/cli/analysis.js';
+import { analyseInputs } from '../../src/core/analysis.js';
 import { loadInputs } from '../../src/load/inputs.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../src/report/index.js';
 import type { Report } from '../../src/report/model.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { analyseInputs } from '../../src/cli/analysis.js';
+import { analyseInputs } from '../../src/core/analysis.js';
 import { loadInputs } from '../../src/load/inputs.js';
 import { formatJson } from '../../src/report/json.js';
 import type { Report } from '../../src/report/model.js';

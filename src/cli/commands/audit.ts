@@ -13,7 +13,7 @@ import { renderReportParts, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { slimRepository, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
 import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
-import { analyseRepositoryInput, createReportAccumulator, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../analysis.js';
+import { analyseRepositoryInput, createReportAccumulator, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../../core/analysis.js';
 import type { RegistryInfo } from '../../model/image.js';
 import { EXIT } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';

@@ -10,7 +10,7 @@ import { loadInputs, requireStateSource, type StateOptions } from '../../load/in
 import { useColour, type CliIO } from '../io.js';
 import { openOutput, writeOutput } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
-import { analyseInputs, type AnalysisOptions } from '../analysis.js';
+import { analyseInputs, type AnalysisOptions } from '../../core/analysis.js';
 
 // `ecr-lifeguard dry-run`: what the policy does now and over --days, and why, for each image.
 

@@ -4,7 +4,7 @@ import { EXIT } from '../exit.js';
 import { loadInputs, requireStateSource } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { checkHorizon, parseDays, parseNow } from '../options.js';
-import { prepareAnalysis } from '../analysis.js';
+import { prepareAnalysis } from '../../core/analysis.js';
 import { runRepl } from '../interactive/repl.js';
 import { Session } from '../interactive/session.js';
 import type { DryRunArgs } from './dry-run.js';

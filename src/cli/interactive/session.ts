@@ -10,7 +10,7 @@ import { palette } from '../../report/colour.js';
 import { displayTags, short, type ReportImage } from '../../report/model.js';
 import { findingsSection, formatTable } from '../../report/table.js';
 import { prepareRepository, type PreparedRepository } from '../../analyse/analyse.js';
-import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisSetup } from '../analysis.js';
+import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisSetup } from '../../core/analysis.js';
 import { WeightedCache } from './weighted-cache.js';
 import type { RepositoryInput } from '../../load/inputs.js';
 import { checkHorizon, isoTime, parseNow } from '../options.js';

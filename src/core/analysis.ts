@@ -58,7 +58,19 @@ export interface Analysis {
 
 export async function prepareAnalysis(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void): Promise<AnalysisSetup> {
   const declared = await loadDeclaredUseSources(o.inUse, warn);
-  const declaredUses = declared.uses;
+  return setupAnalysis(inputs, o.inUse?.length ? declared : undefined, o);
+}
+
+/**
+ * The setup of an analysis whose in-use references are already read (the library's callers pass them
+ * in memory); `declared` undefined: no in-use source was given, and the report says nothing of them.
+ */
+export function setupAnalysis(
+  inputs: Pick<LoadedInputs, 'registry' | 'repositories'>,
+  declared: { uses: InUseReference[]; notEcr: number } | undefined,
+  o: Omit<AnalysisOptions, 'inUse'> & AnalysisContext,
+): AnalysisSetup {
+  const declaredUses = declared?.uses ?? [];
   const registry: RegistryInfo = { ...inputs.registry, ...(o.blobMounting !== undefined ? { blobMounting: o.blobMounting } : {}) };
   let blobIndex: RegistryBlobIndex | undefined;
   if (registry.blobMounting) {
@@ -68,7 +80,7 @@ export async function prepareAnalysis(inputs: LoadedInputs, o: AnalysisOptions &
   }
   return {
     now: o.now, days: o.days, registry, declaredUses, recentPullDays: recentPullDaysOf(o.recentPullDays),
-    ...(o.inUse?.length ? { inUse: inUseSummary(declared, [registry]) } : {}),
+    ...(declared ? { inUse: inUseSummary(declared, [registry]) } : {}),
     ...(blobIndex ? { blobIndex } : {}),
   };
 }
