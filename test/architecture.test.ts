@@ -9,11 +9,12 @@ const ALLOWED: Record<string, string[]> = {
   simulate: ['model'],
   load: ['model', 'version'],
   analyse: ['model', 'simulate', 'load'],
-  report: ['model', 'simulate', 'analyse', 'version'],
+  report: ['model', 'simulate', 'analyse', 'verify', 'version'],
   lint: ['model', 'simulate', 'load', 'analyse', 'report', 'version'],
   aws: ['model'],
+  verify: ['model', 'simulate', 'load'],
   bench: ['model', 'simulate', 'load', 'analyse', 'report'],
-  cli: ['model', 'simulate', 'load', 'analyse', 'report', 'lint', 'aws', 'version'],
+  cli: ['model', 'simulate', 'load', 'analyse', 'report', 'lint', 'aws', 'verify', 'version'],
   version: [],
 };
 
