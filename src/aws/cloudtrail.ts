@@ -16,6 +16,8 @@ export interface CloudTrailLookupOptions {
   endpointUrl?: string;
   maxAttempts?: number;
   retryStrategy?: CloudTrailClientConfig['retryStrategy'];
+  /** Static credentials; otherwise the SDK's default chain. */
+  credentials?: CloudTrailClientConfig['credentials'];
   /** Now, for the event history's 90-day limit. */
   now: number;
 }
@@ -100,6 +102,7 @@ function createCloudTrailClient(options: CloudTrailLookupOptions, region: string
   if (region !== undefined) config.region = region;
   if (options.profile !== undefined) config.profile = options.profile;
   if (options.endpointUrl !== undefined) config.endpoint = options.endpointUrl;
+  if (options.credentials !== undefined) config.credentials = options.credentials;
   return new CloudTrailClient(config);
 }
 
