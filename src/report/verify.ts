@@ -82,7 +82,7 @@ function repositoryTable(repo: VerifyRepositoryReport, p: Palette): string[] {
     o.done ? `${o.done.date.slice(0, 16).replace('T', ' ')} (r${o.done.rulePriority})` : '',
     plain(outcomeDetail(o)),
   ]);
-  lines.push(drawTable(['Outcome', 'Image', 'Tags', 'Action', 'Predicted', 'Done', 'Why'].map((h) => p.bold(h)), [22, 22, 22, 12, 18, 22, 44], rows));
+  lines.push(drawTable(['Outcome', 'Image', 'Tags', 'Action', 'Predicted', 'Done', 'Why'].map((h) => p.bold(h)), [21, 21, 20, 12, 17, 23, 44], rows));
   for (const o of repo.outcomes) {
     if (o.outcome !== 'done-not-predicted' || !o.trace) continue;
     lines.push(`  ${short(o.imageDigest)} at T0: ${o.stateAtSnapshot ? plain(`tags ${displayTags(o.stateAtSnapshot.imageTags)}, pushed ${o.stateAtSnapshot.imagePushedAt}, ${o.stateAtSnapshot.imageStatus}${o.stateAtSnapshot.lastRecordedPullTime ? `, last pulled ${o.stateAtSnapshot.lastRecordedPullTime}` : ''}`) : 'not in the snapshot'}`);

@@ -64,3 +64,23 @@ describe('CloudTrail LookupEvents (live)', () => {
     expect(result.incomplete.map((n) => n.message)).toEqual([expect.stringMatching(/event history keeps 90 days/)]);
   });
 });
+
+describe('CloudTrail usage is read-only', () => {
+  it('src/ imports only LookupEventsCommand from @aws-sdk/client-cloudtrail, and the IAM sample grants exactly it', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const src = join(import.meta.dirname, '..', '..', 'src');
+    const commands = new Set<string>();
+    for (const e of await readdir(src, { recursive: true, withFileTypes: true })) {
+      if (!e.isFile() || !e.name.endsWith('.ts')) continue;
+      const text = await readFile(join(e.parentPath, e.name), 'utf8');
+      for (const m of text.matchAll(/import\s+(?!type\b)\{([^}]*)\}\s+from\s+'@aws-sdk\/client-cloudtrail'/g)) {
+        for (const name of m[1]!.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]!)) if (name.endsWith('Command')) commands.add(name);
+      }
+      expect(text).not.toMatch(/import\(\s*'@aws-sdk\/client-cloudtrail'\s*\)|import\s+\*\s+as\s+\w+\s+from\s+'@aws-sdk\/client-cloudtrail'/);
+    }
+    expect([...commands]).toEqual(['LookupEventsCommand']);
+    const policy = JSON.parse(await readFile(join(src, '..', 'samples', 'iam', 'least-privilege-policy.json'), 'utf8')) as { Statement: Array<{ Action: string[] }> };
+    expect(policy.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith('cloudtrail:'))).toEqual(['cloudtrail:LookupEvents']);
+  });
+});
