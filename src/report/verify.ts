@@ -98,30 +98,33 @@ export function ruleText(rule: NonNullable<VerifyOutcome['evaluatedRule']>): str
   return `${rule.action.type} ${s.tagStatus}${lists ? ` (${lists})` : ''}${s.storageClass === 'archive' ? ' archived' : ''}, ${s.countType} ${s.countNumber}${rule.description ? ` — ${rule.description}` : ''}`;
 }
 
+/** Markdown text from an input: control characters shown, then Markdown syntax escaped. */
+const md = (s: string): string => mdText(plain(s));
+
 export function verifyMarkdown(r: VerifyReport): string {
-  const out: string[] = ['## ecr-lifeguard verify', '', ...inputLines(r).map((l) => `${mdText(l)}  `), '', `**${mdText(verdictLine(r))}**`, '', mdText(headline(r))];
-  if (r.incomplete.length > 0) out.push('', ...r.incomplete.map((n) => `- incomplete: ${mdCode(n.source)}: ${mdText(n.message)}`));
-  if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `- note: ${mdCode(n.source)}: ${mdText(n.message)}`));
+  const out: string[] = ['## ecr-lifeguard verify', '', ...inputLines(r).map((l) => `${md(l)}  `), '', `**${md(verdictLine(r))}**`, '', md(headline(r))];
+  if (r.incomplete.length > 0) out.push('', ...r.incomplete.map((n) => `- incomplete: ${mdCode(plain(n.source))}: ${md(n.message)}`));
+  if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `- note: ${mdCode(plain(n.source))}: ${md(n.message)}`));
   for (const repo of r.repositories) {
-    out.push('', `### ${mdText(repo.repositoryName)}`, '', `${repo.executions} policy executions recorded, ${repo.outcomes.length} actions compared.`);
-    if (!repo.complete) out.push('', `**Incomplete:** ${mdText(repo.incompleteReason ?? 'not read completely')}`);
-    for (const n of repo.notes) out.push('', `- ${mdText(n)}`);
+    out.push('', `### ${md(repo.repositoryName)}`, '', `${repo.executions} policy executions recorded, ${repo.outcomes.length} actions compared.`);
+    if (!repo.complete) out.push('', `**Incomplete:** ${md(repo.incompleteReason ?? 'not read completely')}`);
+    for (const n of repo.notes) out.push('', `- ${md(n)}`);
     if (repo.outcomes.length === 0) continue;
     out.push('', '| Outcome | Image | Tags | Action | Predicted | Done | Why |', '|---|---|---|---|---|---|---|');
     for (const o of repo.outcomes) {
-      out.push(`| ${OUTCOME_TEXT[o.outcome]} | ${mdCode(short(o.imageDigest))} | ${mdText(displayTags(o.imageTags))} | ${o.action} | ${o.predicted ? `${o.predicted.date.slice(0, 10)} (rule ${o.predicted.rulePriority})` : ''} | ${o.done ? `${o.done.date.slice(0, 16).replace('T', ' ')} (rule ${o.done.rulePriority})` : ''} | ${mdText(outcomeDetail(o))} |`);
+      out.push(`| ${OUTCOME_TEXT[o.outcome]} | ${mdCode(short(o.imageDigest))} | ${md(displayTags(o.imageTags))} | ${o.action} | ${o.predicted ? `${o.predicted.date.slice(0, 10)} (rule ${o.predicted.rulePriority})` : ''} | ${o.done ? `${o.done.date.slice(0, 16).replace('T', ' ')} (rule ${o.done.rulePriority})` : ''} | ${md(outcomeDetail(o))} |`);
     }
     for (const o of repo.outcomes) {
       if (o.outcome !== 'done-not-predicted' || !o.trace) continue;
-      out.push('', `<details><summary>${mdText(short(o.imageDigest))}: why the simulation kept it</summary>`, '');
-      if (o.evaluatedRule) out.push(`- ECR's rule ${o.evaluatedRule.rulePriority}: ${mdText(ruleText(o.evaluatedRule))}`);
-      for (const t of o.trace) out.push(`- ${mdText(t)}`);
+      out.push('', `<details><summary>${md(short(o.imageDigest))}: why the simulation kept it</summary>`, '');
+      if (o.evaluatedRule) out.push(`- ECR's rule ${o.evaluatedRule.rulePriority}: ${md(ruleText(o.evaluatedRule))}`);
+      for (const t of o.trace) out.push(`- ${md(t)}`);
       out.push('', '</details>');
     }
   }
   if (r.otherRepositories.length > 0) {
     out.push('', '### Repositories not in the snapshot (not compared)', '');
-    for (const o of r.otherRepositories) out.push(`- ${mdText(o.repositoryName)}${o.region ? ` (${mdText(o.region)})` : ''}: ${o.executions} events, ${o.actions} image actions`);
+    for (const o of r.otherRepositories) out.push(`- ${md(o.repositoryName)}${o.region ? ` (${md(o.region)})` : ''}: ${o.executions} events, ${o.actions} image actions`);
   }
   return `${out.join('\n')}\n`;
 }

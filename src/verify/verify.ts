@@ -64,6 +64,8 @@ export interface VerifyInput {
   incomplete: EventNote[];
   /** What was read, carried into the report as given. */
   inputs: VerifyInputs;
+  /** Notes from reading the inputs, reported first. */
+  notes?: EventNote[];
 }
 
 export interface VerifyInputs {
@@ -157,7 +159,7 @@ export function verify(input: VerifyInput): VerifyReport {
   const { snapshotAt: t0, until } = input;
   const days = Math.max(0, Math.ceil((until - t0) / DAY_MS));
   const incomplete: EventNote[] = [...input.events.gaps, ...input.events.problems, ...input.incomplete];
-  const notes: EventNote[] = [];
+  const notes: EventNote[] = [...(input.notes ?? [])];
   const claimed = new Set<PolicyExecution>();
   // The same event read twice (a trail's log files and a lookup of the same days) counts once.
   const byId = new Map<string, PolicyExecution>();
@@ -275,15 +277,26 @@ function verifyRepository(
   }
   const policyAt = (day: number): Period => [...periods].reverse().find((p) => p.fromDay <= day) ?? periods[0]!;
 
-  // The state at the start of a day, for the trace of an action we did not predict.
+  // The simulated state at the start of a day, for the trace of an action we did not predict (kept per day).
+  const states = new Map<number, ImageRecord[]>();
   const stateAt = (day: number): ImageRecord[] => {
+    const known = states.get(day);
+    if (known) return known;
     let state: ImageRecord[] = repo.state.images;
     for (const d of [...new Set(predicted.filter((t) => t.day < day).map((t) => t.day))]) {
       const on = predicted.filter((t) => t.day === d);
       state = applyActions(state, new Set(on.filter((t) => t.action === 'EXPIRE').map((t) => t.imageDigest)), new Set(on.filter((t) => t.action === 'TRANSITION').map((t) => t.imageDigest)), t0 + d * DAY_MS);
     }
+    states.set(day, state);
     return state;
   };
+  const predictedFor = new Map<string, TimelineEntry[]>();
+  for (const t of predicted) {
+    const k = `${t.imageDigest} ${t.action}`;
+    const list = predictedFor.get(k);
+    if (list) list.push(t);
+    else predictedFor.set(k, [t]);
+  }
 
   const atSnapshot = new Map(repo.state.images.map((i) => [i.imageDigest, i]));
   const pushesAfter = knownPushes(executions, activity, t0);
@@ -313,7 +326,7 @@ function verifyRepository(
         }
         continue;
       }
-      const p = predicted.find((t) => !matched.has(t) && t.imageDigest === a.imageDigest && t.action === action);
+      const p = predictedFor.get(k)?.find((t) => !matched.has(t));
       if (p) {
         matched.add(p);
         const agreed: VerifyOutcome = { outcome: 'agreed', imageDigest: a.imageDigest, imageTags: tags, action, predicted: { day: p.day, date: isoTime(p.at), rulePriority: p.appliedRulePriority }, done };
@@ -322,7 +335,8 @@ function verifyRepository(
         continue;
       }
       const period = policyAt(done.day);
-      const explanation = period.policy ? explainImage(period.policy, stateAt(done.day), buildRelations({ images: stateAt(done.day), manifests: repo.state.manifests }), e.eventTime, a.imageDigest) : undefined;
+      const before = stateAt(done.day);
+      const explanation = period.policy ? explainImage(period.policy, before, buildRelations({ images: before, manifests: repo.state.manifests }), e.eventTime, a.imageDigest) : undefined;
       const trace = explanation ? [...explanation.steps.map((s) => s.text), `verdict: ${explanation.verdictText}`] : [period.policy ? 'the image was already gone in the simulation' : 'no lifecycle policy in the snapshot at this time'];
       const reason = rule ? pushReason(rule, explanation?.steps.find((s) => s.rulePriority === rule.rulePriority)?.rank, pushesAfter.filter((x) => x.eventTime <= e.eventTime)) : undefined;
       outcomes.push({

@@ -156,3 +156,24 @@ describe('verify', () => {
     expect(before.stderr).toMatch(/--until 2026-10-01T00:00:00.000Z is before the snapshot's time/);
   });
 });
+
+describe('verify: T0', () => {
+  it('is the latest time in the snapshot when a repository was read after snapshotAt, with a note', async () => {
+    const dir = scratch();
+    const { writeSnapshot } = await import('./support.js');
+    writeSnapshot(join(dir, 'snap'), '2026-11-01T00:00:00Z', [{ repositoryName: 'team/api', images: [{ name: 'late', tags: ['v1'], pushedAt: '2026-11-01T00:07:00Z' }] }]);
+    const events = writeEvents(dir, 'lookup-events', agreeingRecords());
+    const r = await run(['verify', '--snapshot', join(dir, 'snap'), '--events', events, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as VerifyReport;
+    expect(report.snapshotAt).toBe('2026-11-01T00:07:00.000Z');
+    expect(report.notes[0]!.message).toMatch(/T0 is the latest of them, 2026-11-01T00:07:00.000Z/);
+    // The snapshot has no policy: ECR's actions on images it does not hold are not predicted.
+    expect(report.summary.doneNotPredicted).toBe(3);
+    expect(r.code).toBe(1);
+    // An explicit --now before an image's push is an input error, as for every command.
+    const early = await run(['verify', '--snapshot', join(dir, 'snap'), '--events', events, '--now', '2026-11-01T00:00:00Z']);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(/imagePushedAt of .* is after the simulation time/);
+  });
+});

@@ -13,7 +13,8 @@ import { hasDifference, verify, type VerifyInputs } from '../../verify/verify.js
 import { EXIT } from '../exit.js';
 import { useColour, type CliIO } from '../io.js';
 import { writeOutput } from '../output.js';
-import { asList, checkHorizon, parseChoice, parseNow } from '../options.js';
+import { asList, checkHorizon, LATEST_TIME, parseChoice, parseNow } from '../options.js';
+import type { ImageRecord } from '../../model/image.js';
 
 // `ecr-lifeguard verify`: a snapshot taken at T0 against what ECR recorded doing afterwards (CloudTrail
 // PolicyExecutionEvent records, from files or looked up live). Exit 1 when ECR did something we did
@@ -37,7 +38,7 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
   const eventPaths = asList(args.events);
   if (eventPaths.length === 0 && !args.live) throw new UsageError('verify: give --events PATH (CloudTrail records: lookup-events output, log files, an EventBridge export) or --live');
   const format = parseChoice<VerifyFormat>('--format', args.format, VERIFY_FORMATS, io.stdoutIsTTY && args.output === undefined ? 'table' : 'json');
-  const t0 = args.now !== undefined ? parseNow(args.now, io.clock) : await snapshotTime(args.snapshot);
+  let t0 = args.now !== undefined ? parseNow(args.now, io.clock) : await snapshotTime(args.snapshot);
   const until = args.until !== undefined ? parseNow(args.until, io.clock).valueOf() : undefined;
   if (until !== undefined && until < t0) throw new UsageError(`--until ${isoTime(until)} is before the snapshot's time ${isoTime(t0)}`);
   const endpoint = args.endpointUrl;
@@ -45,8 +46,18 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
     throw new UsageError(`--endpoint-url must be an http:// or https:// URL such as https://cloudtrail.eu-west-1.amazonaws.com; found "${endpoint}"`);
   }
 
-  const inputs = await loadInputs({ snapshot: args.snapshot }, t0);
+  // snapshotAt is when the snapshot began: a repository read minutes later may hold an image pushed in
+  // between. T0 is then the latest time the snapshot holds (an explicit --now is checked as given).
+  const inputs = await loadInputs({ snapshot: args.snapshot }, args.now !== undefined ? t0 : LATEST_TIME);
   for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
+  const notes: EventNote[] = [];
+  let latestInSnapshot = -Infinity; // a loop: a spread of every image's time overflows the stack at registry scale
+  for (const r of inputs.repositories) for (const i of r.state.images) latestInSnapshot = Math.max(latestInSnapshot, latestTimeOf(i));
+  if (args.now === undefined && latestInSnapshot > t0) {
+    notes.push({ source: args.snapshot, message: `the snapshot holds times after its snapshotAt ${isoTime(t0)} (repositories read while it ran): T0 is the latest of them, ${isoTime(latestInSnapshot)}` });
+    t0 = latestInSnapshot;
+    if (until !== undefined && until < t0) throw new UsageError(`--until ${isoTime(until)} is before the snapshot's time ${isoTime(t0)}`);
+  }
   const loaded = eventPaths.length > 0 ? await loadEventFiles(eventPaths) : { events: emptyExtracted(), sources: [], skipped: [] };
   const events = loaded.events;
   const incomplete: EventNote[] = inputs.unreadableRegistries.map((r) => ({ source: `registry ${r.registryId ?? ''} ${r.region}`.replace(/ +/g, ' '), message: `the snapshot could not list this registry: ${r.reason}` }));
@@ -83,6 +94,7 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
     until: end,
     events,
     incomplete,
+    notes,
     inputs: readInputs,
     repositories: inputs.repositories.map((r) => ({
       repositoryName: r.repositoryName,
@@ -99,6 +111,10 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
   await writeOutput(args.output, io, text);
   if (!report.complete) return EXIT.incomplete;
   return hasDifference(report) ? EXIT.findings : EXIT.ok;
+}
+
+function latestTimeOf(i: ImageRecord): number {
+  return Math.max(i.imagePushedAt, i.lastRecordedPullTime ?? -Infinity, i.lastArchivedAt ?? -Infinity, i.lastActivatedAt ?? -Infinity);
 }
 
 /** T0: the time `snapshot` wrote into snapshot-status.json. */
