@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import type { CliIO } from '../../src/cli/io.js';
 import type { VerifyReport } from '../../src/verify/verify.js';
-import { API_IMAGES, API_RULES, agreeingRecords, apiSnapshot, digestOf, policyExecutionRecord, writeEvents } from './support.js';
+import { API_IMAGES, API_RULES, agreeingRecords, apiSnapshot, digestOf, otherRecord, policyExecutionRecord, writeEvents } from './support.js';
 
 // verify in process (the command over the pure core): each outcome, the policy periods, the exit codes.
 
@@ -175,5 +175,35 @@ describe('verify: T0', () => {
     const early = await run(['verify', '--snapshot', join(dir, 'snap'), '--events', events, '--now', '2026-11-01T00:00:00Z']);
     expect(early.code).toBe(2);
     expect(early.stderr).toMatch(/imagePushedAt of .* is after the simulation time/);
+  });
+});
+
+describe('verify: likely reasons for a prediction not done', () => {
+  const call = (eventName: string, eventTime: string, requestParameters: object, responseElements: object | null = null) => ({
+    eventVersion: '1.08', eventTime, eventSource: 'ecr.amazonaws.com', eventName, awsRegion: 'us-west-2', recipientAccountId: '123456789012',
+    requestParameters, responseElements, eventID: `${eventName}-${eventTime}`, eventType: 'AwsApiCall',
+  });
+  // The records end on 2026-11-08; u2 and v2 are due on day 0, u1 on day 4.
+  const base = () => [otherRecord('2026-11-08T00:00:00Z')];
+
+  it.each([
+    ['deleted-after-snapshot', [call('BatchDeleteImage', '2026-11-02T00:00:00Z', { repositoryName: 'team/api', imageIds: [{ imageDigest: digestOf('u1') }] })]],
+    ['pulled-after-snapshot', [call('BatchGetImage', '2026-11-02T00:00:00Z', { repositoryName: 'team/api', imageIds: [{ imageDigest: digestOf('u1') }] })]],
+    ['retagged-after-snapshot', [call('PutImage', '2026-11-02T00:00:00Z', { repositoryName: 'team/api', imageTag: 'keep' }, { image: { imageId: { imageDigest: digestOf('u1'), imageTag: 'keep' } } })]],
+    ['policy-changed', [call('PutLifecyclePolicy', '2026-11-02T00:00:00Z', { repositoryName: 'team/api', lifecyclePolicyText: '{}' })]],
+  ])('%s, from the API calls the trail recorded', async (reason, calls) => {
+    const records = [agreeingRecords()[0]!, ...calls, ...base()];
+    const { code, report } = await verifyJson(records, ['--until', '2026-11-08T00:00:00Z']);
+    expect(report.complete).toBe(true);
+    expect(outcomesOf(report).filter((o) => o.outcome === 'predicted-not-done')).toEqual([
+      { outcome: 'predicted-not-done', digest: digestOf('u1'), action: 'EXPIRE', predictedDay: 4, doneDay: undefined, likelyReason: reason },
+    ]);
+    expect(code).toBe(0);
+  });
+
+  it('an explicit --until beyond the records read leaves the window\'s end unknown: incomplete, exit 3', async () => {
+    const { code, report } = await verifyJson(agreeingRecords(), ['--until', '2026-11-20T00:00:00Z']);
+    expect(code).toBe(3);
+    expect(report.incomplete.map((n) => n.message)).toEqual([expect.stringMatching(/^the records read end at 2026-11-06T09:30:00.000Z, more than a day before --until 2026-11-20T00:00:00.000Z/)]);
   });
 });
