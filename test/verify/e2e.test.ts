@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, ROOT, runCli, type CliRun } from '../e2e/support.js';
+import { assertBuilt, ROOT, runCli, runCommand, type CliRun } from '../e2e/support.js';
 import { TEST_CREDENTIALS } from '../support/fake-ecr/harness.js';
 import { startFakeCloudTrail } from '../support/fake-cloudtrail/server.js';
 import type { VerifyReport } from '../../src/verify/verify.js';
@@ -94,6 +94,27 @@ describe('verify (built CLI)', () => {
     // Read with the snapshot's rules throughout, v3's expiry would be a difference: the period matters.
     const table = await runCli(['verify', '--snapshot', snap, '--events', events, '--format', 'table']);
     expect(table.stdout).toMatch(/note: the policy evaluated at 2026-11-04T10:00:00.000Z \(event [0-9a-f-]+, policyVersion 2\) differs from the snapshot's/);
+  });
+
+  it('reading files never loads the AWS SDK (the CloudTrail client is imported for --live only)', async () => {
+    const events = writeEvents(join(dir, 'trace'), 'lookup-events', agreeingRecords());
+    const trace = join(dir, 'trace.txt');
+    writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.VERIFY_TRACE, r.url + '\\n');
+  return r;
+}
+`);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+    for (const main of ['dist/cli/main.js', (await import('../e2e/support.js')).BIN]) {
+      writeFileSync(trace, '');
+      const r = await runCommand(process.execPath, ['--import', join(dir, 'register.mjs'), main, 'verify', '--snapshot', snap, '--events', events, '--format', 'json'], { env: { VERIFY_TRACE: trace } });
+      expect(r.code, r.stderr).toBe(0);
+      const modules = readFileSync(trace, 'utf8').split('\n');
+      expect(modules.some((u) => /verify/.test(u))).toBe(true); // the trace works
+      expect(modules.filter((u) => /@aws-sdk|@smithy/.test(u))).toEqual([]);
+    }
   });
 
   describe('--live', () => {
