@@ -22,8 +22,11 @@ export interface LoadedEvents {
   skipped: Array<{ path: string; reason: string }>;
 }
 
-/** A CloudTrail log file is a few MB; a decompressed file beyond this is refused, not read into memory. */
-export const MAX_EVENTS_FILE_BYTES = 512 * 1024 * 1024;
+/**
+ * A CloudTrail log file is a few MB; a file beyond this (decompressed) is noted and not read: it stays
+ * well under V8's longest string (about 512 MiB), which decoding it needs.
+ */
+export const MAX_EVENTS_FILE_BYTES = 256 * 1024 * 1024;
 const READABLE = /\.(json|jsonl|ndjson)(\.gz)?$|\.gz$/i;
 
 export async function loadEventFiles(paths: readonly string[]): Promise<LoadedEvents> {

@@ -83,7 +83,7 @@ export function emptyExtracted(): ExtractedEvents {
   return { executions: [], activity: [], records: 0, ignored: 0, problems: [], gaps: [] };
 }
 
-/** At most this many problems are kept per input; the rest are counted in one note. */
+/** At most this many record problems are listed; one note then says that more were not. */
 const MAX_NOTES = 50;
 
 type Obj = Record<string, unknown>;

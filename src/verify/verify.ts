@@ -312,16 +312,17 @@ function verifyRepository(
       if (seen.has(k)) continue;
       seen.add(k);
       const done = { date: isoTime(e.eventTime), day: dayOf(e.eventTime), rulePriority: a.rulePriority, eventId: e.eventId };
+      const unknownRule = rule ? undefined : `the event names rule ${a.rulePriority}, which its rules${e.policy.rules ? ' do not hold' : ' (unreadable) cannot show'}: taken as an expiry`;
       const image = atSnapshot.get(a.imageDigest);
       const tags = image?.imageTags ?? a.imageTags;
       if (!image) {
         if (a.imagePushedAt !== undefined && a.imagePushedAt > t0) {
-          outcomes.push({ outcome: 'pushed-after-snapshot', imageDigest: a.imageDigest, imageTags: tags, action, done, note: `pushed ${isoTime(a.imagePushedAt)}, after the snapshot: outside what it can predict` });
+          outcomes.push({ outcome: 'pushed-after-snapshot', imageDigest: a.imageDigest, imageTags: tags, action, done, note: joinNotes(`pushed ${isoTime(a.imagePushedAt)}, after the snapshot: outside what it can predict`, unknownRule) });
         } else {
           outcomes.push({
             outcome: 'done-not-predicted', imageDigest: a.imageDigest, imageTags: tags, action, done, likelyReason: 'unknown', explained: false,
             ...(rule ? { evaluatedRule: rule } : {}),
-            note: `the snapshot does not hold this image${a.imagePushedAt !== undefined ? ` (pushed ${isoTime(a.imagePushedAt)}, before the snapshot)` : ''}`,
+            note: joinNotes(`the snapshot does not hold this image${a.imagePushedAt !== undefined ? ` (pushed ${isoTime(a.imagePushedAt)}, before the snapshot)` : ''}`, unknownRule),
           });
         }
         continue;
@@ -330,7 +331,8 @@ function verifyRepository(
       if (p) {
         matched.add(p);
         const agreed: VerifyOutcome = { outcome: 'agreed', imageDigest: a.imageDigest, imageTags: tags, action, predicted: { day: p.day, date: isoTime(p.at), rulePriority: p.appliedRulePriority }, done };
-        if (p.appliedRulePriority !== a.rulePriority) agreed.note = `ECR names rule ${a.rulePriority}, the simulation rule ${p.appliedRulePriority}`;
+        const note = joinNotes(p.appliedRulePriority !== a.rulePriority ? `ECR names rule ${a.rulePriority}, the simulation rule ${p.appliedRulePriority}` : undefined, unknownRule);
+        if (note) agreed.note = note;
         outcomes.push(agreed);
         continue;
       }
@@ -345,6 +347,7 @@ function verifyRepository(
         ...(rule ? { evaluatedRule: rule } : {}),
         stateAtSnapshot: imageState(image),
         trace,
+        ...(unknownRule ? { note: unknownRule } : {}),
       });
     }
   }
@@ -408,6 +411,11 @@ function notDoneReason(t: TimelineEntry, policy: LifecyclePolicy | undefined, ac
   if (rule?.selection.countType === 'sinceImagePulled') return 'may-have-been-pulled';
   if (eventsIncomplete) return 'events-incomplete';
   return 'unknown';
+}
+
+function joinNotes(...notes: Array<string | undefined>): string | undefined {
+  const present = notes.filter((n): n is string => n !== undefined);
+  return present.length > 0 ? present.join('; ') : undefined;
 }
 
 function imageState(i: ImageRecord): ImageAtSnapshot {

@@ -207,3 +207,20 @@ describe('verify: likely reasons for a prediction not done', () => {
     expect(report.incomplete.map((n) => n.message)).toEqual([expect.stringMatching(/^the records read end at 2026-11-06T09:30:00.000Z, more than a day before --until 2026-11-20T00:00:00.000Z/)]);
   });
 });
+
+describe('verify: an event whose rules cannot be read', () => {
+  it('keeps the rules in force, says so, and notes the action taken as an expiry', async () => {
+    const records = agreeingRecords();
+    const first = records[0] as { serviceEventDetails: { lifecycleEventPolicy: { lifecycleEventRules: Array<{ lifecycleEventSelection: { countType: string } }> } } };
+    first.serviceEventDetails.lifecycleEventPolicy.lifecycleEventRules[0]!.lifecycleEventSelection.countType = 'Bytes more than';
+    const { code, report } = await verifyJson(records);
+    const repo = report.repositories[0]!;
+    expect(repo.notes[0]).toMatch(/the rules it evaluated could not be read \(lifecycleEventRules\/0: unknown countType "Bytes more than"\); the rules in force before it are kept/);
+    expect(repo.outcomes.filter((o) => o.note).map((o) => o.note)).toEqual([
+      'the event names rule 1, which its rules (unreadable) cannot show: taken as an expiry',
+      'the event names rule 2, which its rules (unreadable) cannot show: taken as an expiry',
+    ]);
+    expect(report.summary.agreed).toBe(3);
+    expect(code).toBe(0);
+  });
+});

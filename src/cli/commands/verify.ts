@@ -39,7 +39,7 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
   if (eventPaths.length === 0 && !args.live) throw new UsageError('verify: give --events PATH (CloudTrail records: lookup-events output, log files, an EventBridge export) or --live');
   const format = parseChoice<VerifyFormat>('--format', args.format, VERIFY_FORMATS, io.stdoutIsTTY && args.output === undefined ? 'table' : 'json');
   let t0 = args.now !== undefined ? parseNow(args.now, io.clock) : await snapshotTime(args.snapshot);
-  const until = args.until !== undefined ? parseNow(args.until, io.clock).valueOf() : undefined;
+  const until = args.until !== undefined ? parseNow(args.until, io.clock) : undefined;
   if (until !== undefined && until < t0) throw new UsageError(`--until ${isoTime(until)} is before the snapshot's time ${isoTime(t0)}`);
   const endpoint = args.endpointUrl;
   if (endpoint !== undefined && (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol))) {
