@@ -339,10 +339,20 @@ function convertRule(r: Obj): LifecycleRule | string {
 
 /** Two policies decide alike when their rules do (descriptions aside). */
 export function sameRules(a: readonly LifecycleRule[], b: readonly LifecycleRule[]): boolean {
-  const canon = (rules: readonly LifecycleRule[]): string =>
-    JSON.stringify([...rules].sort((x, y) => x.rulePriority - y.rulePriority).map((r) => {
+  return a === b || canonicalRules(a) === canonicalRules(b);
+}
+
+// Every event of a run repeats the same rules: each list is written out once.
+const canonical = new WeakMap<readonly LifecycleRule[], string>();
+
+function canonicalRules(rules: readonly LifecycleRule[]): string {
+  let text = canonical.get(rules);
+  if (text === undefined) {
+    text = JSON.stringify([...rules].sort((x, y) => x.rulePriority - y.rulePriority).map((r) => {
       const s = r.selection;
       return [r.rulePriority, s.tagStatus, [...(s.tagPrefixList ?? [])].sort(), [...(s.tagPatternList ?? [])].sort(), s.storageClass ?? 'standard', s.countType, s.countNumber, r.action.type];
     }));
-  return canon(a) === canon(b);
+    canonical.set(rules, text);
+  }
+  return text;
 }

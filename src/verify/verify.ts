@@ -1,10 +1,11 @@
-import type { ImageRecord, RepositoryState } from '../model/image.js';
-import type { LifecycleRule, LifecyclePolicy } from '../model/policy.js';
+import { compareNewestFirst, type ImageRecord, type RepositoryState } from '../model/image.js';
+import { ruleStorageClass, type LifecycleRule, type LifecyclePolicy } from '../model/policy.js';
 import { isoTime } from '../model/time.js';
 import { explainImage } from '../simulate/explain.js';
 import { applyActions, simulateHorizon, type TimelineEntry } from '../simulate/horizon.js';
 import { makeTagSelector } from '../simulate/match.js';
-import { DAY_MS } from '../simulate/measures.js';
+import { evaluatePolicy } from '../simulate/evaluate.js';
+import { DAY_MS, storageClassOf } from '../simulate/measures.js';
 import { buildRelations } from '../simulate/relations.js';
 import { sameRules, type EventNote, type ExtractedEvents, type PolicyExecution, type RepositoryActivity } from '../load/cloudtrail-records.js';
 
@@ -155,6 +156,11 @@ export interface VerifyReport {
 
 const ACTION_OF: Record<string, ActionName> = { expire: 'EXPIRE', transition: 'TRANSITION' };
 
+/** Traces (each a full evaluation of the repository) computed per repository. */
+export const MAX_TRACES = 20;
+/** Causes under which the engine does not rank an image for count rules. */
+const UNRANKED = new Set(['index-child', 'referrer', 'activating', 'follows-subject']);
+
 export function verify(input: VerifyInput): VerifyReport {
   const { snapshotAt: t0, until } = input;
   const days = Math.max(0, Math.ceil((until - t0) / DAY_MS));
@@ -298,6 +304,28 @@ function verifyRepository(
     else predictedFor.set(k, [t]);
   }
 
+  // The rank of an image among those a count rule identifies on a day, newest first, as the engine
+  // ranks them (index children, referrers and ACTIVATING images are not ranked): one ranking per day and rule.
+  const rankings = new Map<string, Map<string, number>>();
+  const rankAt = (day: number, policy: LifecyclePolicy, rule: LifecycleRule, digest: string): { rank: number; countNumber: number } | undefined => {
+    if (rule.selection.countType !== 'imageCountMoreThan') return undefined;
+    const key = `${day} ${rule.rulePriority} ${policyAt(day).fromDay}`;
+    let ranking = rankings.get(key);
+    if (!ranking) {
+      const images = stateAt(day);
+      const run = evaluatePolicy(policy, images, buildRelations({ images, manifests: repo.state.manifests }), t0 + day * DAY_MS);
+      const excluded = new Set(run.decisions.filter((d) => UNRANKED.has(d.cause)).map((d) => d.image.imageDigest));
+      const selects = makeTagSelector(rule);
+      const storageClass = ruleStorageClass(rule);
+      const ranked = [...images].sort(compareNewestFirst).filter((i) => !excluded.has(i.imageDigest) && storageClassOf(i) === storageClass && selects(i.imageTags));
+      ranking = new Map(ranked.map((i, n) => [i.imageDigest, n + 1]));
+      rankings.set(key, ranking);
+    }
+    const rank = ranking.get(digest);
+    return rank === undefined ? undefined : { rank, countNumber: rule.selection.countNumber };
+  };
+  let traced = 0;
+
   const atSnapshot = new Map(repo.state.images.map((i) => [i.imageDigest, i]));
   const pushesAfter = knownPushes(executions, activity, t0);
   const outcomes: VerifyOutcome[] = [];
@@ -338,9 +366,16 @@ function verifyRepository(
       }
       const period = policyAt(done.day);
       const before = stateAt(done.day);
-      const explanation = period.policy ? explainImage(period.policy, before, buildRelations({ images: before, manifests: repo.state.manifests }), e.eventTime, a.imageDigest) : undefined;
-      const trace = explanation ? [...explanation.steps.map((s) => s.text), `verdict: ${explanation.verdictText}`] : [period.policy ? 'the image was already gone in the simulation' : 'no lifecycle policy in the snapshot at this time'];
-      const reason = rule ? pushReason(rule, explanation?.steps.find((s) => s.rulePriority === rule.rulePriority)?.rank, pushesAfter.filter((x) => x.eventTime <= e.eventTime)) : undefined;
+      // Each trace is a full evaluation of the repository: bounded per repository, the rest say how to get theirs.
+      let trace: string[];
+      if (traced >= MAX_TRACES) {
+        trace = [`trace not computed beyond the first ${MAX_TRACES} of this repository: dry-run --explain ${a.imageDigest} --now ${done.date} on the snapshot shows it`];
+      } else {
+        traced++;
+        const explanation = period.policy ? explainImage(period.policy, before, buildRelations({ images: before, manifests: repo.state.manifests }), e.eventTime, a.imageDigest) : undefined;
+        trace = explanation ? [...explanation.steps.map((s) => s.text), `verdict: ${explanation.verdictText}`] : [period.policy ? 'the image was already gone in the simulation' : 'no lifecycle policy in the snapshot at this time'];
+      }
+      const reason = rule && period.policy ? pushReason(rule, rankAt(done.day, period.policy, rule, a.imageDigest), pushesAfter.filter((x) => x.eventTime <= e.eventTime)) : undefined;
       outcomes.push({
         outcome: 'done-not-predicted', imageDigest: a.imageDigest, imageTags: tags, action, done,
         likelyReason: reason ?? (policyChanged ? 'policy-changed' : 'unknown'), explained: reason !== undefined,

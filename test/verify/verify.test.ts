@@ -224,3 +224,20 @@ describe('verify: an event whose rules cannot be read', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('verify: bounded', () => {
+  it('computes at most MAX_TRACES traces per repository and says how to get the others', async () => {
+    const { MAX_TRACES } = await import('../../src/verify/verify.js');
+    const { writeSnapshot } = await import('./support.js');
+    const dir = scratch();
+    const images = Array.from({ length: MAX_TRACES + 5 }, (_, i) => ({ name: `r${i}`, tags: [`v${i}`], pushedAt: `2026-10-${String(i + 1).padStart(2, '0')}T00:00:00Z` }));
+    writeSnapshot(join(dir, 'snap'), '2026-11-01T00:00:00Z', [{ repositoryName: 'team/api', policy: { rules: [{ rulePriority: 1, selection: { tagStatus: 'tagged', tagPrefixList: ['v'], countType: 'imageCountMoreThan', countNumber: 100 }, action: { type: 'expire' } }] }, images }]);
+    const events = writeEvents(dir, 'lookup-events', [policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-01T10:00:00Z', rules: [{ rulePriority: 1, tagStatus: 'Tagged', tagPrefixList: ['v'], countType: 'Image count more than', countNumber: 100 }], actions: images.map((i) => ({ ...i, rulePriority: 1 })) })]);
+    const r = await run(['verify', '--snapshot', join(dir, 'snap'), '--events', events, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const outcomes = (JSON.parse(r.stdout) as VerifyReport).repositories[0]!.outcomes;
+    expect(outcomes).toHaveLength(MAX_TRACES + 5);
+    expect(outcomes.filter((o) => o.trace!.some((t) => t.startsWith('verdict: KEEP')))).toHaveLength(MAX_TRACES);
+    expect(outcomes.filter((o) => /^trace not computed beyond the first 20 of this repository: dry-run --explain sha256:[0-9a-f]{64} --now 2026-11-01T10:00:00.000Z/.test(o.trace![0]!))).toHaveLength(5);
+  });
+});
