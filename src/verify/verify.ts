@@ -369,7 +369,7 @@ function verifyRepository(
       // Each trace is a full evaluation of the repository: bounded per repository, the rest say how to get theirs.
       let trace: string[];
       if (traced >= MAX_TRACES) {
-        trace = [`trace not computed beyond the first ${MAX_TRACES} of this repository: dry-run --explain ${a.imageDigest} --now ${done.date} on the snapshot shows it`];
+        trace = [`trace not computed beyond the first ${MAX_TRACES} of this repository: dry-run --explain ${a.imageDigest} --now ${done.date} gives the verdict on the snapshot's own images and policy at that time`];
       } else {
         traced++;
         const explanation = period.policy ? explainImage(period.policy, before, buildRelations({ images: before, manifests: repo.state.manifests }), e.eventTime, a.imageDigest) : undefined;
