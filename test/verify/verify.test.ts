@@ -241,3 +241,23 @@ describe('verify: bounded', () => {
     expect(outcomes.filter((o) => /^trace not computed beyond the first 20 of this repository: dry-run --explain sha256:[0-9a-f]{64} --now 2026-11-01T10:00:00.000Z/.test(o.trace![0]!))).toHaveLength(5);
   });
 });
+
+describe('verify: text from the records', () => {
+  it('never reaches the terminal raw: control characters in a tag or a repository name are shown escaped', async () => {
+    const dir = scratch();
+    apiSnapshot(join(dir, 'snap'));
+    const records = [
+      ...agreeingRecords(),
+      policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-05T09:00:00Z', rules: API_RULES, actions: [{ name: 'evil', tags: ['x\u001b[2J\u0007'], pushedAt: '2026-11-02T00:00:00Z', rulePriority: 2 }] }),
+      policyExecutionRecord({ repositoryName: 'odd\u001b]0;title\u0007', eventTime: '2026-11-05T09:00:00Z', rules: API_RULES, actions: [] }),
+    ];
+    const events = writeEvents(dir, 'lookup-events', records);
+    for (const format of ['table', 'markdown']) {
+      const r = await run(['verify', '--snapshot', join(dir, 'snap'), '--events', events, '--format', format]);
+      expect(r.code).toBe(0);
+      // eslint-disable-next-line no-control-regex
+      expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+      expect(r.stdout).toContain('\\x1b');
+    }
+  });
+});
