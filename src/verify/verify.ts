@@ -171,15 +171,18 @@ export function verify(input: VerifyInput): VerifyReport {
   const byId = new Map<string, PolicyExecution>();
   for (const e of input.events.executions) if (!byId.has(e.eventId)) byId.set(e.eventId, e);
   const events = { ...input.events, executions: [...byId.values()] };
+  // By repository name first: a registry-wide verify has thousands of repositories and of events.
+  const executionsOf = groupBy(events.executions, (e) => e.repositoryName);
+  const activityOf = groupBy(input.events.activity, (a) => a.repositoryName);
   const repositories: VerifyRepositoryReport[] = [];
   for (const repo of input.repositories) {
-    const matches = (e: { repositoryName: string; accountId?: string; region?: string }): boolean =>
-      e.repositoryName === repo.repositoryName &&
+    const matches = (e: { accountId?: string; region?: string }): boolean =>
       (repo.registryId === undefined || e.accountId === undefined || e.accountId === repo.registryId) &&
       (repo.region === undefined || e.region === undefined || e.region === repo.region);
-    const executions = events.executions.filter((e) => matches(e) && e.eventTime >= t0 && e.eventTime <= until);
-    for (const e of events.executions) if (matches(e)) claimed.add(e);
-    const activity = input.events.activity.filter((a) => matches(a) && a.eventTime >= t0 && a.eventTime <= until);
+    const mine = (executionsOf.get(repo.repositoryName) ?? []).filter(matches);
+    for (const e of mine) claimed.add(e);
+    const executions = mine.filter((e) => e.eventTime >= t0 && e.eventTime <= until);
+    const activity = (activityOf.get(repo.repositoryName) ?? []).filter((a) => matches(a) && a.eventTime >= t0 && a.eventTime <= until);
     repositories.push(verifyRepository(repo, executions, activity, t0, until, days, incomplete.length > 0));
   }
   for (const r of repositories) {
@@ -296,13 +299,7 @@ function verifyRepository(
     states.set(day, state);
     return state;
   };
-  const predictedFor = new Map<string, TimelineEntry[]>();
-  for (const t of predicted) {
-    const k = `${t.imageDigest} ${t.action}`;
-    const list = predictedFor.get(k);
-    if (list) list.push(t);
-    else predictedFor.set(k, [t]);
-  }
+  const predictedFor = groupBy(predicted, (t) => `${t.imageDigest} ${t.action}`);
 
   // The rank of an image among those a count rule identifies on a day, newest first, as the engine
   // ranks them (index children, referrers and ACTIVATING images are not ranked): one ranking per day and rule.
@@ -446,6 +443,17 @@ function notDoneReason(t: TimelineEntry, policy: LifecyclePolicy | undefined, ac
   if (rule?.selection.countType === 'sinceImagePulled') return 'may-have-been-pulled';
   if (eventsIncomplete) return 'events-incomplete';
   return 'unknown';
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }
 
 function joinNotes(...notes: Array<string | undefined>): string | undefined {
