@@ -188,6 +188,9 @@ export function verify(input: VerifyInput): VerifyReport {
   for (const r of repositories) {
     if (!r.complete) incomplete.push({ source: r.repositoryName, message: `the snapshot of this repository is incomplete: ${r.incompleteReason ?? 'not read completely'}` });
   }
+  if (claimed.size === 0 && events.executions.length > 0) {
+    notes.push({ source: 'events', message: `none of the ${events.executions.length} policy executions read is about a repository of the snapshot: check that the events come from the snapshot's account and region` });
+  }
   const outside = events.executions.filter((e) => claimed.has(e) && (e.eventTime < t0 || e.eventTime > until)).length;
   if (outside > 0) notes.push({ source: 'events', message: `${outside} policy executions outside the window ${isoTime(t0)} to ${isoTime(until)} were not compared` });
   const others = new Map<string, VerifyReport['otherRepositories'][number]>();

@@ -94,6 +94,12 @@ describe('verify', () => {
     const second = await verifyJson(late, ['--until', '2026-11-08T00:00:00Z']);
     expect(outcomesOf(second.report)[0]).toMatchObject({ outcome: 'predicted-not-done', digest: digestOf('u1'), predictedDay: 4, likelyReason: 'unknown' });
     expect(second.report.otherRepositories).toEqual([{ repositoryName: 'team/other', accountId: '123456789012', region: 'us-west-2', executions: 1, actions: 0 }]);
+    expect(second.report.notes).toEqual([]);
+    // Events of another region only: said, since every prediction then looks not done.
+    const elsewhere = agreeingRecords().map((r) => ({ ...r, awsRegion: 'eu-central-1' }));
+    const third = await verifyJson(elsewhere);
+    expect(third.report.notes.map((n) => n.message)).toEqual([expect.stringMatching(/^none of the 2 policy executions read is about a repository of the snapshot/)]);
+    expect(third.report.otherRepositories).toHaveLength(1);
     // A prediction within the last 24 hours of the window: ECR may act on it later.
     const edge = await verifyJson(late, ['--until', '2026-11-05T12:00:00Z']);
     expect(outcomesOf(edge.report)[0]).toMatchObject({ outcome: 'predicted-not-done', likelyReason: 'evaluation-within-24-hours' });
