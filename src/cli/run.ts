@@ -129,8 +129,26 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         handler = { args, run: async (a, io2) => (await import('./commands/merge.js')).runMerge(camel(a), io2) };
       },
     )
+    .command(
+      'verify',
+      'Compare a snapshot\'s predictions with what ECR did since, from its CloudTrail record (PolicyExecutionEvent)',
+      (y) => y
+        .option('snapshot', { type: 'string', describe: 'Snapshot taken at T0 (its snapshot-status.json gives the time, or --now)' })
+        .option('events', { type: 'string', array: true, describe: 'CloudTrail records: lookup-events output, S3 log files (.json, .json.gz, folders), EventBridge or CloudWatch Logs exports' })
+        .option('live', { type: 'boolean', describe: 'Look the events up in CloudTrail (LookupEvents, read-only)' })
+        .option('now', { type: 'string', describe: 'T0, when the snapshot has no snapshot-status.json (ISO-8601)' })
+        .option('until', { type: 'string', describe: 'End of the window (default: the last record read; with --live, now)' })
+        .option('format', { type: 'string', choices: ['table', 'json', 'markdown'], describe: 'Output format (default: table on a terminal, json otherwise)' })
+        .option('output', { type: 'string', describe: 'Write the report to this file instead of standard output' })
+        .option('region', { type: 'string', array: true, describe: '--live: region to look up (repeatable; default: the snapshot\'s)' })
+        .option('profile', { type: 'string', describe: '--live: AWS profile from the shared config' })
+        .option('endpoint-url', { type: 'string', describe: '--live: CloudTrail endpoint (also AWS_ENDPOINT_URL_CLOUDTRAIL)' }),
+      (args) => {
+        handler = { args, run: async (a, io2) => (await import('./commands/verify.js')).runVerify(camel(a), io2) };
+      },
+    )
     .option('debug', { type: 'boolean', describe: 'Show stack traces of unexpected errors' })
-    .demandCommand(1, 'Give a command: dry-run, lint, audit, snapshot, merge')
+    .demandCommand(1, 'Give a command: dry-run, lint, audit, snapshot, merge, verify')
     .strict()
     .version(VERSION)
     .help()
@@ -177,7 +195,7 @@ function numberOption(flag: string): (value: unknown) => unknown {
 }
 
 /** Options that may be given more than once; any other option given twice is a usage error. */
-const REPEATABLE = new Set(['inUse', 'repository', 'region', 'roleArn', 'paths', 'reports']);
+const REPEATABLE = new Set(['inUse', 'repository', 'region', 'roleArn', 'paths', 'reports', 'events']);
 
 /** yargs gives both kebab and camel keys; commands read camelCase. */
 function camel<T>(args: Record<string, unknown>): T {
