@@ -12,6 +12,7 @@ import {
   type EcrOperation,
 } from './commands.js';
 import { ManifestCache, defaultManifestCacheDir } from './manifest-cache.js';
+import { quoteValue, regionProblem, registryIdProblem, repositoryNameProblem } from './names.js';
 import { filterShard, repositoryKey, validateShard } from './shard.js';
 import type {
   BatchGetImageFile,
@@ -486,6 +487,11 @@ function checkOptions(options: LiveReadOptions): number {
   if (options.repositories !== undefined && options.repositories.length > 0 && options.repositoryPrefix !== undefined) {
     throw new UsageError('give either repository names or a repository prefix, not both');
   }
+  // A region names a folder of a multi-region snapshot: only a region code may.
+  for (const region of options.regions ?? []) {
+    const problem = regionProblem(region);
+    if (problem !== undefined) throw new UsageError(problem);
+  }
   return concurrency;
 }
 
@@ -520,6 +526,8 @@ export async function* readLiveEvents(options: LiveReadOptions): AsyncGenerator<
         } catch {
           throw new UsageError('no AWS region: set AWS_REGION, a region in the profile, or pass regions');
         }
+        const problem = regionProblem(region);
+        if (problem !== undefined) throw new UsageError(`${problem} (from AWS_REGION or the profile)`);
         yield* readRegistry(client, region, roleArn, options, { cache, concurrency, tracker });
       } finally {
         client.destroy();
@@ -543,6 +551,13 @@ async function* readRegistry(
     options.repositories !== undefined && options.repositories.length > 0 ? [...new Set(options.repositories)].sort(compareStrings) : undefined;
   const listing = names !== undefined ? await listByNames(client, names, stats, tracker) : await listAll(client, stats, tracker);
   const registryBase = { region, ...(roleArn !== undefined ? { roleArn } : {}), warnings };
+  // The registry id becomes a folder name and is written into every file: a server's answer that is
+  // not an account id leaves the registry unread, named, never a path.
+  const idProblem = listing.error === undefined ? registryIdProblem(listing.registryId) : undefined;
+  if (idProblem !== undefined) {
+    listing.error = `DescribeRepositories answered a ${idProblem}: nothing of this registry is written`;
+    delete listing.registryId;
+  }
   if (listing.error !== undefined) {
     yield {
       kind: 'registry',
@@ -555,7 +570,9 @@ async function* readRegistry(
     listing.targets.filter((t) => prefix === undefined || t.repositoryName.startsWith(prefix)),
     (t) => repositoryKey(t.registryId, region, t.repositoryName),
     options.shard,
-  ).sort((a, b) => compareStrings(a.repositoryName, b.repositoryName));
+  )
+    .map((t) => checkTarget(t, listing.registryId!))
+    .sort((a, b) => compareStrings(a.repositoryName, b.repositoryName));
   const blobMounting = await readBlobMounting(client, stats, tracker, warnings);
   tracker.progress.repositoriesTotal += selected.length;
   tracker.emit();
@@ -574,6 +591,19 @@ async function* readRegistry(
   for await (const repository of mapOrdered(selected, shared.concurrency, (t) => readRepository(ctx, t))) {
     yield { kind: 'repository', repository };
   }
+}
+
+/**
+ * A repository whose name or registry id, as the server answered them, is not what ECR allows is
+ * unavailable (incomplete, named): its name never becomes a path, and its files name the registry listed.
+ */
+function checkTarget(target: RepositoryTarget, registryId: string): RepositoryTarget {
+  const nameProblem = repositoryNameProblem(target.repositoryName);
+  const idProblem =
+    target.registryId === registryId ? undefined : `DescribeRepositories named registry ${quoteValue(target.registryId)} for it, not ${registryId}`;
+  const problem = nameProblem ?? idProblem;
+  if (problem === undefined) return target;
+  return { ...target, registryId, unavailable: `${problem}: not read${target.unavailable !== undefined ? `; ${target.unavailable}` : ''}` };
 }
 
 /**

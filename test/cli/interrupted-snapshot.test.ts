@@ -15,7 +15,7 @@ let fake: FakeEcrServer;
 const dirs: string[] = [];
 beforeAll(async () => {
   fake = await FakeEcrServer.start({
-    registryId: '7',
+    registryId: '777777777777',
     repositories: ['a', 'b', 'c'].map((name) => ({ repositoryName: `team/${name}`, images: manyImages(name, 1500) })),
   });
 });
