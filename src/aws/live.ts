@@ -1,6 +1,7 @@
 import type { ECRClient, ImageDetail, Repository } from '@aws-sdk/client-ecr';
 import { IncompleteDataError, UsageError } from '../model/errors.js';
 import { MANIFEST_MAY_FAIL_STATUSES } from '../model/image.js';
+import { digestMatches, digestMismatchReason } from '../model/digest.js';
 import { createEcrClient, resolveClientRegion } from './client.js';
 import {
   BatchGetImageCommand,
@@ -365,6 +366,8 @@ async function readManifests(
   const batches: string[][] = [];
   for (let i = 0; i < missing.length; i += BATCH_GET_IMAGE_MAX) batches.push(missing.slice(i, i + BATCH_GET_IMAGE_MAX));
   const failures: JsonObject[] = [];
+  const requested = new Set(missing);
+  const mismatched = new Set<string>();
   let fetched = 0;
   let error: string | undefined;
   await mapLimit(batches, ctx.concurrency, async (batch) => {
@@ -380,7 +383,13 @@ async function readManifests(
           }),
         ),
       );
-      const got = (out.images ?? []).filter((i) => i.imageId?.imageDigest !== undefined && i.imageManifest !== undefined);
+      const answered = (out.images ?? []).filter((i) => i.imageId?.imageDigest !== undefined && i.imageManifest !== undefined);
+      // Trusted only when the bytes hash to the digest asked for: anything else is neither written nor cached.
+      const got = answered.filter((i) => {
+        const ok = requested.has(i.imageId!.imageDigest!) && digestMatches(i.imageId!.imageDigest!, i.imageManifest!);
+        if (!ok) mismatched.add(i.imageId!.imageDigest!);
+        return ok;
+      });
       for (const image of got) images.push(entry(image.imageId!.imageDigest!, image.imageManifest!, image.imageManifestMediaType));
       fetched += got.length;
       await mapLimit(got, CACHE_IO_CONCURRENCY, (image) => ctx.cache.put(image.imageId!.imageDigest!, image.imageManifest!));
@@ -396,13 +405,15 @@ async function readManifests(
   const file: BatchGetImageFile = { images: toCliJson(images) as ManifestEntry[], failures };
   // A manifest missing for an image that is not archived leaves the content graph unknown.
   const blocking = failures.filter((f) => !MANIFEST_MAY_FAIL_STATUSES.has(byDigest.get(failureDigest(f))?.imageStatus ?? ''));
-  const answered = new Set([...images.map((i) => i.imageId.imageDigest), ...failures.map(failureDigest)]);
+  const answered = new Set([...images.map((i) => i.imageId.imageDigest), ...failures.map(failureDigest), ...mismatched]);
   const unanswered = digests.filter((d) => !answered.has(d));
-  if (blocking.length > 0 || unanswered.length > 0) {
+  const mismatch = digestMismatchReason([...mismatched].sort(compareStrings));
+  if (blocking.length > 0 || unanswered.length > 0 || mismatch !== undefined) {
     const codes = [...new Set(blocking.map((f) => String(f.failureCode ?? 'unknown')))].sort().join(', ');
     const parts: string[] = [];
     if (blocking.length > 0) parts.push(`${blocking.length} image(s) failed (${codes})`);
     if (unanswered.length > 0) parts.push(`${unanswered.length} image(s) not answered`);
+    if (mismatch !== undefined) parts.push(mismatch);
     return { file, fromCache, fetched, error: `BatchGetImage: ${parts.join('; ')}` };
   }
   return { file, fromCache, fetched };

@@ -144,6 +144,8 @@ export class FakeEcrServer {
   readonly targets: string[] = [];
   readonly log: RecordedCall[] = [];
   private faults: (Fault & { remaining: number })[] = [];
+  /** Manifest text BatchGetImage answers instead of the stored one, by digest (the digest stays). */
+  private readonly tampered = new Map<string, string>();
   private readonly registries: StoredRegistry[];
 
   private constructor(
@@ -183,6 +185,13 @@ export class FakeEcrServer {
 
   addFault(fault: Fault): void {
     this.faults.push({ ...fault, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  /** BatchGetImage answers `change(text)` for this digest from now on: bytes that no longer hash to it. */
+  tamperManifest(digest: string, change: (text: string) => string): void {
+    const stored = this.registries.flatMap((r) => r.repositories.flatMap((repo) => repo.images)).find((i) => i.digest === digest);
+    if (stored === undefined) throw new Error(`no image ${digest}`);
+    this.tampered.set(digest, change(stored.manifest));
   }
 
   clearFaults(): void {
@@ -456,7 +465,7 @@ export class FakeEcrServer {
           registryId: registry.seed.registryId,
           repositoryName: repo.seed.repositoryName,
           imageId: { ...(id.imageDigest !== undefined ? { imageDigest: image.digest } : { imageDigest: image.digest, imageTag: id.imageTag }) },
-          imageManifest: image.manifest,
+          imageManifest: this.tampered.get(image.digest) ?? image.manifest,
           imageManifestMediaType: mediaType,
         });
       }
