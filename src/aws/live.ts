@@ -2,7 +2,8 @@ import type { ECRClient, ImageDetail, Repository } from '@aws-sdk/client-ecr';
 import { IncompleteDataError, UsageError } from '../model/errors.js';
 import { MANIFEST_MAY_FAIL_STATUSES } from '../model/image.js';
 import { digestMatches, digestMismatchReason } from '../model/digest.js';
-import { createEcrClient, resolveClientRegion } from './client.js';
+import { createEcrClient, createStsClient, resolveClientRegion } from './client.js';
+import { checkPullTimeExclusion } from './identity.js';
 import {
   BatchGetImageCommand,
   DescribeImagesCommand,
@@ -10,6 +11,7 @@ import {
   DescribeRepositoriesCommand,
   GetAccountSettingCommand,
   GetLifecyclePolicyCommand,
+  ListPullTimeUpdateExclusionsCommand,
   type EcrOperation,
 } from './commands.js';
 import { ManifestCache, defaultManifestCacheDir } from './manifest-cache.js';
@@ -272,6 +274,10 @@ interface RepositoryContext {
   cache: ManifestCache;
   concurrency: number;
   tracker: Tracker;
+  /** False: manifests from the cache only (--no-pull). */
+  pull: boolean;
+  /** Awaited before any BatchGetImage: checks (once per registry) whether pulls reset pull times. */
+  beforeFirstPull: () => Promise<void>;
 }
 
 async function readLifecyclePolicy(
@@ -363,6 +369,17 @@ async function readManifests(
     else missing.push(digest);
   });
   const fromCache = images.length;
+  if (missing.length > 0 && !ctx.pull) {
+    // No BatchGetImage at all. Archived images may lack a manifest anyway; any other missing one leaves
+    // the content graph unknown: incomplete, and no batch-get-image.json that could pass for whole.
+    const blocking = missing.filter((d) => !MANIFEST_MAY_FAIL_STATUSES.has(byDigest.get(d)?.imageStatus ?? ''));
+    if (blocking.length > 0) {
+      return { fromCache, fetched: 0, error: `${blocking.length} manifest(s) not in the cache, and --no-pull makes no BatchGetImage call: the layers, index children and referrers of those images are unknown` };
+    }
+    images.sort((a, b) => compareStrings(a.imageId.imageDigest, b.imageId.imageDigest));
+    return { file: { images: toCliJson(images) as ManifestEntry[], failures: [] }, fromCache, fetched: 0 };
+  }
+  if (missing.length > 0) await ctx.beforeFirstPull();
   const batches: string[][] = [];
   for (let i = 0; i < missing.length; i += BATCH_GET_IMAGE_MAX) batches.push(missing.slice(i, i + BATCH_GET_IMAGE_MAX));
   const failures: JsonObject[] = [];
@@ -598,7 +615,31 @@ async function* readRegistry(
       repositoryNames: selected.map((t) => t.repositoryName),
     },
   };
-  const ctx: RepositoryContext = { client, region, cache: shared.cache, concurrency: shared.concurrency, tracker };
+  const registryId = listing.registryId!;
+  let pullCheck: Promise<void> | undefined;
+  const beforeFirstPull = (): Promise<void> =>
+    (pullCheck ??= (async () => {
+      const sts = createStsClient(client, region, {
+        ...(options.stsEndpointUrl !== undefined ? { endpointUrl: options.stsEndpointUrl } : {}),
+        ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+        ...(options.retryStrategy !== undefined ? { retryStrategy: options.retryStrategy } : {}),
+        ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      });
+      try {
+        const listPage = (nextToken?: string) =>
+          call('ListPullTimeUpdateExclusions', stats, tracker, () =>
+            client.send(new ListPullTimeUpdateExclusionsCommand({ maxResults: 1000, ...(nextToken !== undefined ? { nextToken } : {}) })),
+          );
+        const result = await checkPullTimeExclusion(listPage, sts, registryId, region);
+        if (result.warning !== undefined) {
+          warnings.push(result.warning);
+          options.onWarning?.(result.warning);
+        }
+      } finally {
+        sts.destroy();
+      }
+    })());
+  const ctx: RepositoryContext = { client, region, cache: shared.cache, concurrency: shared.concurrency, tracker, pull: options.pull !== false, beforeFirstPull };
   for await (const repository of mapOrdered(selected, shared.concurrency, (t) => readRepository(ctx, t))) {
     yield { kind: 'repository', repository };
   }

@@ -16,6 +16,8 @@ export interface LiveSelectionArgs {
   endpointUrl?: string;
   cacheDir?: string;
   concurrency?: number;
+  /** False with --no-pull: no BatchGetImage call. */
+  pull?: boolean;
 }
 
 export interface SnapshotArgs extends LiveSelectionArgs {
@@ -43,6 +45,9 @@ export function liveOptions(args: LiveSelectionArgs, io: CliIO): LiveReadOptions
     o.endpointUrl = endpoint;
   }
   if (args.cacheDir !== undefined) o.cacheDir = args.cacheDir;
+  if (args.pull === false) o.pull = false;
+  // Said once, as it is found (before the first BatchGetImage of each registry), whatever the format.
+  o.onWarning = (message) => io.stderr(`${io.stderrIsTTY ? '\r\u001b[2K' : ''}warning: ${message}\n`);
   if (args.concurrency !== undefined) {
     if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64; found ${args.concurrency}`);
     o.concurrency = args.concurrency;
