@@ -55,7 +55,7 @@ describe('savePolicyFile', () => {
 
   it('refuses a folder and a missing folder', async () => {
     await expect(savePolicyFile(dir, POLICY)).rejects.toThrow('it is not a regular file');
-    await expect(savePolicyFile(join(dir, 'nope', 'p.json'), POLICY)).rejects.toThrow(`no folder ${join(dir, 'nope')}`);
+    await expect(savePolicyFile(join(dir, 'nope', 'p.json'), POLICY)).rejects.toThrow(`ENOENT (no folder ${join(dir, 'nope')})`);
   });
 });
 

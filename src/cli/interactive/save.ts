@@ -16,7 +16,7 @@ export async function savePolicyFile(path: string, text: string): Promise<void> 
   if (existing?.isSymbolicLink()) throw new Error('it is a symbolic link, which save does not follow: give the path of the file itself, or remove the link');
   if (existing !== undefined && !existing.isFile()) throw new Error('it is not a regular file');
   const folder = await stat(dirname(path)).catch(() => undefined);
-  if (!folder?.isDirectory()) throw new Error(`no folder ${dirname(path)}`);
+  if (!folder?.isDirectory()) throw new Error(`ENOENT (no folder ${dirname(path)})`);
   try {
     await writeFileAtomic(path, text);
   } catch (err) {
