@@ -13,11 +13,18 @@ const REPOSITORY_NAME_MAX = 256;
 // AWS region codes: us-east-1, eu-central-2, us-gov-west-1, cn-northwest-1, us-isob-east-1.
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}$/;
 
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** `text` on one line with every control character (C0, DEL, C1, line separators) written as \uXXXX. */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** A value from a server, quoted for a message: JSON-escaped (no control character passes raw), at most 80 characters. */
 export function quoteValue(value: unknown): string {
   const text = typeof value === 'string' ? value : String(value);
   const cut = text.length > 80 ? `${text.slice(0, 80)}...` : text;
-  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeControls(JSON.stringify(cut));
 }
 
 /** Why `registryId` is not an ECR registry id (an AWS account id), or undefined when it is one. */

@@ -1,12 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleRegistry } from '../support/fake-ecr/harness.js';
+import { dockerImage, sampleRegistry } from '../support/fake-ecr/harness.js';
 import { callerRoleArn, FakeEcrServer, READ_OPERATIONS } from '../support/fake-ecr/server.js';
 import { awsEnv, NOW, removeDirs, requireBuiltCli, runCli, tempDir } from '../cli/support.js';
 
 // The built command line against the fake ECR and its STS: the pull-time warning reaches stderr once
-// per registry, with the fix; --no-pull makes no BatchGetImage call and exits 3 on a cold cache.
+// per registry, with the fix; --no-pull makes no BatchGetImage call and exits 3 on a cold cache; names
+// a server answers reach the terminal escaped.
 
 beforeAll(() => requireBuiltCli());
 const started: FakeEcrServer[] = [];
@@ -68,5 +69,23 @@ describe.concurrent('pull times from the command line', () => {
     expect(warm.code).toBe(0);
     expect(warm.stderr).toBe('');
     expect(fake.callCount('BatchGetImage')).toBe(0);
+  });
+});
+
+describe('names from a hostile server, from the command line', () => {
+  it('a repository name carrying OSC 52 and a climb out of --out: exit 3, named, escaped on stdout, nothing outside --out', async () => {
+    const seed = sampleRegistry();
+    seed.repositories.push({ repositoryName: '../../x\u001b]52;c;aGk=\u0007', images: [dockerImage('evil', '2025-01-01T00:00:00Z')] });
+    const fake = await FakeEcrServer.start(seed);
+    started.push(fake);
+    const home = await tempDir();
+    dirs.push(home);
+    const out = join(home, 'a', 'out');
+    const r = await runCli(['snapshot', '--out', out, '--endpoint-url', fake.url, '--cache-dir', join(home, 'cache')], awsEnv(home, { AWS_ENDPOINT_URL_STS: fake.url }));
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(r.stdout).toContain('INCOMPLETE ../../x\\u001b]52;c;aGk=\\u0007: repository name "../../x\\u001b]52;c;aGk=\\u0007" is not a valid ECR name');
+    expect((await readdir(home)).sort()).toEqual(['a', 'cache']);
+    expect((await readdir(join(home, 'a')))).toEqual(['out']);
   });
 });

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { escapeControls } from '../../aws/names.js';
 import type { LiveReadOptions, SnapshotProgress, SnapshotReport } from '../../aws/types.js';
 import { UsageError } from '../../model/errors.js';
 import { EXIT } from '../exit.js';
@@ -91,10 +92,12 @@ export async function runSnapshot(args: SnapshotArgs, io: CliIO): Promise<number
 
 function summary(r: SnapshotReport): string {
   const lines = [`Snapshot ${r.totals.repositories > 0 ? 'written' : 'status written'} to ${r.out} at ${r.snapshotAt}: ${r.totals.repositories} repositories, ${r.totals.images} images, ${r.totals.apiCalls} API calls, ${r.totals.retries} retries.`];
+  // Names and reasons come from the server: no control character reaches the terminal.
+  const e = escapeControls;
   for (const g of r.registries) {
-    lines.push(`  registry ${g.registryId ?? '?'} ${g.region}${g.complete ? '' : ` INCOMPLETE: ${g.incompleteReason ?? ''}`}${g.blobMounting !== undefined ? `, blob mounting ${g.blobMounting ? 'on' : 'off'}` : ''}`);
-    for (const w of g.warnings) lines.push(`    warning: ${w}`);
+    lines.push(`  registry ${g.registryId ?? '?'} ${g.region}${g.complete ? '' : ` INCOMPLETE: ${e(g.incompleteReason ?? '')}`}${g.blobMounting !== undefined ? `, blob mounting ${g.blobMounting ? 'on' : 'off'}` : ''}`);
+    for (const w of g.warnings) lines.push(`    warning: ${e(w)}`);
   }
-  for (const repo of r.repositories.filter((x) => !x.complete)) lines.push(`  INCOMPLETE ${repo.repositoryName}: ${repo.incompleteReason ?? ''}`);
+  for (const repo of r.repositories.filter((x) => !x.complete)) lines.push(`  INCOMPLETE ${e(repo.repositoryName)}: ${e(repo.incompleteReason ?? '')}`);
   return lines.join('\n') + '\n';
 }

@@ -14,6 +14,7 @@ import { analyseRepositoryInput, assembleReport, type AnalysedInput, type Analys
 import { WeightedCache } from './weighted-cache.js';
 import type { RepositoryInput } from '../../load/inputs.js';
 import type { UnreadableRegistry } from '../../load/snapshot.js';
+import { escapeControls } from '../../aws/names.js';
 import { checkHorizon, isoTime, parseNow } from '../options.js';
 
 // An interactive session over loaded repositories: pure command interpretation (line in, text out),
@@ -141,10 +142,10 @@ export class Session {
   incompleteness(): string {
     const p = palette(this.io.colour);
     const lines: string[] = [];
-    for (const r of this.repositories.filter((x) => !x.complete)) lines.push(p.red(`INCOMPLETE ${plain(r.repositoryName)}: ${incompleteText(r)}`));
+    for (const r of this.repositories.filter((x) => !x.complete)) lines.push(p.red(`INCOMPLETE ${escapeControls(r.repositoryName)}: ${incompleteText(r)}`));
     if (this.unreadableRegistries.length > 0) {
       lines.push(p.red(`${this.unreadableRegistries.length} ${this.unreadableRegistries.length === 1 ? 'registry' : 'registries'} could not be listed (results are incomplete):`));
-      for (const u of this.unreadableRegistries) lines.push(`  ${plain([u.registryId, u.region, u.roleArn].filter((x) => x !== undefined).join(' '))}: ${plain(u.reason)}`);
+      for (const u of this.unreadableRegistries) lines.push(`  ${escapeControls([u.registryId, u.region, u.roleArn].filter((x) => x !== undefined).join(' '))}: ${escapeControls(u.reason)}`);
     }
     return lines.length > 0 ? `${lines.join('\n')}\n` : '';
   }
@@ -500,11 +501,7 @@ class SessionUsage extends Error {}
 /** A well-formed command that cannot apply (no such rule): answered with the message alone. */
 class SessionMessage extends Error {}
 
-/** Text from files or servers, on one line with every control character escaped. */
-function plain(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 function incompleteText(r: RepositoryInput): string {
-  return `${plain(r.incompleteReason ?? 'could not be read completely')}; verdicts are not complete`;
+  return `${escapeControls(r.incompleteReason ?? 'could not be read completely')}; verdicts are not complete`;
 }
