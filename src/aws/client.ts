@@ -1,4 +1,5 @@
 import { ECRClient, type ECRClientConfig } from '@aws-sdk/client-ecr';
+import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 
 // Builds the ECR client from the SDK's standard configuration. Everything the SDK already
@@ -70,4 +71,22 @@ export function createEcrClient(options: AwsClientOptions = {}, env: NodeJS.Proc
 export async function resolveClientRegion(client: ECRClient): Promise<string> {
   const region = client.config.region;
   return typeof region === 'function' ? await region() : region;
+}
+
+/**
+ * An STS client for GetCallerIdentity with the ECR client's own credentials (the assumed role's, when
+ * there is one), region and timeouts. `endpointUrl` overrides the endpoint; otherwise the SDK honours
+ * AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL.
+ */
+export function createStsClient(ecr: ECRClient, region: string, options: Pick<AwsClientOptions, 'maxAttempts' | 'retryStrategy' | 'requestTimeoutMs'> & { endpointUrl?: string } = {}): STSClient {
+  const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const config: STSClientConfig = {
+    region,
+    credentials: ecr.config.credentials as STSClientConfig['credentials'],
+    requestHandler: { requestTimeout: timeout, connectionTimeout: timeout, throwOnRequestTimeout: true },
+    maxAttempts: options.maxAttempts ?? ecr.config.maxAttempts as STSClientConfig['maxAttempts'],
+  };
+  if (options.retryStrategy !== undefined) config.retryStrategy = options.retryStrategy as STSClientConfig['retryStrategy'];
+  if (options.endpointUrl !== undefined) config.endpoint = options.endpointUrl;
+  return new STSClient(config);
 }

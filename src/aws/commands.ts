@@ -5,6 +5,7 @@ import {
   DescribeRepositoriesCommand,
   GetAccountSettingCommand,
   GetLifecyclePolicyCommand,
+  ListPullTimeUpdateExclusionsCommand,
 } from '@aws-sdk/client-ecr';
 
 // The single place the AWS adapter takes ECR commands from. Every command here is a read:
@@ -18,6 +19,7 @@ export {
   DescribeRepositoriesCommand,
   GetAccountSettingCommand,
   GetLifecyclePolicyCommand,
+  ListPullTimeUpdateExclusionsCommand,
 };
 
 /** ECR operation names the tool calls; also the IAM actions it needs (prefixed `ecr:`). */
@@ -28,6 +30,7 @@ export const ECR_OPERATIONS = [
   'DescribeRepositories',
   'GetAccountSetting',
   'GetLifecyclePolicy',
+  'ListPullTimeUpdateExclusions',
 ] as const;
 
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];
@@ -39,4 +42,5 @@ export const USED_COMMANDS = [
   DescribeRepositoriesCommand,
   GetAccountSettingCommand,
   GetLifecyclePolicyCommand,
+  ListPullTimeUpdateExclusionsCommand,
 ] as const;

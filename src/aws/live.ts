@@ -1,7 +1,9 @@
 import type { ECRClient, ImageDetail, Repository } from '@aws-sdk/client-ecr';
 import { IncompleteDataError, UsageError } from '../model/errors.js';
 import { MANIFEST_MAY_FAIL_STATUSES } from '../model/image.js';
-import { createEcrClient, resolveClientRegion } from './client.js';
+import { digestMatches, digestMismatchReason } from '../model/digest.js';
+import { createEcrClient, createStsClient, resolveClientRegion } from './client.js';
+import { checkPullTimeExclusion } from './identity.js';
 import {
   BatchGetImageCommand,
   DescribeImagesCommand,
@@ -9,9 +11,11 @@ import {
   DescribeRepositoriesCommand,
   GetAccountSettingCommand,
   GetLifecyclePolicyCommand,
+  ListPullTimeUpdateExclusionsCommand,
   type EcrOperation,
 } from './commands.js';
 import { ManifestCache, defaultManifestCacheDir } from './manifest-cache.js';
+import { quoteValue, regionProblem, registryIdProblem, repositoryNameProblem } from './names.js';
 import { filterShard, repositoryKey, validateShard } from './shard.js';
 import type {
   BatchGetImageFile,
@@ -270,6 +274,10 @@ interface RepositoryContext {
   cache: ManifestCache;
   concurrency: number;
   tracker: Tracker;
+  /** False: manifests from the cache only (--no-pull). */
+  pull: boolean;
+  /** Awaited before any BatchGetImage: checks (once per registry) whether pulls reset pull times. */
+  beforeFirstPull: () => Promise<void>;
 }
 
 async function readLifecyclePolicy(
@@ -361,9 +369,22 @@ async function readManifests(
     else missing.push(digest);
   });
   const fromCache = images.length;
+  if (missing.length > 0 && !ctx.pull) {
+    // No BatchGetImage at all. Archived images may lack a manifest anyway; any other missing one leaves
+    // the content graph unknown: incomplete, and no batch-get-image.json that could pass for whole.
+    const blocking = missing.filter((d) => !MANIFEST_MAY_FAIL_STATUSES.has(byDigest.get(d)?.imageStatus ?? ''));
+    if (blocking.length > 0) {
+      return { fromCache, fetched: 0, error: `${blocking.length} manifest(s) not in the cache, and --no-pull makes no BatchGetImage call: the layers, index children and referrers of those images are unknown` };
+    }
+    images.sort((a, b) => compareStrings(a.imageId.imageDigest, b.imageId.imageDigest));
+    return { file: { images: toCliJson(images) as ManifestEntry[], failures: [] }, fromCache, fetched: 0 };
+  }
+  if (missing.length > 0) await ctx.beforeFirstPull();
   const batches: string[][] = [];
   for (let i = 0; i < missing.length; i += BATCH_GET_IMAGE_MAX) batches.push(missing.slice(i, i + BATCH_GET_IMAGE_MAX));
   const failures: JsonObject[] = [];
+  const requested = new Set(missing);
+  const mismatched = new Set<string>();
   let fetched = 0;
   let error: string | undefined;
   await mapLimit(batches, ctx.concurrency, async (batch) => {
@@ -379,7 +400,13 @@ async function readManifests(
           }),
         ),
       );
-      const got = (out.images ?? []).filter((i) => i.imageId?.imageDigest !== undefined && i.imageManifest !== undefined);
+      const answered = (out.images ?? []).filter((i) => i.imageId?.imageDigest !== undefined && i.imageManifest !== undefined);
+      // Trusted only when the bytes hash to the digest asked for: anything else is neither written nor cached.
+      const got = answered.filter((i) => {
+        const ok = requested.has(i.imageId!.imageDigest!) && digestMatches(i.imageId!.imageDigest!, i.imageManifest!);
+        if (!ok) mismatched.add(i.imageId!.imageDigest!);
+        return ok;
+      });
       for (const image of got) images.push(entry(image.imageId!.imageDigest!, image.imageManifest!, image.imageManifestMediaType));
       fetched += got.length;
       await mapLimit(got, CACHE_IO_CONCURRENCY, (image) => ctx.cache.put(image.imageId!.imageDigest!, image.imageManifest!));
@@ -395,13 +422,15 @@ async function readManifests(
   const file: BatchGetImageFile = { images: toCliJson(images) as ManifestEntry[], failures };
   // A manifest missing for an image that is not archived leaves the content graph unknown.
   const blocking = failures.filter((f) => !MANIFEST_MAY_FAIL_STATUSES.has(byDigest.get(failureDigest(f))?.imageStatus ?? ''));
-  const answered = new Set([...images.map((i) => i.imageId.imageDigest), ...failures.map(failureDigest)]);
+  const answered = new Set([...images.map((i) => i.imageId.imageDigest), ...failures.map(failureDigest), ...mismatched]);
   const unanswered = digests.filter((d) => !answered.has(d));
-  if (blocking.length > 0 || unanswered.length > 0) {
+  const mismatch = digestMismatchReason([...mismatched].sort(compareStrings));
+  if (blocking.length > 0 || unanswered.length > 0 || mismatch !== undefined) {
     const codes = [...new Set(blocking.map((f) => String(f.failureCode ?? 'unknown')))].sort().join(', ');
     const parts: string[] = [];
     if (blocking.length > 0) parts.push(`${blocking.length} image(s) failed (${codes})`);
     if (unanswered.length > 0) parts.push(`${unanswered.length} image(s) not answered`);
+    if (mismatch !== undefined) parts.push(mismatch);
     return { file, fromCache, fetched, error: `BatchGetImage: ${parts.join('; ')}` };
   }
   return { file, fromCache, fetched };
@@ -486,6 +515,11 @@ function checkOptions(options: LiveReadOptions): number {
   if (options.repositories !== undefined && options.repositories.length > 0 && options.repositoryPrefix !== undefined) {
     throw new UsageError('give either repository names or a repository prefix, not both');
   }
+  // A region names a folder of a multi-region snapshot: only a region code may.
+  for (const region of options.regions ?? []) {
+    const problem = regionProblem(region);
+    if (problem !== undefined) throw new UsageError(problem);
+  }
   return concurrency;
 }
 
@@ -520,6 +554,8 @@ export async function* readLiveEvents(options: LiveReadOptions): AsyncGenerator<
         } catch {
           throw new UsageError('no AWS region: set AWS_REGION, a region in the profile, or pass regions');
         }
+        const problem = regionProblem(region);
+        if (problem !== undefined) throw new UsageError(`${problem} (from AWS_REGION or the profile)`);
         yield* readRegistry(client, region, roleArn, options, { cache, concurrency, tracker });
       } finally {
         client.destroy();
@@ -543,6 +579,13 @@ async function* readRegistry(
     options.repositories !== undefined && options.repositories.length > 0 ? [...new Set(options.repositories)].sort(compareStrings) : undefined;
   const listing = names !== undefined ? await listByNames(client, names, stats, tracker) : await listAll(client, stats, tracker);
   const registryBase = { region, ...(roleArn !== undefined ? { roleArn } : {}), warnings };
+  // The registry id becomes a folder name and is written into every file: a server's answer that is
+  // not an account id leaves the registry unread, named, never a path.
+  const idProblem = listing.error === undefined ? registryIdProblem(listing.registryId) : undefined;
+  if (idProblem !== undefined) {
+    listing.error = `DescribeRepositories answered a ${idProblem}: nothing of this registry is written`;
+    delete listing.registryId;
+  }
   if (listing.error !== undefined) {
     yield {
       kind: 'registry',
@@ -555,7 +598,9 @@ async function* readRegistry(
     listing.targets.filter((t) => prefix === undefined || t.repositoryName.startsWith(prefix)),
     (t) => repositoryKey(t.registryId, region, t.repositoryName),
     options.shard,
-  ).sort((a, b) => compareStrings(a.repositoryName, b.repositoryName));
+  )
+    .map((t) => checkTarget(t, listing.registryId!))
+    .sort((a, b) => compareStrings(a.repositoryName, b.repositoryName));
   const blobMounting = await readBlobMounting(client, stats, tracker, warnings);
   tracker.progress.repositoriesTotal += selected.length;
   tracker.emit();
@@ -570,10 +615,47 @@ async function* readRegistry(
       repositoryNames: selected.map((t) => t.repositoryName),
     },
   };
-  const ctx: RepositoryContext = { client, region, cache: shared.cache, concurrency: shared.concurrency, tracker };
+  const registryId = listing.registryId!;
+  let pullCheck: Promise<void> | undefined;
+  const beforeFirstPull = (): Promise<void> =>
+    (pullCheck ??= (async () => {
+      const sts = createStsClient(client, region, {
+        ...(options.stsEndpointUrl !== undefined ? { endpointUrl: options.stsEndpointUrl } : {}),
+        ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+        ...(options.retryStrategy !== undefined ? { retryStrategy: options.retryStrategy } : {}),
+        ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      });
+      try {
+        const listPage = (nextToken?: string) =>
+          call('ListPullTimeUpdateExclusions', stats, tracker, () =>
+            client.send(new ListPullTimeUpdateExclusionsCommand({ maxResults: 1000, ...(nextToken !== undefined ? { nextToken } : {}) })),
+          );
+        const result = await checkPullTimeExclusion(listPage, sts, registryId, region);
+        if (result.warning !== undefined) {
+          warnings.push(result.warning);
+          options.onWarning?.(result.warning);
+        }
+      } finally {
+        sts.destroy();
+      }
+    })());
+  const ctx: RepositoryContext = { client, region, cache: shared.cache, concurrency: shared.concurrency, tracker, pull: options.pull !== false, beforeFirstPull };
   for await (const repository of mapOrdered(selected, shared.concurrency, (t) => readRepository(ctx, t))) {
     yield { kind: 'repository', repository };
   }
+}
+
+/**
+ * A repository whose name or registry id, as the server answered them, is not what ECR allows is
+ * unavailable (incomplete, named): its name never becomes a path, and its files name the registry listed.
+ */
+function checkTarget(target: RepositoryTarget, registryId: string): RepositoryTarget {
+  const nameProblem = repositoryNameProblem(target.repositoryName);
+  const idProblem =
+    target.registryId === registryId ? undefined : `DescribeRepositories named registry ${quoteValue(target.registryId)} for it, not ${registryId}`;
+  const problem = nameProblem ?? idProblem;
+  if (problem === undefined) return target;
+  return { ...target, registryId, unavailable: `${problem}: not read${target.unavailable !== undefined ? `; ${target.unavailable}` : ''}` };
 }
 
 /**

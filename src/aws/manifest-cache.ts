@@ -1,31 +1,15 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { digestMatches, parseDigest } from '../model/digest.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 // Manifests are content-addressed, so a digest names its bytes forever: cache them on disk
 // and trust an entry only after re-hashing it (a corrupt or truncated entry is a miss).
 
-const DIGEST = /^(sha256|sha512):([a-f0-9]+)$/;
-const HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
-
 export function defaultManifestCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
   return join(base, 'ecr-lifeguard', 'manifests');
-}
-
-function parseDigest(digest: string): { algorithm: string; hex: string } | undefined {
-  const m = DIGEST.exec(digest);
-  if (m === null || m[2]!.length !== HEX_LENGTH[m[1]!]) return undefined;
-  return { algorithm: m[1]!, hex: m[2]! };
-}
-
-/** True when `bytes` hash to `digest` (sha256 or sha512, the algorithms OCI allows). */
-export function digestMatches(digest: string, bytes: string | Uint8Array): boolean {
-  const parsed = parseDigest(digest);
-  if (parsed === undefined) return false;
-  return createHash(parsed.algorithm).update(bytes).digest('hex') === parsed.hex;
 }
 
 export class ManifestCache {

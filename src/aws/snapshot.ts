@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from './atomic-write.js';
 import { readLiveEvents } from './live.js';
+import { pathInside, regionProblem, registryIdProblem, repositoryNameProblem } from './names.js';
 import type {
   LiveRegistry,
   LiveRepository,
@@ -38,19 +39,33 @@ export const SNAPSHOT_FILES = {
 } as const;
 
 const LAYOUT_NAMES = new Set<string>(Object.values(SNAPSHOT_FILES));
-// ECR's repository-name pattern; anything else must not become a path.
-const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 /** Why a repository name cannot be written under the layout, or undefined when it can. */
 export function repositoryPathProblem(repositoryName: string): string | undefined {
-  if (!REPOSITORY_NAME.test(repositoryName)) return `repository name ${JSON.stringify(repositoryName)} is not a valid ECR name`;
+  // ECR's repository-name pattern; anything else must not become a path.
+  const invalid = repositoryNameProblem(repositoryName);
+  if (invalid !== undefined) return invalid;
   const clash = repositoryName.split('/').find((segment) => LAYOUT_NAMES.has(segment));
   if (clash !== undefined) return `repository name ${JSON.stringify(repositoryName)} collides with the snapshot file ${clash}`;
   return undefined;
 }
 
+/** The folder of one (account, region); throws when either is not what ECR allows or the path would leave `out`. */
 export function snapshotRoot(out: string, multiRoot: boolean, registryId: string, region: string): string {
-  return multiRoot ? join(out, registryId, region) : out;
+  const problem = registryIdProblem(registryId) ?? regionProblem(region);
+  if (problem !== undefined) throw new Error(`refusing to write the snapshot of this registry: ${problem}`);
+  return multiRoot ? pathInside(out, registryId, region) : out;
+}
+
+/** A repository's folder under its root, or why it cannot have one. */
+function repositoryDir(root: string, repositoryName: string): { dir?: string; problem?: string } {
+  const problem = repositoryPathProblem(repositoryName);
+  if (problem !== undefined) return { problem };
+  try {
+    return { dir: pathInside(root, ...repositoryName.split('/')) };
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
 }
 
 async function writeOrRemove(path: string, value: unknown): Promise<void> {
@@ -107,9 +122,17 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   let root: string | undefined;
   for await (const event of readLiveEvents(options)) {
     if (event.kind === 'registry') {
-      const registry = event.registry;
+      let registry = event.registry;
+      root = undefined;
       // A failed listing leaves nothing safe to write: which repositories exist is unknown.
-      root = registry.complete && registry.registryId !== undefined ? snapshotRoot(options.out, multiRoot, registry.registryId, registry.region) : undefined;
+      if (registry.complete && registry.registryId !== undefined) {
+        try {
+          root = snapshotRoot(options.out, multiRoot, registry.registryId, registry.region);
+        } catch (err) {
+          const { registryId: _unsafe, ...rest } = registry;
+          registry = { ...rest, complete: false, incompleteReason: (err as Error).message };
+        }
+      }
       if (root !== undefined && registry.registryId !== undefined) {
         const file: RegistryFile = {
           registryId: registry.registryId,
@@ -122,8 +145,8 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
       continue;
     }
     const repo = event.repository;
-    const pathProblem = repositoryPathProblem(repo.repositoryName);
-    const dir = root !== undefined && pathProblem === undefined ? join(root, ...repo.repositoryName.split('/')) : undefined;
+    const { dir: repoDir, problem: pathProblem } = root !== undefined ? repositoryDir(root, repo.repositoryName) : {};
+    const dir = root !== undefined ? repoDir : undefined;
     if (dir !== undefined) await writeRepository(dir, repo, snapshotAt);
     const complete = repo.complete && dir !== undefined;
     const unwritten = root === undefined ? 'registry id unknown: nothing written' : undefined;

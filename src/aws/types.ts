@@ -123,6 +123,19 @@ export interface LiveReadOptions {
   concurrency?: number;
   shard?: ShardSpec;
   progress?: (p: SnapshotProgress) => void;
+  /**
+   * False: no BatchGetImage call at all (manifests from the cache only), so nothing this run does can
+   * change an image's lastRecordedPullTime; a repository with manifests missing from the cache is
+   * incomplete. Default true.
+   */
+  pull?: boolean;
+  /** STS endpoint for GetCallerIdentity; otherwise the SDK's (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL). */
+  stsEndpointUrl?: string;
+  /**
+   * Warnings the caller should show as they come (once each): today, that reading manifests may reset
+   * pull times. They are also in the registry's `warnings`.
+   */
+  onWarning?: (message: string) => void;
   /** Client tuning (retries, timeouts, explicit credentials); see AwsClientOptions. */
   maxAttempts?: AwsClientOptions['maxAttempts'];
   retryStrategy?: AwsClientOptions['retryStrategy'];

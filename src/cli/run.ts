@@ -35,7 +35,8 @@ const liveSelection = (y: Argv) =>
     .option('role-arn', { type: 'string', array: true, describe: 'Role to assume, one per account (repeatable)' })
     .option('endpoint-url', { type: 'string', describe: 'ECR endpoint (also AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL)' })
     .option('cache-dir', { type: 'string', describe: 'Manifest cache (default: $XDG_CACHE_HOME/ecr-lifeguard/manifests)' })
-    .option('concurrency', { type: 'number', describe: 'Repositories read at once (default 4)' });
+    .option('concurrency', { type: 'number', describe: 'Repositories read at once (default 4)' })
+    .option('pull', { type: 'boolean', default: true, describe: 'Fetch manifests not in the cache (BatchGetImage, which updates pull times unless the caller is excluded); --no-pull reads the cache only' });
 
 /**
  * `lint FILE...` with no option (pre-commit hooks run it for every commit): the arguments yargs would

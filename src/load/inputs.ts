@@ -3,7 +3,7 @@ import { InputError, UsageError, type InputProblem } from '../model/errors.js';
 import type { RegistryInfo, RepositoryState } from '../model/image.js';
 import { checkTimesAgainstNow, loadImagesFile, loadManifestsFile } from './detect.js';
 import { loadPolicyFile, type LoadedPolicy } from './policy.js';
-import { blockingManifestFailures } from './manifests.js';
+import { manifestIncompleteReason } from './manifests.js';
 import { loadSnapshot, readSnapshotStatus, type SnapshotRepository, type UnreadableRegistry } from './snapshot.js';
 
 // Loads what every state-based command needs: repositories with their state and policy,
@@ -90,7 +90,7 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
       for (const image of images) image.subjectManifestDigest ??= manifests.manifests.get(image.imageDigest)?.subject;
     }
     const notes = manifests?.failures.length ? [`${manifests.failures.length} manifests could not be fetched (batch-get-image failures)`] : [];
-    const incompleteReason = blockingManifestFailures(images, manifests?.failures ?? []);
+    const incompleteReason = manifestIncompleteReason(images, manifests);
     repositories = [{
       repositoryName: state.repositoryName, registryId: state.registryId, state, policy: override, policyStatus: 'present',
       complete: incompleteReason === undefined, ...(incompleteReason !== undefined ? { incompleteReason } : {}), notes,

@@ -1,3 +1,4 @@
+import { digestMatches, digestMismatchReason } from '../model/digest.js';
 import { InputError, type InputProblem } from '../model/errors.js';
 import { isStrictlyAscending, MANIFEST_MAY_FAIL_STATUSES, type BlobRef, type ImageRecord, type IndexChild, type ManifestInfo } from '../model/image.js';
 import type { SourceLocation } from '../model/location.js';
@@ -226,9 +227,14 @@ export interface ManifestFailure {
 }
 
 export interface BatchGetImageResult {
-  /** Keyed by manifest digest, in digest order. */
+  /** Keyed by manifest digest, in digest order. Only manifests whose bytes hash to their digest. */
   manifests: Map<string, ManifestInfo>;
   failures: ManifestFailure[];
+  /**
+   * Digests whose imageManifest does not hash to them (sorted): left out of `manifests`, never
+   * trusted, and the repository is incomplete (see manifestIncompleteReason).
+   */
+  digestMismatches: string[];
 }
 
 /**
@@ -269,6 +275,9 @@ class BatchGetImageReader {
   /** Later entries of a digest already seen: compared with the first at the end. */
   private readonly duplicates: Array<{ index: number; firstIndex: number; digest: string; text: string }> = [];
   private readonly interned: ManifestInterner;
+  private readonly mismatches = new Set<string>();
+  /** Index of the first entry of each digest. */
+  private readonly seen = new Map<string, number>();
 
   constructor(
     private readonly file: string,
@@ -288,15 +297,20 @@ class BatchGetImageReader {
     const image = entry as Obj;
     const digest = sharedDigest(this.interned, (image.imageId as { imageDigest: string }).imageDigest);
     const text = image.imageManifest as string;
-    const previous = this.found.get(digest);
-    if (previous) {
+    const firstIndex = this.seen.get(digest);
+    if (firstIndex !== undefined) {
       // The same manifest asked for by two tags comes back twice: fine when identical.
-      this.duplicates.push({ index: i, firstIndex: previous.index, digest, text });
+      this.duplicates.push({ index: i, firstIndex, digest, text });
       return;
     }
+    this.seen.set(digest, i);
     try {
       const mediaType = typeof image.imageManifestMediaType === 'string' ? image.imageManifestMediaType : undefined;
-      this.found.set(digest, { manifest: parseManifest(text, mediaType, digest, { file: this.file, pointer: `/images/${i}/imageManifest` }, this.interned), index: i });
+      const manifest = parseManifest(text, mediaType, digest, { file: this.file, pointer: `/images/${i}/imageManifest` }, this.interned);
+      // The digest is the hash of the manifest's exact bytes: text that does not hash to it (tampered,
+      // truncated, filed under another image) is not this image's manifest, whatever it says.
+      if (digestMatches(digest, text)) this.found.set(digest, { manifest, index: i });
+      else this.mismatches.add(digest);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       this.problems.push(...e.problems);
@@ -335,7 +349,8 @@ class BatchGetImageReader {
       };
     });
     failures.sort((a, b) => key(a).localeCompare(key(b)));
-    return { manifests, failures };
+    // A digest with both a matching and a mismatching entry: the matching one is its manifest, but the file was altered.
+    return { manifests, failures, digestMismatches: [...this.mismatches].sort() };
   }
 }
 
@@ -355,6 +370,16 @@ export function blockingManifestFailures(images: readonly ImageRecord[], failure
   if (blocking.length === 0) return undefined;
   const codes = [...new Set(blocking.map((f) => f.failureCode))].sort().join(', ');
   return `BatchGetImage failed for ${blocking.length} image(s) that are not archived (${codes}): their layers, index children and referrers are unknown`;
+}
+
+/**
+ * Why the manifests leave a repository incomplete, or undefined: BatchGetImage failures that matter
+ * (blockingManifestFailures) and manifests that do not match their digest (always: they were altered).
+ */
+export function manifestIncompleteReason(images: readonly ImageRecord[], batch: Pick<BatchGetImageResult, 'failures' | 'digestMismatches'> | undefined): string | undefined {
+  if (batch === undefined) return undefined;
+  const reasons = [blockingManifestFailures(images, batch.failures), digestMismatchReason(batch.digestMismatches)].filter((r): r is string => r !== undefined);
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
 }
 
 const key = (f: ManifestFailure): string => `${f.imageDigest ?? ''}\u0000${f.imageTag ?? ''}\u0000${f.failureCode}`;

@@ -6,6 +6,7 @@ import { imageOrigin, readDescribeImagesFile } from './images.js';
 import { locationIn, problemAt, readJsonDocument, type JsonDocument } from './json-document.js';
 import { assertInputKind } from './kinds.js';
 import { blockingManifestFailures, readBatchGetImageFile } from './manifests.js';
+import { digestMismatchReason } from '../model/digest.js';
 import { loadPolicyFile, type LoadedPolicy } from './policy.js';
 import { collectProblems, throwIfProblems } from './problems.js';
 import { validateAgainstSchema } from './schemas.js';
@@ -275,6 +276,7 @@ async function loadRepository(dir: string, folder: string, registry: RegistryInf
     ...(repoFile?.value.complete === false ? [repoFile.value.incompleteReason ?? 'repository.json says the snapshot is incomplete'] : []),
     ...(policyStatus === 'unknown' && repoFile?.value.complete !== false ? ['the lifecycle policy could not be read (repository.json: lifecyclePolicyStatus "unknown")'] : []),
     ...(repoFile?.value.complete !== false ? [blockingManifestFailures(images, batch?.failures ?? [])].filter((r): r is string => r !== undefined) : []),
+    ...[digestMismatchReason(batch?.digestMismatches ?? [])].filter((r): r is string => r !== undefined),
   ];
   return {
     repositoryName,

@@ -70,6 +70,22 @@ describe('read-only ECR usage', () => {
     expect([...commandFiles]).toEqual([join('aws', 'commands.ts')]);
   });
 
+  test('STS: only GetCallerIdentity (which needs no permission and changes nothing) is imported from @aws-sdk/client-sts', async () => {
+    const used: string[] = [];
+    for (const file of await sourceFiles(SRC)) {
+      const source = await readFile(file, 'utf8');
+      for (const m of source.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s+from\s+['"]@aws-sdk\/client-sts['"]/g)) {
+        if (m[1] !== undefined) continue;
+        for (const part of m[2]!.split(',')) {
+          const name = part.trim().split(/\s+as\s+/)[0]!.trim();
+          if (name.endsWith('Command')) used.push(`${relative(SRC, file)}: ${name}`);
+        }
+      }
+      expect(/(?:require|import)\s*\(\s*['"]@aws-sdk\/client-sts['"]\s*\)|import\s+\*\s+as\s+\w+\s+from\s+['"]@aws-sdk\/client-sts['"]/.test(source)).toBe(false);
+    }
+    expect(used).toEqual([`${join('aws', 'identity.ts')}: GetCallerIdentityCommand`]);
+  });
+
   test('USED_COMMANDS are real SDK commands, all reads, matching ECR_OPERATIONS (the IAM actions)', () => {
     const names = USED_COMMANDS.map((c) => c.name).sort();
     for (const name of names) {

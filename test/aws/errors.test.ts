@@ -181,7 +181,7 @@ describe('registry-level failures', () => {
 
   test('a broken repository pagination token fails the listing', async () => {
     const repositories = Array.from({ length: 1001 }, (_, i) => ({ repositoryName: `r${i}`, images: [] }));
-    const report = await run([{ operation: 'DescribeRepositories', kind: 'bad-next-token', times: 1 }], { registryId: '1', repositories });
+    const report = await run([{ operation: 'DescribeRepositories', kind: 'bad-next-token', times: 1 }], { registryId: '100000000001', repositories });
     expect(report.registries[0]!.incompleteReason).toMatch(/InvalidParameterException/);
     expect(report.complete).toBe(false);
   });
@@ -248,7 +248,7 @@ describe('atomic writes', () => {
   });
 
   test('every repository.json seen while the snapshot runs is whole JSON', async () => {
-    fake = await FakeEcrServer.start({ registryId: '6', repositories: [{ repositoryName: 'big', images: manyImages('big', 300) }] });
+    fake = await FakeEcrServer.start({ registryId: '666666666666', repositories: [{ repositoryName: 'big', images: manyImages('big', 300) }] });
     const seen: RepositoryFile[] = [];
     const { readFile } = await import('node:fs/promises');
     await takeSnapshot({

@@ -23,7 +23,7 @@ async function setUp(): Promise<{ fake: FakeEcrServer; home: string; env: Record
   started.push(fake);
   const home = await tempDir();
   dirs.push(home);
-  return { fake, home, env: awsEnv(home), endpoint: ['--endpoint-url', fake.url, '--cache-dir', join(home, 'manifests')] };
+  return { fake, home, env: awsEnv(home, { AWS_ENDPOINT_URL_STS: fake.url }), endpoint: ['--endpoint-url', fake.url, '--cache-dir', join(home, 'manifests')] };
 }
 
 const faults: Array<{ kind: FaultKind; error: string }> = [

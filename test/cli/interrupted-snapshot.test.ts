@@ -15,7 +15,7 @@ let fake: FakeEcrServer;
 const dirs: string[] = [];
 beforeAll(async () => {
   fake = await FakeEcrServer.start({
-    registryId: '7',
+    registryId: '777777777777',
     repositories: ['a', 'b', 'c'].map((name) => ({ repositoryName: `team/${name}`, images: manyImages(name, 1500) })),
   });
 });
@@ -31,7 +31,7 @@ it.each([0, 150, 400])('interrupted %i ms after its first file: exit 130, nothin
   dirs.push(home);
   const out = join(home, 'snapshot');
   const cache = join(home, 'manifests');
-  const child = spawn(process.execPath, [CLI, 'snapshot', '--out', out, '--endpoint-url', fake.url, '--cache-dir', cache], { env: awsEnv(home), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'snapshot', '--out', out, '--endpoint-url', fake.url, '--cache-dir', cache], { env: awsEnv(home, { AWS_ENDPOINT_URL_STS: fake.url }), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));

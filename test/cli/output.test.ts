@@ -35,7 +35,7 @@ beforeAll(async () => {
   fake = await FakeEcrServer.start(realisticRegistry({ bigRepository: false }));
   home = await tempDir();
   // A private TMPDIR: audit --live's temporary snapshot must be gone afterwards.
-  env = awsEnv(home, { TMPDIR: join(home, 'tmp') });
+  env = awsEnv(home, { TMPDIR: join(home, 'tmp'), AWS_ENDPOINT_URL_STS: fake.url });
   await mkdir(join(home, 'tmp'));
   snapshot = join(home, 'snapshot');
   reports = join(home, 'reports');

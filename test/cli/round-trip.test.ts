@@ -30,7 +30,7 @@ beforeAll(async () => {
   home = await tempDir();
   snapshot = join(home, 'snapshot');
   cacheDir = join(home, 'manifest-cache');
-  env = awsEnv(home);
+  env = awsEnv(home, { AWS_ENDPOINT_URL_STS: fake.url });
 });
 afterAll(async () => {
   await fake?.close();

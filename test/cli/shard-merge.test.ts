@@ -21,7 +21,7 @@ beforeAll(async () => {
   requireBuiltCli();
   fake = await FakeEcrServer.start(realisticRegistry({ bigRepository: false }));
   home = await tempDir();
-  env = awsEnv(home);
+  env = awsEnv(home, { AWS_ENDPOINT_URL_STS: fake.url });
   snapshot = join(home, 'snapshot');
   const snap = await runCli(['snapshot', '--out', snapshot, '--endpoint-url', fake.url, '--cache-dir', join(home, 'manifests')], env);
   expect(snap.code).toBe(0);

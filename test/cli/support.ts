@@ -49,6 +49,10 @@ export function runCli(args: string[], env: Record<string, string>, cwd = ROOT):
 }
 
 /** Environment of a CI job with static (temporary) credentials; `extra` adds or overrides. */
+/**
+ * Give `{ AWS_ENDPOINT_URL_STS: fake.url }` in `extra` for runs that may fetch manifests: the tool asks
+ * STS who it is before its first BatchGetImage (pull-time update exclusions), and the fake answers.
+ */
 export function awsEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',

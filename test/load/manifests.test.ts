@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,10 +115,12 @@ describe('parseManifest: rejected', () => {
   }
 });
 
-const entry = (n: number, manifest: string, tag?: string): Record<string, unknown> => ({
+/** The sha256 of a manifest's text: its real digest. */
+const sha = (text: string): string => `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+const entry = (n: number | string, manifest: string, tag?: string): Record<string, unknown> => ({
   registryId: '123456789012',
   repositoryName: 'team/api',
-  imageId: { imageDigest: D(n), ...(tag ? { imageTag: tag } : {}) },
+  imageId: { imageDigest: typeof n === 'string' ? n : D(n), ...(tag ? { imageTag: tag } : {}) },
   imageManifest: manifest,
   imageManifestMediaType: MEDIA_TYPES.dockerManifest,
 });
@@ -125,9 +128,12 @@ const docker = (n: number): string => JSON.stringify({ schemaVersion: 2, mediaTy
 
 describe('parseBatchGetImage', () => {
   it('keys manifests by digest, sorted, and sorts failures', () => {
+    // Real digests (each manifest's sha256), named so that the second sorts first.
+    const [first, second] = [docker(50), docker(20)].map(sha).sort() as [string, string];
+    const text = (digest: string) => (sha(docker(50)) === digest ? docker(50) : docker(20));
     const t = JSON.stringify(
       {
-        images: [entry(5, docker(50), 'v5'), entry(2, docker(20)), entry(5, docker(50), 'latest')],
+        images: [entry(second, text(second), 'v5'), entry(first, text(first)), entry(second, text(second), 'latest')],
         failures: [
           { imageId: { imageTag: 'gone' }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
           { imageId: { imageDigest: D(1) }, failureCode: 'ImageReferencedByManifestList' },
@@ -137,8 +143,8 @@ describe('parseBatchGetImage', () => {
       2,
     );
     const r = parseBatchGetImage(parseJsonDocument(t, 'b.json'));
-    expect([...r.manifests.keys()]).toEqual([D(2), D(5)]);
-    expect(r.manifests.get(D(5))!.layers).toEqual([{ digest: D(51), size: 10 }]);
+    expect([...r.manifests.keys()]).toEqual([first, second]);
+    expect(r.manifests.get(sha(docker(50)))!.layers).toEqual([{ digest: D(51), size: 10 }]);
     expect(r.failures).toEqual([
       { imageTag: 'gone', failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
       { imageDigest: D(1), failureCode: 'ImageReferencedByManifestList' },
@@ -228,17 +234,20 @@ describe('readBatchGetImageFile with the listing\'s digests', () => {
     try {
       const n = 20_000; // the code V8 compiles meanwhile (up to a few MB) stays small per manifest
       const hex = (i: number): string => `sha256:${i.toString(16).padStart(64, '0')}`;
-      const images = Array.from({ length: n }, (_, k) => ({
-        imageId: { imageDigest: hex(k) },
-        imageManifestMediaType: MEDIA_TYPES.ociIndex,
-        imageManifest: JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [0, 1, 2].map((c) => ({ mediaType: MEDIA_TYPES.ociManifest, digest: hex(n + 3 * k + c), size: 500 })) }),
-      }));
+      const images = Array.from({ length: n }, (_, k) => {
+        const imageManifest = JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [0, 1, 2].map((c) => ({ mediaType: MEDIA_TYPES.ociManifest, digest: hex(n + 3 * k + c), size: 500 })) });
+        // Each manifest under its real digest (only those are loaded).
+        return { imageId: { imageDigest: sha(imageManifest) }, imageManifestMediaType: MEDIA_TYPES.ociIndex, imageManifest };
+      });
       const file = join(dir, 'batch-get-image.json');
       writeFileSync(file, JSON.stringify({ images, failures: [] }));
+      const listed = join(dir, 'digests.json');
+      writeFileSync(listed, JSON.stringify(images.map((i) => i.imageId.imageDigest)));
       const perManifest = (share: boolean): number => {
         const script = `
           const { readBatchGetImageFile } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/load/manifests.js')).href)});
-          const digests = Array.from({ length: ${4 * n} }, (_, i) => ['sha256:', i.toString(16).padStart(64, '0')].join(''));
+          const { readFileSync } = await import('node:fs');
+          const digests = [...JSON.parse(readFileSync(${JSON.stringify(join(dir, 'digests.json'))}, 'utf8')), ...Array.from({ length: ${3 * n} }, (_, i) => ['sha256:', (${n} + i).toString(16).padStart(64, '0')].join(''))];
           gc(); const before = process.memoryUsage().heapUsed;
           const loaded = await readBatchGetImageFile(${JSON.stringify(file)}, 'x', ${share ? 'digests' : '[]'});
           gc(); console.log((process.memoryUsage().heapUsed - before) / loaded.manifests.size, digests.length);`;

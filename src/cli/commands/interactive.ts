@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { formatProblem } from '../../model/errors.js';
 import { EXIT } from '../exit.js';
 import { loadInputs, requireStateSource } from '../../load/inputs.js';
@@ -6,6 +5,7 @@ import { useColour, type CliIO } from '../io.js';
 import { checkHorizon, parseDays, parseNow } from '../options.js';
 import { prepareAnalysis } from '../../core/analysis.js';
 import { runRepl } from '../interactive/repl.js';
+import { savePolicyFile } from '../interactive/save.js';
 import { Session } from '../interactive/session.js';
 import type { DryRunArgs } from './dry-run.js';
 
@@ -21,8 +21,8 @@ export async function runInteractive(args: DryRunArgs, io: CliIO): Promise<numbe
   const setup = await prepareAnalysis(inputs, { ...args, now, days }, (p) => io.stderr(`warning: ${formatProblem(p)}\n`));
   const session = new Session(inputs.repositories, setup, {
     colour: useColour(io) && Boolean(process.stdin.isTTY),
-    writeFile: (path, text) => writeFile(path, text),
-  });
+    writeFile: savePolicyFile,
+  }, undefined, inputs.unreadableRegistries);
   await runRepl(session, { input: process.stdin, output: process.stdout, env: io.env });
   return EXIT.ok;
 }

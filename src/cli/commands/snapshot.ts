@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { escapeControls } from '../../aws/names.js';
 import type { LiveReadOptions, SnapshotProgress, SnapshotReport } from '../../aws/types.js';
 import { UsageError } from '../../model/errors.js';
 import { EXIT } from '../exit.js';
@@ -16,6 +17,8 @@ export interface LiveSelectionArgs {
   endpointUrl?: string;
   cacheDir?: string;
   concurrency?: number;
+  /** False with --no-pull: no BatchGetImage call. */
+  pull?: boolean;
 }
 
 export interface SnapshotArgs extends LiveSelectionArgs {
@@ -43,6 +46,9 @@ export function liveOptions(args: LiveSelectionArgs, io: CliIO): LiveReadOptions
     o.endpointUrl = endpoint;
   }
   if (args.cacheDir !== undefined) o.cacheDir = args.cacheDir;
+  if (args.pull === false) o.pull = false;
+  // Said once, as it is found (before the first BatchGetImage of each registry), whatever the format.
+  o.onWarning = (message) => io.stderr(`${io.stderrIsTTY ? '\r\u001b[2K' : ''}warning: ${message}\n`);
   if (args.concurrency !== undefined) {
     if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64; found ${args.concurrency}`);
     o.concurrency = args.concurrency;
@@ -86,10 +92,12 @@ export async function runSnapshot(args: SnapshotArgs, io: CliIO): Promise<number
 
 function summary(r: SnapshotReport): string {
   const lines = [`Snapshot ${r.totals.repositories > 0 ? 'written' : 'status written'} to ${r.out} at ${r.snapshotAt}: ${r.totals.repositories} repositories, ${r.totals.images} images, ${r.totals.apiCalls} API calls, ${r.totals.retries} retries.`];
+  // Names and reasons come from the server: no control character reaches the terminal.
+  const e = escapeControls;
   for (const g of r.registries) {
-    lines.push(`  registry ${g.registryId ?? '?'} ${g.region}${g.complete ? '' : ` INCOMPLETE: ${g.incompleteReason ?? ''}`}${g.blobMounting !== undefined ? `, blob mounting ${g.blobMounting ? 'on' : 'off'}` : ''}`);
-    for (const w of g.warnings) lines.push(`    warning: ${w}`);
+    lines.push(`  registry ${g.registryId ?? '?'} ${g.region}${g.complete ? '' : ` INCOMPLETE: ${e(g.incompleteReason ?? '')}`}${g.blobMounting !== undefined ? `, blob mounting ${g.blobMounting ? 'on' : 'off'}` : ''}`);
+    for (const w of g.warnings) lines.push(`    warning: ${e(w)}`);
   }
-  for (const repo of r.repositories.filter((x) => !x.complete)) lines.push(`  INCOMPLETE ${repo.repositoryName}: ${repo.incompleteReason ?? ''}`);
+  for (const repo of r.repositories.filter((x) => !x.complete)) lines.push(`  INCOMPLETE ${e(repo.repositoryName)}: ${e(repo.incompleteReason ?? '')}`);
   return lines.join('\n') + '\n';
 }

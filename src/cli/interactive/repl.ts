@@ -42,6 +42,8 @@ export async function runRepl(session: Session, streams: ReplStreams): Promise<v
   const write = (t: string) => {
     streams.output.write(t);
   };
+  // What the data lacks comes first, in a scripted session too: verdicts over incomplete data are not safe.
+  write(session.incompleteness());
   if (!tty) {
     // Scripted: one command per line, output only (no prompt echo), stop at quit or end of input.
     const rl = createInterface({ input: streams.input, terminal: false });

@@ -13,6 +13,8 @@ import { prepareRepository, type PreparedRepository } from '../../analyse/analys
 import { analyseRepositoryInput, assembleReport, type AnalysedInput, type AnalysisSetup } from '../../core/analysis.js';
 import { WeightedCache } from './weighted-cache.js';
 import type { RepositoryInput } from '../../load/inputs.js';
+import type { UnreadableRegistry } from '../../load/snapshot.js';
+import { escapeControls } from '../../aws/names.js';
 import { checkHorizon, isoTime, parseNow } from '../options.js';
 
 // An interactive session over loaded repositories: pure command interpretation (line in, text out),
@@ -88,12 +90,16 @@ export class Session {
   /** The session's starting time: `at +30d` and `at now` count from it, so offsets do not accumulate. */
   private readonly startNow: number;
 
-  /** `cacheImageBudget`: for tests (default CACHE_IMAGE_BUDGET). */
+  /**
+   * `cacheImageBudget`: for tests (default CACHE_IMAGE_BUDGET). `unreadableRegistries`: registries the
+   * snapshot could not list (its snapshot-status.json), said as the batch commands say them.
+   */
   constructor(
     private readonly repositories: RepositoryInput[],
     ctx: AnalysisSetup,
     private readonly io: SessionIO,
     cacheImageBudget = CACHE_IMAGE_BUDGET,
+    private readonly unreadableRegistries: readonly UnreadableRegistry[] = [],
   ) {
     this.cache = new WeightedCache<AnalysedInput>(cacheImageBudget, 2);
     this.prepared = new WeightedCache<PreparedRepository>(cacheImageBudget);
@@ -126,6 +132,22 @@ export class Session {
 
   hasUnsavedEdits(): boolean {
     return [...this.histories.values()].some((h) => h.versions.length - 1 !== h.savedVersion);
+  }
+
+  /**
+   * What the loaded data lacks, as dry-run and audit say it (empty when nothing): repositories read
+   * incompletely (manifests missing, digests not matching, a policy that could not be read) and
+   * registries that could not be listed. Shown when the session starts; `use` repeats a repository's.
+   */
+  incompleteness(): string {
+    const p = palette(this.io.colour);
+    const lines: string[] = [];
+    for (const r of this.repositories.filter((x) => !x.complete)) lines.push(p.red(`INCOMPLETE ${escapeControls(r.repositoryName)}: ${incompleteText(r)}`));
+    if (this.unreadableRegistries.length > 0) {
+      lines.push(p.red(`${this.unreadableRegistries.length} ${this.unreadableRegistries.length === 1 ? 'registry' : 'registries'} could not be listed (results are incomplete):`));
+      for (const u of this.unreadableRegistries) lines.push(`  ${escapeControls([u.registryId, u.region, u.roleArn].filter((x) => x !== undefined).join(' '))}: ${escapeControls(u.reason)}`);
+    }
+    return lines.length > 0 ? `${lines.join('\n')}\n` : '';
   }
 
   prompt(): string {
@@ -258,7 +280,9 @@ export class Session {
       return `no repository "${name}"${near.length ? `; did you mean ${near.join(', ')}?` : ''}\n`;
     }
     this.current = i;
-    return `now on ${name}: ${this.currentRepository.state.images.length} images\n`;
+    const r = this.currentRepository;
+    const incomplete = r.complete ? '' : palette(this.io.colour).red(`  INCOMPLETE: ${incompleteText(r)}`) + '\n';
+    return `now on ${name}: ${r.state.images.length} images\n${incomplete}`;
   }
 
   private show(filter: string): string {
@@ -476,3 +500,8 @@ const QUIT_WORDS = new Set(['quit', 'exit', 'q']);
 class SessionUsage extends Error {}
 /** A well-formed command that cannot apply (no such rule): answered with the message alone. */
 class SessionMessage extends Error {}
+
+
+function incompleteText(r: RepositoryInput): string {
+  return `${escapeControls(r.incompleteReason ?? 'could not be read completely')}; verdicts are not complete`;
+}

@@ -27,6 +27,7 @@ export function fastRetryStrategy(maxAttempts = 3): AdaptiveRetryStrategy {
 export function liveOptions(endpointUrl: string, cacheDir: string, extra: Partial<LiveReadOptions> = {}): LiveReadOptions {
   return {
     endpointUrl,
+    stsEndpointUrl: endpointUrl,
     cacheDir,
     regions: ['us-east-1'],
     credentials: TEST_CREDENTIALS,

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 // `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Operation>`, errors as
 // `{"__type","message"}` with the service's status codes, timestamps as epoch seconds.
 // The real @aws-sdk/client-ecr talks to it over HTTP through the endpoint override.
-// It also answers STS AssumeRole (AWS Query protocol) so role assumption can be exercised.
+// It also answers STS AssumeRole and GetCallerIdentity (AWS Query protocol) so role assumption and the
+// caller's principal (for pull-time update exclusions) can be exercised.
 
 export const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 
@@ -17,7 +18,9 @@ export type FakeOperation =
   | 'GetLifecyclePolicy'
   | 'DescribeRegistry'
   | 'GetAccountSetting'
-  | 'AssumeRole';
+  | 'ListPullTimeUpdateExclusions'
+  | 'AssumeRole'
+  | 'GetCallerIdentity';
 
 export type FaultKind =
   | 'throttle'
@@ -73,6 +76,11 @@ export interface FakeRegistrySeed {
   region?: string;
   /** When set, only requests signed with this access key id see this registry. */
   accessKeyId?: string;
+  /**
+   * ListPullTimeUpdateExclusions. Default: the default caller's role (DEFAULT_CALLER_ROLE in this
+   * account), so runs that do not test the pull-time warning stay quiet.
+   */
+  pullTimeUpdateExclusions?: string[];
   /** GetAccountSetting BLOB_MOUNTING; `unsupported` answers ValidationException. Default DISABLED. */
   blobMounting?: 'ENABLED' | 'DISABLED' | 'unsupported';
   repositories: FakeRepositorySeed[];
@@ -136,6 +144,26 @@ export const ASSUMED_SESSION_TOKEN_PREFIX = 'fake-assumed-session-token-';
 
 const MEDIA_TYPE_DEFAULT = 'application/vnd.docker.distribution.manifest.v2+json';
 
+/** The role whose session the fake STS says the base test credentials are (GetCallerIdentity). */
+export const DEFAULT_CALLER_ROLE = 'ecr-lifeguard-ci';
+/** The IAM role ARN of DEFAULT_CALLER_ROLE in `account`. */
+export function callerRoleArn(account: string, role = DEFAULT_CALLER_ROLE): string {
+  return `arn:aws:iam::${account}:role/${role}`;
+}
+
+/** Every operation of the fake that is a read: a run may call nothing else. */
+export const READ_OPERATIONS = new Set<string>([
+  'DescribeRepositories',
+  'DescribeImages',
+  'BatchGetImage',
+  'GetLifecyclePolicy',
+  'DescribeRegistry',
+  'GetAccountSetting',
+  'ListPullTimeUpdateExclusions',
+  'AssumeRole',
+  'GetCallerIdentity',
+]);
+
 export class FakeEcrServer {
   readonly url: string;
   /** Requests per operation (every attempt, retries included). */
@@ -144,6 +172,15 @@ export class FakeEcrServer {
   readonly targets: string[] = [];
   readonly log: RecordedCall[] = [];
   private faults: (Fault & { remaining: number })[] = [];
+  /**
+   * What GetCallerIdentity answers for the base credentials (not an assumed role's): default a session
+   * of DEFAULT_CALLER_ROLE in the first registry's account.
+   */
+  callerArn: string;
+  /** Roles assumed, by the access key the fake STS handed out. */
+  private readonly assumed = new Map<string, string>();
+  /** Manifest text BatchGetImage answers instead of the stored one, by digest (the digest stays). */
+  private readonly tampered = new Map<string, string>();
   private readonly registries: StoredRegistry[];
 
   private constructor(
@@ -152,6 +189,8 @@ export class FakeEcrServer {
   ) {
     const address = server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${address.port}`;
+    const account = /^[0-9]{12}$/.test(seeds[0]?.registryId ?? '') ? seeds[0]!.registryId : '111111111111';
+    this.callerArn = `arn:aws:sts::${account}:assumed-role/${DEFAULT_CALLER_ROLE}/ci-session`;
     this.registries = seeds.map((seed) => ({
       seed,
       region: seed.region ?? 'us-east-1',
@@ -183,6 +222,13 @@ export class FakeEcrServer {
 
   addFault(fault: Fault): void {
     this.faults.push({ ...fault, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  /** BatchGetImage answers `change(text)` for this digest from now on: bytes that no longer hash to it. */
+  tamperManifest(digest: string, change: (text: string) => string): void {
+    const stored = this.registries.flatMap((r) => r.repositories.flatMap((repo) => repo.images)).find((i) => i.digest === digest);
+    if (stored === undefined) throw new Error(`no image ${digest}`);
+    this.tampered.set(digest, change(stored.manifest));
   }
 
   clearFaults(): void {
@@ -340,6 +386,11 @@ export class FakeEcrServer {
         return { registryId: registry.seed.registryId, replicationConfiguration: { rules: [] } };
       case 'GetAccountSetting':
         return this.getAccountSetting(input, registry);
+      case 'ListPullTimeUpdateExclusions': {
+        const all = registry.seed.pullTimeUpdateExclusions ?? [callerRoleArn(registry.seed.registryId)];
+        const { page, nextToken } = this.page(all, input, 'exclusions', fault, 100);
+        return { pullTimeUpdateExclusions: page, ...(nextToken !== undefined ? { nextToken } : {}) };
+      }
       default:
         throw new ApiError(400, 'UnknownOperationException', `unknown operation ${operation}`);
     }
@@ -456,7 +507,7 @@ export class FakeEcrServer {
           registryId: registry.seed.registryId,
           repositoryName: repo.seed.repositoryName,
           imageId: { ...(id.imageDigest !== undefined ? { imageDigest: image.digest } : { imageDigest: image.digest, imageTag: id.imageTag }) },
-          imageManifest: image.manifest,
+          imageManifest: this.tampered.get(image.digest) ?? image.manifest,
           imageManifestMediaType: mediaType,
         });
       }
@@ -495,6 +546,20 @@ export class FakeEcrServer {
     this.record({ operation: action, target: `sts:${action}`, region, accessKeyId });
     const fault = this.takeFault(action, {});
     if (fault !== undefined) this.raiseFault(fault, action, undefined);
+    if (action === 'GetCallerIdentity') {
+      const arn = (accessKeyId !== undefined ? this.assumed.get(accessKeyId) : undefined) ?? this.callerArn;
+      const xml = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>${arn}</Arn>
+    <UserId>AROAFAKE:session</UserId>
+    <Account>${arn.split(':')[4] ?? ''}</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>fake-sts</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>`;
+      res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml) });
+      res.end(xml);
+      return;
+    }
     const roleArn = params.get('RoleArn') ?? '';
     const account = roleArn.split(':')[4] ?? '';
     if (action !== 'AssumeRole' || !/^\d{12}$/.test(account)) {
@@ -502,6 +567,7 @@ export class FakeEcrServer {
       res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>bad request</Message></Error><RequestId>x</RequestId></ErrorResponse>`);
       return;
     }
+    this.assumed.set(assumedAccessKeyId(account), `arn:aws:sts::${account}:assumed-role/${roleArn.split('/').pop() ?? ''}/${params.get('RoleSessionName') ?? ''}`);
     const xml = `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleResult>
     <Credentials>
