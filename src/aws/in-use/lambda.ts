@@ -8,7 +8,7 @@ import type { SourceStatus } from './types.js';
 // one) read with GetFunction for Code.ImageUri and Code.ResolvedImageUri (the digest the version
 // pins). $LATEST and the versions an alias routes to (its version and its weighted extra versions)
 // are what runs; the other published versions are rollback targets (an alias shift or a rollback needs them).
-//   _aws/<account>/<region>/lambda/<function>/<version>.json            get-function output (a subset)
+//   _aws/<account>/<region>/lambda/<function>/<version>.json            get-function output (a subset; $LATEST is LATEST.json)
 //   _aws/<account>/<region>/lambda/<function>/<version>.rollback.json   an unaliased published version
 
 export interface LambdaContext {
@@ -64,7 +64,7 @@ export async function discoverLambda(ctx: LambdaContext): Promise<void> {
         const rollback = version !== '$LATEST' && aliases.length === 0;
         // The fields the reader needs of `aws lambda get-function`: never Configuration.Environment (secrets)
         // nor Code.Location (a signed URL).
-        ctx.files.json(`${dir}/${pathSegment(version)}${rollback ? '.rollback' : ''}.json`, {
+        ctx.files.json(`${dir}/${version === '$LATEST' ? 'LATEST' : pathSegment(version)}${rollback ? '.rollback' : ''}.json`, {
           Code: { ...(code.RepositoryType ? { RepositoryType: code.RepositoryType } : {}), ...(code.ImageUri ? { ImageUri: code.ImageUri } : {}), ...(code.ResolvedImageUri ? { ResolvedImageUri: code.ResolvedImageUri } : {}) },
           Configuration: { FunctionName: name, ...(out.Configuration?.FunctionArn ? { FunctionArn: out.Configuration.FunctionArn } : {}), PackageType: 'Image', Version: version },
           usedBy: { function: name, version, aliases, use: rollback ? 'rollback target (a published version no alias routes to)' : version === '$LATEST' ? 'unqualified invocations' : 'aliased version' },
