@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { delimiter, join } from 'node:path';
+import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, Observable } from '@kubernetes/client-node';
 import { UsageError } from '../../model/errors.js';
 import { FileSet, markMissing, newStatus, oneLine, pathSegment } from './common.js';
 import type { InUseDiscovery, KubeInUseOptions, SourceStatus } from './types.js';
@@ -53,15 +53,26 @@ function resources(kc: KubeConfig): Resource[] {
   ];
 }
 
-/** Loads the kubeconfig as kubectl would; a missing one is a usage error, not an empty cluster. */
+/**
+ * Loads the kubeconfig as kubectl does: --kubeconfig, else every file of KUBECONFIG merged (the first
+ * to set the current context wins), else ~/.kube/config, else the pod's service account in a cluster.
+ * A missing one is a usage error, not an empty cluster.
+ */
 function loadKubeConfig(options: KubeInUseOptions, env: NodeJS.ProcessEnv): KubeConfig {
   const kc = new KubeConfig();
-  const file = options.kubeconfig;
   const defaultFile = join(env.HOME ?? homedir(), '.kube', 'config');
+  const files = options.kubeconfig !== undefined ? [options.kubeconfig] : (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
   try {
-    if (file !== undefined) kc.loadFromFile(file);
-    else if (env.KUBECONFIG || existsSync(defaultFile) || env.KUBERNETES_SERVICE_HOST) kc.loadFromDefault();
-    else throw new UsageError('--in-use-kube: no kubeconfig: set KUBECONFIG or create ~/.kube/config (as for kubectl)');
+    if (files.length > 0) {
+      kc.loadFromFile(files[0]!);
+      for (const file of files.slice(1)) {
+        const more = new KubeConfig();
+        more.loadFromFile(file);
+        kc.mergeConfig(more, true);
+      }
+    } else if (existsSync(defaultFile)) kc.loadFromFile(defaultFile);
+    else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else throw new UsageError('--in-use-kube: no kubeconfig: set KUBECONFIG, give --kubeconfig, or create ~/.kube/config (as for kubectl)');
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`--in-use-kube: cannot read the kubeconfig: ${oneLine(err instanceof Error ? err.message : String(err)).slice(0, 300)}`);
@@ -95,7 +106,8 @@ async function readContext(kc: KubeConfig, context: string, options: KubeInUseOp
   const limit = options.pageSize ?? DEFAULT_PAGE_SIZE;
   // Each request gets its own deadline: a cluster that stops answering is a named failure, not a hang.
   const requestOptions: Options = {
-    middleware: [{ pre: async (ctx: { setSignal(s: AbortSignal): void }) => (ctx.setSignal(AbortSignal.timeout(timeoutMs)), ctx), post: async (r: unknown) => r }],
+    // The object API's middleware answers with the library's Observable (a promise holder).
+    middleware: [{ pre: (ctx: { setSignal(s: AbortSignal): void }) => (ctx.setSignal(AbortSignal.timeout(timeoutMs)), new Observable(Promise.resolve(ctx))), post: (r: unknown) => new Observable(Promise.resolve(r)) }],
     middlewareMergeStrategy: 'append',
   };
   const core = kc.makeApiClient(CoreV1Api);
@@ -156,7 +168,7 @@ function isForbidden(err: unknown): boolean {
 function kubeReason(err: unknown, timeoutMs: number): string {
   if (err instanceof ApiException) return err.code === 403 ? 'forbidden' : err.code === 401 ? 'unauthorised (401): the credentials were refused' : `HTTP ${err.code}`;
   const e = err as { name?: string; type?: string; message?: string };
-  if (e?.name === 'AbortError' || e?.type === 'aborted') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  if (e?.name === 'AbortError' || e?.type === 'aborted') return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
   return oneLine(String(e?.message ?? err).split('\n')[0] ?? '').replace(/\?[^\s]*/g, '').slice(0, 300);
 }
 
