@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { loadDeclaredUseSources } from '../analyse/in-use/index.js';
 import { readJsonDocument } from '../load/json-document.js';
 import { InputError, UsageError, type InputProblem } from '../model/errors.js';
@@ -96,8 +96,12 @@ export interface SnapshotInUse {
   missing: string[];
 }
 
-/** Reads the in-use folder of a snapshot; undefined when it has none (no in-use-status.json). */
-export async function readSnapshotInUse(dir: string, warn: (problem: InputProblem) => void): Promise<SnapshotInUse | undefined> {
+/**
+ * Reads the in-use folder of a snapshot; undefined when it has none (no in-use-status.json). With
+ * `shownAs`, origins name the files under that label instead of `dir` (a live audit's snapshot is a
+ * temporary folder, gone when the report is read): `live:in-use/_aws/...`.
+ */
+export async function readSnapshotInUse(dir: string, warn: (problem: InputProblem) => void, shownAs?: string): Promise<SnapshotInUse | undefined> {
   const statusPath = join(dir, IN_USE_STATUS_FILE);
   if (!(await stat(statusPath).catch(() => undefined))) return undefined;
   const doc = await readJsonDocument(statusPath);
@@ -114,5 +118,9 @@ export async function readSnapshotInUse(dir: string, warn: (problem: InputProble
     return s.missing.map((m) => (s.scope.includes(' role ') ? `${String(m)} (${s.scope})` : String(m)));
   });
   const { uses, notEcr } = await loadDeclaredUseSources(status.files.map((f) => join(dir, IN_USE_DIR, ...f.split('/'))), warn);
+  if (shownAs !== undefined) {
+    const prefix = join(dir, IN_USE_DIR) + sep;
+    for (const u of uses) if (u.origin.file.startsWith(prefix)) u.origin.file = `${shownAs}${IN_USE_DIR}/${u.origin.file.slice(prefix.length).split(sep).join('/')}`;
+  }
   return { status, uses, notEcr, missing };
 }

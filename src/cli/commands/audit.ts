@@ -87,7 +87,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       dir = temporary;
     }
     // What runs, as snapshot --in-use-live/--in-use-kube found it (a live audit's own discovery too).
-    const snapshotInUse = await readSnapshotInUse(dir!, warn);
+    const snapshotInUse = await readSnapshotInUse(dir!, warn, temporary !== undefined ? 'live:' : undefined);
     if (snapshotInUse) {
       declaredUses.push(...snapshotInUse.uses);
       declared.notEcr += snapshotInUse.notEcr;
