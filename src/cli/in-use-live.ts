@@ -2,6 +2,8 @@ import { stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { loadDeclaredUseSources } from '../analyse/in-use/index.js';
 import { readJsonDocument } from '../load/json-document.js';
+import { throwIfProblems } from '../load/problems.js';
+import { validateAgainstSchema } from '../load/schemas.js';
 import { InputError, UsageError, type InputProblem } from '../model/errors.js';
 import type { InUseReference } from '../model/in-use.js';
 import type { InUseStatusFile, LiveSource } from '../aws/in-use/types.js';
@@ -105,18 +107,15 @@ export async function readSnapshotInUse(dir: string, warn: (problem: InputProble
   const statusPath = join(dir, IN_USE_STATUS_FILE);
   if (!(await stat(statusPath).catch(() => undefined))) return undefined;
   const doc = await readJsonDocument(statusPath);
+  throwIfProblems(validateAgainstSchema('in-use-status', doc, '', { codePrefix: 'in-use' }));
   const status = doc.value as InUseStatusFile;
-  const bad = (pointer: string, expected: string): InputError =>
-    new InputError([{ location: { file: statusPath, pointer }, code: 'in-use/bad-status', message: 'not an in-use status file', expected }]);
-  if (typeof status !== 'object' || status === null || !Array.isArray(status.files) || !Array.isArray(status.sources)) throw bad('', 'an object with files and sources arrays (written by snapshot --in-use-live or --in-use-kube)');
   status.files.forEach((f, i) => {
     // Only the discovery's own folders: a status file never makes the audit read elsewhere.
-    if (typeof f !== 'string' || !IN_USE_OWN_FOLDERS.some((own) => f.startsWith(`${own}/`)) || f.split('/').some((s) => s === '..' || s === '.' || s === '')) throw bad(`/files/${i}`, 'a path under _aws/ or _kube/');
+    if (!IN_USE_OWN_FOLDERS.some((own) => f.startsWith(`${own}/`)) || f.split('/').some((s) => s === '..' || s === '.')) {
+      throw new InputError([{ location: { file: statusPath, pointer: `/files/${i}` }, code: 'in-use/bad-status', message: 'an in-use file outside the in-use folder', expected: 'a path under _aws/ or _kube/' }]);
+    }
   });
-  const missing = status.sources.flatMap((s, i) => {
-    if (typeof s !== 'object' || s === null || !Array.isArray(s.missing) || typeof s.scope !== 'string') throw bad(`/sources/${i}`, 'a source with a scope and a missing array');
-    return s.missing.map((m) => (s.scope.includes(' role ') ? `${String(m)} (${s.scope})` : String(m)));
-  });
+  const missing = status.sources.flatMap((s) => s.missing.map((m) => (s.scope.includes(' role ') ? `${m} (${s.scope})` : m)));
   const { uses, notEcr } = await loadDeclaredUseSources(status.files.map((f) => join(dir, IN_USE_DIR, ...f.split('/'))), warn);
   if (shownAs !== undefined) {
     const prefix = join(dir, IN_USE_DIR) + sep;
