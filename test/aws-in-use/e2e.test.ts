@@ -1,8 +1,10 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEcrServer, digestOf, manifestText } from '../support/fake-ecr/server.js';
 import { dockerImage } from '../support/fake-ecr/harness.js';
 import { FakeAwsLiveServer, ACCOUNT, type LiveSeed } from '../support/fake-aws-live/server.js';
+import { FakeKubeServer, kubeconfig } from '../support/fake-kube/server.js';
 import { allText, awsEnv, listFiles, NOW, removeDirs, requireBuiltCli, runCli, SECRETS, tempDir } from '../cli/support.js';
 
 // The built command line, end to end: `audit --live --in-use-live all` against the fake ECR and the
@@ -37,6 +39,7 @@ interface Report {
   inUse?: { references: number };
 }
 
+let kube: FakeKubeServer;
 let ecr: FakeEcrServer;
 let live: FakeAwsLiveServer;
 let home: string;
@@ -58,6 +61,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await kube?.close();
   await ecr?.close();
   await live?.close();
   await removeDirs(home);
@@ -134,3 +138,35 @@ describe('audit --live --in-use-live all (built CLI, real SDK clients)', () => {
     expect(b.stderr).toMatch(/need --live/);
   });
 });
+
+describe('audit --live --in-use-kube (built CLI, real Kubernetes client library)', () => {
+  it('a ReplicaSet kept for rollback whose image would be deleted is a warning, not an error', async () => {
+    const NEW_DIGEST = digestOf(manifestText(NEW.manifest));
+    const template = (image: string) => ({ template: { spec: { containers: [{ name: 'app', image }] } } });
+    const owned = { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'u' }] };
+    kube = await FakeKubeServer.start({
+      tokens: { t: {} },
+      objects: {
+        pods: [{ metadata: { namespace: 'shop', name: 'web-1' }, spec: { containers: [{ name: 'app', image: `${HOST}/web:latest` }] }, status: { containerStatuses: [{ name: 'app', image: `${HOST}/web:latest`, imageID: `${HOST}/web@${NEW_DIGEST}` }] } }],
+        deployments: [{ metadata: { namespace: 'shop', name: 'web' }, spec: { replicas: 1, selector: {}, ...template(`${HOST}/web:latest`) } }],
+        replicasets: [
+          { metadata: { namespace: 'shop', name: 'web-new', ...owned }, spec: { replicas: 1, selector: {}, ...template(`${HOST}/web@${NEW_DIGEST}`) } },
+          { metadata: { namespace: 'shop', name: 'web-old', ...owned }, spec: { replicas: 0, selector: {}, ...template(`${HOST}/web@${OLD_DIGEST}`) } },
+        ],
+      },
+    });
+    const config = join(home, 'kubeconfig');
+    await writeFile(config, kubeconfig(kube.url, [{ name: 'shop-eks', user: { token: 't' } }]));
+    const r = await runCli(['audit', '--live', '--in-use-kube', 'shop-eks', '--fail-on', 'warning', ...analysis], { ...env, KUBECONFIG: config });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(expired(report)).toEqual([]);
+    const rollback = report.findings.filter((f) => f.id === 'rollback-target-expired');
+    expect(rollback.map((f) => [f.severity, f.image?.imageDigest, f.origins?.map((o) => o.file)])).toEqual([['warning', OLD_DIGEST, ['live:in-use/_kube/shop-eks/replicasets.rollback.json']]]);
+    // With the default --fail-on error, a rollback target alone does not fail the run.
+    const quiet = await runCli(['audit', '--live', '--in-use-kube', 'shop-eks', ...analysis], { ...env, KUBECONFIG: config });
+    expect(quiet.code).toBe(0);
+  });
+});
+
