@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEcrServer, digestOf, manifestText } from '../support/fake-ecr/server.js';
@@ -113,6 +113,25 @@ describe('audit --live --in-use-live all (built CLI, real SDK clients)', () => {
     const again = await runCli(['snapshot', '--out', out], env);
     expect(again.code).toBe(0);
     expect((await listFiles(out)).filter((f) => f.startsWith('in-use'))).toEqual([]);
+  });
+
+  it('an offline audit of that snapshot loads none of the discovery clients (module trace)', async () => {
+    const out = join(home, 'traced');
+    expect((await runCli(['snapshot', '--out', out, '--in-use-live', 'all'], env)).code).toBe(0);
+    const trace = join(home, 'trace.txt');
+    await writeFile(join(home, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.MODULE_TRACE, r.url + '\\n');
+  return r;
+}
+`);
+    await writeFile(join(home, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+    const r = await runCli(['audit', '--snapshot', out, ...analysis], { ...env, MODULE_TRACE: trace, NODE_OPTIONS: `--import=${join(home, 'register.mjs')}` });
+    expect(r.code).toBe(1);
+    const modules = (await readFile(trace, 'utf8')).split('\n');
+    expect(modules.some((u) => u.includes('/dist/bin/audit-'))).toBe(true); // the trace works
+    expect(modules.filter((u) => /@aws-sdk\/client-(ecs|lambda|apprunner|batch)|@kubernetes/.test(u))).toEqual([]);
   });
 
   it('a source that cannot be read makes the audit incomplete (exit 3), naming what is missing', async () => {
