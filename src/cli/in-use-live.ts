@@ -46,6 +46,20 @@ export function parseRollbackDepth(value: unknown): number | undefined {
   return n;
 }
 
+/** Usage errors of the in-use options (sources, depth, kubeconfig and contexts), before any AWS call. */
+export async function checkLiveInUseArgs(args: LiveInUseArgs, io: CliIO): Promise<void> {
+  parseLiveSources(args.inUseLive);
+  parseRollbackDepth(args.rollbackDepth);
+  if (args.inUseKube !== undefined) {
+    const { kubeContexts } = await import('../aws/in-use/kube.js');
+    kubeContexts(kubeOptions(args), io.env);
+  }
+}
+
+function kubeOptions(args: LiveInUseArgs): { contexts: string[]; kubeconfig?: string } {
+  return { contexts: asList(args.inUseKube).filter((c) => c !== ''), ...(args.kubeconfig !== undefined ? { kubeconfig: args.kubeconfig } : {}) };
+}
+
 export function wantsLiveInUse(args: LiveInUseArgs): boolean {
   return args.inUseLive !== undefined || args.inUseKube !== undefined;
 }
@@ -77,7 +91,7 @@ export async function discoverInUseInto(out: string, args: LiveInUseArgs, io: Cl
   }
   if (args.inUseKube !== undefined) {
     const { discoverKube } = await import('../aws/in-use/kube.js');
-    const found = await discoverKube({ contexts: asList(args.inUseKube).filter((c) => c !== ''), ...(args.kubeconfig !== undefined ? { kubeconfig: args.kubeconfig } : {}) }, io.env);
+    const found = await discoverKube(kubeOptions(args), io.env);
     files.push(...found.files);
     statuses.push(...found.sources);
   }

@@ -155,6 +155,14 @@ export async function resolve(specifier, context, next) {
     const b = await runCli(['audit', '--snapshot', home, '--in-use-live', 'ecs', ...analysis], env);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/need --live/);
+    // An unknown context is refused before ECR is read: nothing is written.
+    const config = join(home, 'usage-kubeconfig');
+    await writeFile(config, kubeconfig('http://127.0.0.1:9', [{ name: 'prod', user: { token: 't' } }]));
+    const out = join(home, 'not-written');
+    const c = await runCli(['snapshot', '--out', out, '--in-use-kube', 'staging'], { ...env, KUBECONFIG: config });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/^ecr-lifeguard: --in-use-kube: no context "staging" in the kubeconfig; it has "prod"\n/);
+    expect(await listFiles(out).catch(() => [])).toEqual([]);
   });
 });
 

@@ -169,6 +169,16 @@ describe('live in-use discovery (real SDK clients, local stand-in)', () => {
     expect(none.files.filter((f) => f.path.includes('rollback'))).toEqual([]);
   });
 
+  it('reads each region given, each in its own folder and status', async () => {
+    const r = await discoverLiveInUse(options({ sources: ['apprunner'], regions: ['us-east-1', 'eu-west-1'] }));
+    expect(r.sources.map((s) => [s.source, s.scope, s.complete])).toEqual([['apprunner', 'us-east-1', true], ['apprunner', 'eu-west-1', true]]);
+    expect(r.files.map((f) => f.path)).toEqual([`_aws/${ACCOUNT}/eu-west-1/apprunner/services.txt`, `_aws/${ACCOUNT}/us-east-1/apprunner/services.txt`]);
+  });
+
+  it('a region name that is not one is a usage error, before any call', async () => {
+    await expect(discoverLiveInUse(options({ sources: ['ecs'], regions: ['../../etc'] }))).rejects.toThrow(/is not an AWS region name/);
+  });
+
   it('rides out throttling with the adaptive retries, and counts the retries', async () => {
     fake.clearFaults();
     fake.inject({ operation: 'ecs:ListTasks', kind: 'throttle', times: 1 });

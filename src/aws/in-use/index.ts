@@ -48,6 +48,9 @@ export async function discoverLiveInUse(options: LiveInUseOptions): Promise<InUs
   const rollbackDepth = options.rollbackDepth ?? DEFAULT_ROLLBACK_DEPTH;
   const roles = options.roleArns?.length ? options.roleArns : [undefined];
   const regions = options.regions?.length ? options.regions : [undefined];
+  const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+  // A region becomes part of a path: anything else is refused before any call.
+  for (const r of regions) if (r !== undefined && !REGION.test(r)) throw new UsageError(`region ${JSON.stringify(r)} is not an AWS region name such as us-east-1`);
   for (const roleArn of roles) {
     for (const requested of regions) {
       for (const source of options.sources) {
@@ -68,7 +71,7 @@ export async function discoverLiveInUse(options: LiveInUseOptions): Promise<InUs
           } catch {
             throw new UsageError('no AWS region: set AWS_REGION, a region in the profile, or pass --region');
           }
-          if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new UsageError(`region ${JSON.stringify(region)} is not an AWS region name such as us-east-1`);
+          if (!REGION.test(region)) throw new UsageError(`region ${JSON.stringify(region)} is not an AWS region name such as us-east-1`);
           const status = newStatus(source, roleArn !== undefined ? `${region} role ${roleArn}` : region);
           sources.push(status);
           if (source === 'ecs') await discoverEcs({ client: client as ECSClient, region, status, files, rollbackDepth, concurrency });

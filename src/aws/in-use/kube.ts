@@ -80,13 +80,19 @@ function loadKubeConfig(options: KubeInUseOptions, env: NodeJS.ProcessEnv): Kube
   return kc;
 }
 
-export async function discoverKube(options: KubeInUseOptions, env: NodeJS.ProcessEnv = process.env): Promise<InUseDiscovery> {
+/** The contexts to read; a usage error when the kubeconfig is missing or lacks one (checked before any other work). */
+export function kubeContexts(options: KubeInUseOptions, env: NodeJS.ProcessEnv = process.env): string[] {
   const base = loadKubeConfig(options, env);
   const known = base.getContexts().map((c) => c.name);
   const contexts = options.contexts.length > 0 ? [...new Set(options.contexts)] : [base.getCurrentContext()];
   for (const c of contexts) {
     if (!known.includes(c)) throw new UsageError(`--in-use-kube: no context ${JSON.stringify(c)} in the kubeconfig; it has ${known.length > 0 ? known.map((k) => JSON.stringify(k)).join(', ') : 'none'}`);
   }
+  return contexts;
+}
+
+export async function discoverKube(options: KubeInUseOptions, env: NodeJS.ProcessEnv = process.env): Promise<InUseDiscovery> {
+  const contexts = kubeContexts(options, env);
   const files = new FileSet();
   const sources: SourceStatus[] = [];
   for (const context of contexts) {

@@ -24,7 +24,7 @@ import { holdTemporary, removeTemporary } from '../temporary.js';
 import { openOutput, writeParts, type Output } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
 import { liveOptions, progressPrinter, type LiveSelectionArgs } from './snapshot.js';
-import { discoverInUseInto, parseLiveSources, parseRollbackDepth, readSnapshotInUse, wantsLiveInUse, type LiveInUseArgs } from '../in-use-live.js';
+import { checkLiveInUseArgs, discoverInUseInto, readSnapshotInUse, wantsLiveInUse, type LiveInUseArgs } from '../in-use-live.js';
 
 // `ecr-lifeguard audit`: every repository of one or many registries, its own policy (or --policy),
 // joined with what is in use. Repositories are read and analysed one at a time: memory stays at about
@@ -55,9 +55,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   const format = parseChoice<ReportFormat>('--format', args.format, AUDIT_FORMATS, io.stdoutIsTTY && args.output === undefined ? 'table' : 'json');
   const failOn = parseFailOn(args.failOn);
   const shard = parseShard(args.shard);
-  parseLiveSources(args.inUseLive);
-  parseRollbackDepth(args.rollbackDepth);
   if (wantsLiveInUse(args) && !args.live) throw new UsageError('audit: --in-use-live and --in-use-kube read what runs now, so they need --live; for a snapshot, give them to snapshot, and audit --snapshot reads what it found');
+  await checkLiveInUseArgs(args, io);
   const warn = (p: InputProblem) => io.stderr(`warning: ${formatProblem(p)}\n`);
   // Until the repositories are counted, an audit is taken to cover many (in-use files load first).
   preferSmallHeap(true);

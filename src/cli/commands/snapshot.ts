@@ -4,7 +4,7 @@ import { UsageError } from '../../model/errors.js';
 import { EXIT } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { asList, parseShard } from '../options.js';
-import { discoverInUseInto, missingSummary, parseLiveSources, parseRollbackDepth, wantsLiveInUse, type LiveInUseArgs } from '../in-use-live.js';
+import { checkLiveInUseArgs, discoverInUseInto, missingSummary, wantsLiveInUse, type LiveInUseArgs } from '../in-use-live.js';
 
 // `ecr-lifeguard snapshot --out DIR`: reads ECR (read-only) into the snapshot directory layout.
 
@@ -71,8 +71,7 @@ export async function runSnapshot(args: SnapshotArgs, io: CliIO): Promise<number
   const { takeSnapshot } = await import('../../aws/snapshot.js');
   const progress = progressPrinter(io);
   // Usage errors of the in-use options come before any AWS call.
-  parseLiveSources(args.inUseLive);
-  parseRollbackDepth(args.rollbackDepth);
+  await checkLiveInUseArgs(args, io);
   const report = await takeSnapshot({ ...liveOptions(args, io), out: args.out, ...(shard ? { shard } : {}), ...(progress ? { progress } : {}) });
   if (progress) io.stderr('\n');
   let inUseMissing: string[] = [];
