@@ -175,6 +175,26 @@ describe('live in-use discovery (real SDK clients, local stand-in)', () => {
     expect(r.files.map((f) => f.path)).toEqual([`_aws/${ACCOUNT}/eu-west-1/apprunner/services.txt`, `_aws/${ACCOUNT}/us-east-1/apprunner/services.txt`]);
   });
 
+  it('--concurrency bounds the calls in flight, though clusters and their services fan out', async () => {
+    // Two clusters of three services each: clusters two at a time, each with services two at a time, would be four.
+    const services = (c: string) => ['a', 'b', 'c'].map((n) => ({ name: `${c}-${n}`, deployments: [{ status: 'PRIMARY' as const, taskDefinition: `${c}-${n}:1` }] }));
+    const wide = await FakeAwsLiveServer.start({
+      ecs: {
+        taskDefinitions: ['x', 'y'].flatMap((c) => ['a', 'b', 'c'].map((n) => ({ family: `${c}-${n}`, revision: 1, images: [`${HOST}/${c}:${n}`] }))),
+        clusters: ['x', 'y'].map((c) => ({ name: c, services: services(c), tasks: [] })),
+      },
+    }, 100);
+    wide.responseDelayMs = 30;
+    try {
+      const r = await discoverLiveInUse(options({ sources: ['ecs'], concurrency: 2, endpoints: { ecs: wide.url } }));
+      expect(r.sources[0]!.complete).toBe(true);
+      expect(r.files.filter((f) => f.path.includes('/services/'))).toHaveLength(6);
+      expect(wide.maxInFlight).toBeLessThanOrEqual(2);
+    } finally {
+      await wide.close();
+    }
+  });
+
   it('a region name that is not one is a usage error, before any call', async () => {
     await expect(discoverLiveInUse(options({ sources: ['ecs'], regions: ['../../etc'] }))).rejects.toThrow(/is not an AWS region name/);
   });

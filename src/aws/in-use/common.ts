@@ -112,3 +112,20 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** At most `limit` calls in flight, however the work above them fans out (clusters, then services). */
+export function limitCalls<C extends { send: (...args: never[]) => Promise<unknown> }>(client: C, limit: number): C {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const send = async (...args: Parameters<C['send']>): Promise<unknown> => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await (client.send as (...a: Parameters<C['send']>) => Promise<unknown>)(...args);
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+  return new Proxy(client, { get: (target, key, receiver) => (key === 'send' ? send : Reflect.get(target, key, receiver)) });
+}

@@ -7,7 +7,7 @@ import { awsClientConfig, type AwsClientOptions } from '../client.js';
 import { DEFAULT_CONCURRENCY } from '../live.js';
 import { discoverAppRunner } from './apprunner.js';
 import { discoverBatch } from './batch.js';
-import { FileSet, newStatus } from './common.js';
+import { FileSet, limitCalls, newStatus } from './common.js';
 import { discoverEcs } from './ecs.js';
 import { discoverLambda } from './lambda.js';
 import { DEFAULT_ROLLBACK_DEPTH, type InUseDiscovery, type LiveInUseOptions, type LiveSource, type SourceStatus } from './types.js';
@@ -74,10 +74,12 @@ export async function discoverLiveInUse(options: LiveInUseOptions): Promise<InUs
           if (!REGION.test(region)) throw new UsageError(`region ${JSON.stringify(region)} is not an AWS region name such as us-east-1`);
           const status = newStatus(source, roleArn !== undefined ? `${region} role ${roleArn}` : region);
           sources.push(status);
-          if (source === 'ecs') await discoverEcs({ client: client as ECSClient, region, status, files, rollbackDepth, concurrency });
-          else if (source === 'lambda') await discoverLambda({ client: client as LambdaClient, region, status, files, concurrency });
-          else if (source === 'apprunner') await discoverAppRunner({ client: client as AppRunnerClient, region, status, files, concurrency });
-          else await discoverBatch({ client: client as BatchClient, region, status, files });
+          // --concurrency bounds the calls in flight, not only the clusters or functions read at once.
+          const limited = limitCalls(client as { send: (...args: never[]) => Promise<unknown> }, concurrency) as Client;
+          if (source === 'ecs') await discoverEcs({ client: limited as ECSClient, region, status, files, rollbackDepth, concurrency });
+          else if (source === 'lambda') await discoverLambda({ client: limited as LambdaClient, region, status, files, concurrency });
+          else if (source === 'apprunner') await discoverAppRunner({ client: limited as AppRunnerClient, region, status, files, concurrency });
+          else await discoverBatch({ client: limited as BatchClient, region, status, files });
           status.missing.sort();
         } finally {
           client.destroy();

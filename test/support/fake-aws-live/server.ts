@@ -65,6 +65,11 @@ export class FakeAwsLiveServer {
   /** Every request, as `service:Operation`, retries included. */
   readonly log: string[] = [];
   private faults: Array<LiveFault & { remaining: number }> = [];
+  /** Requests being answered now, and the most there ever were (the client's concurrency bound). */
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Each answer waits this long, so that concurrent requests overlap. */
+  responseDelayMs = 0;
   private readonly sockets = new Set<import('node:net').Socket>();
 
   private constructor(private readonly server: Server, private readonly seed: LiveSeed, private readonly pageSize: number) {
@@ -122,6 +127,10 @@ export class FakeAwsLiveServer {
     } else [service, operation] = ['unknown', target || url.pathname];
     const key = `${service}:${operation}`;
     this.log.push(key);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.on('close', () => this.inFlight--);
+    if (this.responseDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.responseDelayMs));
     const fault = this.faults.find((f) => f.operation === key && f.remaining > 0);
     if (fault) {
       fault.remaining--;
