@@ -28,7 +28,7 @@ export class FileSet {
   }
 }
 
-/** Control characters and `#`-free: a value from a server stays on its line and in its comment. */
+/** Without control characters or line separators: a value from a server stays on its own line. */
 export function oneLine(value: string): string {
   // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').trim();

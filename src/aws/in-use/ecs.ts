@@ -1,6 +1,6 @@
 import type { ECSClient, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import { mapLimit, toCliJson } from '../live.js';
-import { accountOf, allPages, chunks, counted, FileSet, markMissing, pathSegment, reasonOf, withDigest, type FileSet as Files } from './common.js';
+import { accountOf, allPages, chunks, counted, markMissing, pathSegment, reasonOf, withDigest, type FileSet } from './common.js';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -157,7 +157,7 @@ async function readRollbackTargets(
   }
 }
 
-function writeDefinition(files: Files, dir: string, td: TaskDefinition, origin: Record<string, string>, rollback: boolean, status: SourceStatus): void {
+function writeDefinition(files: FileSet, dir: string, td: TaskDefinition, origin: Record<string, string>, rollback: boolean, status: SourceStatus): void {
   const name = pathSegment(`${td.family ?? 'task'}-${td.revision ?? 0}`);
   // What `aws ecs describe-task-definition` prints, containers reduced to name and image: environment
   // values and secrets references never reach the snapshot.
