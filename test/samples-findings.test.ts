@@ -121,7 +121,7 @@ describe('what each sample shows (as samples/README.md says)', () => {
     expect(idsByFile(results.dryRun.findings)).toEqual({
       [NO_FILE]: [
         'base-image-expired', 'in-use-image-archived', 'in-use-image-expired', 'in-use-signature-removed',
-        'recently-pulled-image-expired', 'unresolved-in-use-reference',
+        'recently-pulled-image-expired', 'rollback-target-expired', 'unresolved-in-use-reference',
       ],
     });
   });

@@ -36,6 +36,14 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export function createEcrClient(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): ECRClient {
+  return new ECRClient(awsClientConfig(options, env));
+}
+
+/**
+ * The configuration every client of the tool is built from (ECR here; ECS, Lambda, App Runner and
+ * Batch for live in-use discovery): the same credentials, role, retries and timeouts.
+ */
+export function awsClientConfig(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): ECRClientConfig {
   const config: ECRClientConfig = {
     requestHandler: {
       requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
@@ -64,7 +72,7 @@ export function createEcrClient(options: AwsClientOptions = {}, env: NodeJS.Proc
   } else if (options.credentials !== undefined) {
     config.credentials = options.credentials;
   }
-  return new ECRClient(config);
+  return config;
 }
 
 /** The region the client will call, as resolved by the SDK (option, env or profile). */

@@ -38,6 +38,13 @@ const liveSelection = (y: Argv) =>
     .option('concurrency', { type: 'number', describe: 'Repositories read at once (default 4)' })
     .option('pull', { type: 'boolean', default: true, describe: 'Fetch manifests not in the cache (BatchGetImage, which updates pull times unless the caller is excluded); --no-pull reads the cache only' });
 
+const liveInUse = (y: Argv) =>
+  y
+    .option('in-use-live', { type: 'string', array: true, describe: 'Also read what runs, read-only: ecs, lambda, apprunner, batch (comma-separated) or all (see README "Live in-use")' })
+    .option('in-use-kube', { type: 'string', array: true, describe: 'Also read what runs in these kubeconfig contexts (none named: the current one), list calls only' })
+    .option('rollback-depth', { type: 'string', requiresArg: true, coerce: numberOption('--rollback-depth'), describe: 'Previous ECS task definition revisions kept as rollback targets (default 1)', default: undefined })
+    .option('kubeconfig', { type: 'string', describe: 'Kubeconfig file for --in-use-kube (default: KUBECONFIG, else ~/.kube/config)' });
+
 /**
  * `lint FILE...` with no option (pre-commit hooks run it for every commit): the arguments yargs would
  * produce, without loading yargs, which costs more start-up time than linting a policy. Anything
@@ -97,7 +104,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .command(
       'audit',
       'Audit every repository of one or many registries (from a snapshot, or live and read-only) and report',
-      (y) => liveSelection(analysisOptions(y))
+      (y) => liveInUse(liveSelection(analysisOptions(y)))
         .option('snapshot', { type: 'string', describe: 'Snapshot directory (see "snapshot")' })
         .option('live', { type: 'boolean', describe: 'Read ECR live (read-only API calls only)' })
         .option('policy', { type: 'string', describe: 'Simulate this policy in every repository instead of their own' })
@@ -110,7 +117,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .command(
       'snapshot',
       'Read ECR (read-only) into a snapshot directory that dry-run, lint and audit read offline',
-      (y) => liveSelection(y)
+      (y) => liveInUse(liveSelection(y))
         .option('out', { type: 'string', describe: 'Directory to write (one folder per repository)' })
         .option('shard', { type: 'string', describe: 'Read only shard K of N (1-based, e.g. 2/8)' })
         .option('json', { type: 'boolean', describe: 'Print the run report (calls, retries, completeness) as JSON' }),
@@ -196,7 +203,7 @@ function numberOption(flag: string): (value: unknown) => unknown {
 }
 
 /** Options that may be given more than once; any other option given twice is a usage error. */
-const REPEATABLE = new Set(['inUse', 'repository', 'region', 'roleArn', 'paths', 'reports', 'events']);
+const REPEATABLE = new Set(['inUse', 'repository', 'region', 'roleArn', 'paths', 'reports', 'events', 'inUseLive', 'inUseKube']);
 
 /** yargs gives both kebab and camel keys; commands read camelCase. */
 function camel<T>(args: Record<string, unknown>): T {

@@ -21,6 +21,7 @@ export type SchemaName =
   | 'batch-get-image'
   | 'snapshot-repository'
   | 'snapshot-status'
+  | 'in-use-status'
   | 'registry'
   | 'config'
   | 'report';
@@ -30,6 +31,7 @@ export const SCHEMA_NAMES: readonly SchemaName[] = [
   'config',
   'describe-images',
   'get-lifecycle-policy',
+  'in-use-status',
   'lifecycle-policy',
   'registry',
   'report',

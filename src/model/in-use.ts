@@ -3,6 +3,7 @@
 export type UseKind =
   | 'runtime' // running or declared workloads: Kubernetes, ECS, Lambda, plain lists
   | 'build' // Dockerfile FROM: needed at build time
+  | 'rollback' // not running, kept to roll back to (an earlier task definition revision, an old ReplicaSet, an unaliased Lambda version)
   | 'recent-pull'; // not declared, but ECR recorded a recent pull
 
 export type UseSourceFormat = 'list' | 'kubernetes' | 'ecs' | 'lambda' | 'dockerfile' | 'recent-pull';

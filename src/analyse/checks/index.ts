@@ -3,6 +3,7 @@ import { inUseImageArchived } from './in-use-image-archived.js';
 import { inUseImageExpired } from './in-use-image-expired.js';
 import { inUseSignatureRemoved } from './in-use-signature-removed.js';
 import { recentlyPulledImageExpired } from './recently-pulled-image-expired.js';
+import { rollbackTargetExpired } from './rollback-target-expired.js';
 import { lintStateChecks, policyChecks } from './lint/index.js';
 import type { PolicyCheck, RepositoryCheck } from './types.js';
 import { unresolvedInUseReference } from './unresolved-in-use-reference.js';
@@ -16,6 +17,7 @@ export const repositoryChecks: RepositoryCheck[] = [
   baseImageExpired,
   recentlyPulledImageExpired,
   unresolvedInUseReference,
+  rollbackTargetExpired,
 ];
 
 export { policyChecks };

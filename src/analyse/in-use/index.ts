@@ -9,6 +9,7 @@ import { collectEcs } from './ecs.js';
 import { collectKubernetes } from './kubernetes.js';
 import { collectLambda } from './lambda.js';
 import { collectList, looksLikeList } from './list.js';
+import { markRollbackTargets } from './rollback.js';
 
 // In-use sources: every file is read on its own, its format detected from its name and content.
 
@@ -47,6 +48,7 @@ export function parseInUseText(file: string, raw: string): InUseParseResult {
     unrecognised(out, file, 'text that is not one reference per line');
   }
 
+  markRollbackTargets(name, out.uses);
   return {
     uses: out.uses.sort(compareUses),
     problems: out.problems.sort(compareProblems),

@@ -24,12 +24,13 @@ import { holdTemporary, removeTemporary } from '../temporary.js';
 import { openOutput, writeParts, type Output } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
 import { liveOptions, progressPrinter, type LiveSelectionArgs } from './snapshot.js';
+import { checkLiveInUseArgs, discoverInUseInto, readSnapshotInUse, wantsLiveInUse, type LiveInUseArgs } from '../in-use-live.js';
 
 // `ecr-lifeguard audit`: every repository of one or many registries, its own policy (or --policy),
 // joined with what is in use. Repositories are read and analysed one at a time: memory stays at about
 // one repository, plus a compact layer index when blob mounting shares layers across the registry.
 
-export interface AuditArgs extends AnalysisOptions, LiveSelectionArgs {
+export interface AuditArgs extends AnalysisOptions, LiveSelectionArgs, LiveInUseArgs {
   snapshot?: string;
   live?: boolean;
   policy?: string;
@@ -54,6 +55,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   const format = parseChoice<ReportFormat>('--format', args.format, AUDIT_FORMATS, io.stdoutIsTTY && args.output === undefined ? 'table' : 'json');
   const failOn = parseFailOn(args.failOn);
   const shard = parseShard(args.shard);
+  if (wantsLiveInUse(args) && !args.live) throw new UsageError('audit: --in-use-live and --in-use-kube read what runs now, so they need --live; for a snapshot, give them to snapshot, and audit --snapshot reads what it found');
+  await checkLiveInUseArgs(args, io);
   const warn = (p: InputProblem) => io.stderr(`warning: ${formatProblem(p)}\n`);
   // Until the repositories are counted, an audit is taken to cover many (in-use files load first).
   preferSmallHeap(true);
@@ -79,7 +82,15 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       // the young generation limited, 8 x 2,500 images peaked at 187 to 207 MiB, against 164 to 201 (noisy runs).
       preferSmallHeap(false);
       await takeSnapshot({ ...liveOptions(args, io), out: temporary, ...(shard ? { shard } : {}), progress: progressPrinter(io) });
+      if (wantsLiveInUse(args)) await discoverInUseInto(temporary, args, io);
       dir = temporary;
+    }
+    // What runs, as snapshot --in-use-live/--in-use-kube found it (a live audit's own discovery too).
+    const snapshotInUse = await readSnapshotInUse(dir!, warn, temporary !== undefined ? 'live:' : undefined);
+    if (snapshotInUse) {
+      declaredUses.push(...snapshotInUse.uses);
+      declared.notEcr += snapshotInUse.notEcr;
+      for (const m of snapshotInUse.missing) unreadable.push({ repositoryName: '*', reason: `in-use discovery incomplete: ${m}` });
     }
     // Registries the snapshot could not list, from its status file (the live one's too).
     for (const r of await readSnapshotStatus(dir!)) unreadable.push(unreadableRegistryEntry(r, r.reason));
@@ -172,7 +183,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     const storage = sumStorageTotals(totals) as unknown as Record<string, unknown>;
     findings.sort(compareFindings);
     const shards = shard ? { shards: [{ index: shard.index + 1, count: shard.count }] } : {};
-    const inUse = args.inUse?.length ? { inUse: inUseSummary(declared, registriesSeen) } : {};
+    const inUse = args.inUse?.length || snapshotInUse ? { inUse: inUseSummary(declared, registriesSeen) } : {};
     // Reading the findings back allocates as fast as loading a repository: collected as it goes.
     if (json) json.end({ findings: spill ? spill.sorted(findings, () => collectGarbage(COLLECT_AFTER_GROWTH)) : findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable });
     else {
@@ -180,6 +191,10 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       writeParts(out, await renderReportParts({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
     }
     await out.close();
+    if (snapshotInUse && snapshotInUse.missing.length > 0) {
+      io.stderr(`ecr-lifeguard: in-use discovery could not read ${snapshotInUse.missing.length} ${snapshotInUse.missing.length === 1 ? 'part' : 'parts'} of what runs; the report names them, and images they use may be missing from the in-use checks (exit 3)\n`);
+      if (!incomplete && unreadable.length === snapshotInUse.missing.length) return EXIT.incomplete;
+    }
     if (incomplete || unreadable.length > 0) {
       io.stderr('ecr-lifeguard: some repositories could not be read completely; the report says which, and its results are incomplete (exit 3)\n');
       return EXIT.incomplete;

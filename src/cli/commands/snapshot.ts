@@ -5,6 +5,7 @@ import { UsageError } from '../../model/errors.js';
 import { EXIT } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { asList, parseShard } from '../options.js';
+import { checkLiveInUseArgs, discoverInUseInto, missingSummary, wantsLiveInUse, type LiveInUseArgs } from '../in-use-live.js';
 
 // `ecr-lifeguard snapshot --out DIR`: reads ECR (read-only) into the snapshot directory layout.
 
@@ -21,7 +22,7 @@ export interface LiveSelectionArgs {
   pull?: boolean;
 }
 
-export interface SnapshotArgs extends LiveSelectionArgs {
+export interface SnapshotArgs extends LiveSelectionArgs, LiveInUseArgs {
   out?: string;
   shard?: string;
   json?: boolean;
@@ -75,9 +76,24 @@ export async function runSnapshot(args: SnapshotArgs, io: CliIO): Promise<number
   const shard = parseShard(args.shard);
   const { takeSnapshot } = await import('../../aws/snapshot.js');
   const progress = progressPrinter(io);
+  // Usage errors of the in-use options come before any AWS call.
+  await checkLiveInUseArgs(args, io);
   const report = await takeSnapshot({ ...liveOptions(args, io), out: args.out, ...(shard ? { shard } : {}), ...(progress ? { progress } : {}) });
   if (progress) io.stderr('\n');
-  io.stdout(args.json ? JSON.stringify(report, null, 2) + '\n' : summary(report));
+  let inUseMissing: string[] = [];
+  if (wantsLiveInUse(args)) {
+    const inUse = await discoverInUseInto(args.out, args, io);
+    inUseMissing = missingSummary(inUse);
+    if (!args.json) io.stdout(summary(report) + inUseLines(inUse, args.out));
+    else io.stdout(JSON.stringify({ ...report, inUse }, null, 2) + '\n');
+  } else {
+    const { removeInUseFolder } = await import('../../aws/in-use/folder.js');
+    await removeInUseFolder(args.out);
+    io.stdout(args.json ? JSON.stringify(report, null, 2) + '\n' : summary(report));
+  }
+  if (inUseMissing.length > 0) {
+    io.stderr(`ecr-lifeguard: in-use discovery could not read ${inUseMissing.length} ${inUseMissing.length === 1 ? 'part' : 'parts'} (named in in-use-status.json and above); an audit of this snapshot is incomplete (exit 3)\n`);
+  }
   if (!report.complete) {
     const registries = report.registries.filter((g) => !g.complete).length;
     const parts = [
@@ -87,7 +103,7 @@ export async function runSnapshot(args: SnapshotArgs, io: CliIO): Promise<number
     io.stderr(`ecr-lifeguard: ${parts.join('; ')} (exit 3)\n`);
     return EXIT.incomplete;
   }
-  return EXIT.ok;
+  return inUseMissing.length > 0 ? EXIT.incomplete : EXIT.ok;
 }
 
 function summary(r: SnapshotReport): string {
@@ -99,5 +115,12 @@ function summary(r: SnapshotReport): string {
     for (const w of g.warnings) lines.push(`    warning: ${e(w)}`);
   }
   for (const repo of r.repositories.filter((x) => !x.complete)) lines.push(`  INCOMPLETE ${e(repo.repositoryName)}: ${e(repo.incompleteReason ?? '')}`);
+  return lines.join('\n') + '\n';
+}
+
+function inUseLines(status: import('../../aws/in-use/types.js').InUseStatusFile, out: string): string {
+  const references = status.sources.reduce((a, s) => a + s.references, 0);
+  const lines = [`In use: ${references} references from ${status.sources.length} ${status.sources.length === 1 ? 'source' : 'sources'} written to ${out}/in-use (${status.files.length} files)${status.complete ? '.' : ', INCOMPLETE:'}`];
+  for (const s of status.sources) for (const m of s.missing) lines.push(`  missing: ${m}`);
   return lines.join('\n') + '\n';
 }
