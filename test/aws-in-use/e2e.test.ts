@@ -54,6 +54,7 @@ beforeAll(async () => {
   // Each service's endpoint as the SDK reads it, as a user pointing at LocalStack or a VPC endpoint would.
   env = awsEnv(home, {
     AWS_ENDPOINT_URL_ECR: ecr.url,
+    AWS_ENDPOINT_URL_STS: ecr.url,
     AWS_ENDPOINT_URL_ECS: live.url,
     AWS_ENDPOINT_URL_LAMBDA: live.url,
     AWS_ENDPOINT_URL_APPRUNNER: live.url,
