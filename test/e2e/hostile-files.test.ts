@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,5 +40,40 @@ describe('a snapshot holding a file that is not a regular file', () => {
       expectCleanFailure(r);
       expect(r.stderr).toContain(`${join(snapshot, 'shop', 'web', file)}: ${message}; expected a JSON file`);
     }
+  });
+});
+
+/** Seven levels of anchors, each holding ten aliases of the one before (10^7 nodes), indented. */
+function aliasBomb(indent: string): string {
+  const lines = [`${indent}a0: &a0 [x,x,x,x,x,x,x,x,x,x]`];
+  for (let k = 1; k <= 7; k++) lines.push(`${indent}a${k}: &a${k} [${Array.from({ length: 10 }, () => `*a${k - 1}`).join(',')}]`);
+  return `${lines.join('\n')}\n`;
+}
+
+describe('a YAML alias bomb (about 380 bytes) ends within seconds in bounded memory, located at the alias that passes the budget', () => {
+  // A heap of 256 MB: the bomb's expansion needs gigabytes (V8 aborted with a native stack trace before).
+  const env = { NODE_OPTIONS: '--max-old-space-size=256' };
+  const message = "the YAML's aliases stand for more than 100,000 nodes (an alias bomb?); expected aliases that expand to at most 100,000 nodes in all (ecr-lifeguard's limit)";
+
+  it('in a CloudFormation template under a linted tree', async () => {
+    const tree = join(work, 'bomb-lint');
+    mkdirSync(tree);
+    const header = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      RepositoryName: api\nMetadata:\n";
+    writeFileSync(join(tree, 'stack.yaml'), header + aliasBomb('  '));
+    const r = await runCli(['lint', tree, '--format', 'json'], { env });
+    expectCleanFailure(r);
+    // Line 12 is a4's; its eighth alias passes the budget (110 + 1,110 + 11,110 + 8 x 11,111 > 100,000).
+    const column = aliasBomb('  ').split('\n')[4]!.indexOf('*a3') + 1 + 4 * 7;
+    expect(r.stderr).toContain(`${join(tree, 'stack.yaml')}:12:${column}: ${message}`);
+  });
+
+  it('in an --in-use folder', async () => {
+    const folder = join(work, 'bomb-in-use');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'pod.yaml'), `apiVersion: v1\nkind: Pod\n${aliasBomb('')}`);
+    const r = await runCli(['dry-run', '--snapshot', 'samples/registry', '--in-use', folder, '--now', NOW, '--format', 'json'], { env });
+    expectCleanFailure(r);
+    const column = aliasBomb('').split('\n')[4]!.indexOf('*a3') + 1 + 4 * 7;
+    expect(r.stderr).toContain(`${join(folder, 'pod.yaml')}:7:${column}: ${message}`);
   });
 });
