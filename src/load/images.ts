@@ -26,6 +26,13 @@ interface Source {
 }
 const origins = new WeakMap<ImageRecord, { source: Source; index: number }>();
 
+/** A time recorded before imagePushedAt, taken as imagePushedAt: the field and what the file said. */
+interface Clamped {
+  field: 'lastRecordedPullTime' | 'lastArchivedAt';
+  recorded: number;
+}
+const clampedTimes = new WeakMap<ImageRecord, Clamped[]>();
+
 /** The location of an image's entry in the describe-images file it was loaded from. */
 export function imageOrigin(image: ImageRecord, field?: string): SourceLocation | undefined {
   const o = origins.get(image);
@@ -129,10 +136,15 @@ class DescribeImagesReader {
       else times[field] = t.ms;
     }
     const pushed = times.imagePushedAt;
+    // A pull or an archive recorded before the push cannot have happened, but the image is still
+    // interpretable: the time is taken as the push (the later, safer reading: the image looks used or
+    // archived more recently, so no rule acts on it sooner), and a warning says so (implausibleTimes).
+    let clamped: Clamped[] | undefined;
     for (const field of ['lastRecordedPullTime', 'lastArchivedAt'] as const) {
       const t = times[field];
       if (pushed !== undefined && t !== undefined && t < pushed) {
-        report(field, field === 'lastRecordedPullTime' ? 'images/pull-before-push' : 'images/archived-before-push', `${field} ${formatTimestamp(t)} is before imagePushedAt ${formatTimestamp(pushed)}: impossible`, formatTimestamp(t), `imagePushedAt or later`);
+        (clamped ??= []).push({ field, recorded: t });
+        times[field] = pushed;
       }
     }
     const imageStatus = (entry.imageStatus as ImageStatus | undefined) ?? 'ACTIVE';
@@ -143,6 +155,11 @@ class DescribeImagesReader {
     const tags = (entry.imageTags as string[] | undefined) ?? [];
     if (tags.length > MAX_TAGS_PER_IMAGE) report('imageTags', 'images/too-many-tags', `an image has at most ${MAX_TAGS_PER_IMAGE} tags in ECR`, `${tags.length} tags`, `at most ${MAX_TAGS_PER_IMAGE}`);
     tags.forEach((tag, k) => {
+      const bad = tagProblem(tag);
+      if (bad) {
+        report(`imageTags/${k}`, bad.code, bad.message, quoteTag(tag), bad.expected);
+        return;
+      }
       const owner = this.ownerOfTag.get(tag);
       if (owner === undefined) this.ownerOfTag.set(tag, i);
       else if (owner === i) report(`imageTags/${k}`, 'images/duplicate-tag', `tag ${JSON.stringify(tag)} is listed twice on this image`, JSON.stringify(tag), 'each tag once');
@@ -165,6 +182,7 @@ class DescribeImagesReader {
     if (times.lastActivatedAt !== undefined) record.lastActivatedAt = times.lastActivatedAt;
     if (typeof entry.registryId === 'string') record.registryId = this.intern(entry.registryId);
     if (typeof entry.repositoryName === 'string') record.repositoryName = this.intern(entry.repositoryName);
+    if (clamped) clampedTimes.set(record, clamped);
     this.images.push(record);
     this.indices.push(i);
   }
@@ -192,11 +210,68 @@ class DescribeImagesReader {
   }
 }
 
+// ECR's API reference gives an imageTag 1 to 300 characters (ImageIdentifier); its characters are
+// the registry API's (the OCI distribution spec's tag grammar, which ECR implements, without its
+// 128-character cap): a letter, digit or underscore, then letters, digits, underscores, periods and
+// hyphens. A tag outside these never came from ECR, and one far longer than 300 characters is also
+// what makes a pattern expensive to match.
+export const MAX_TAG_LENGTH = 300;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+function tagProblem(tag: string): { code: string; message: string; expected: string } | undefined {
+  if (tag.length > MAX_TAG_LENGTH) {
+    return { code: 'images/tag-too-long', message: `a tag of ${tag.length.toLocaleString('en-US')} characters: ECR's tags have at most ${MAX_TAG_LENGTH}`, expected: `at most ${MAX_TAG_LENGTH} characters` };
+  }
+  if (!TAG.test(tag)) {
+    return { code: 'images/bad-tag', message: 'not a tag ECR can hold', expected: 'letters, digits, _ . - (not . or - first)' };
+  }
+  return undefined;
+}
+
+/** A tag for a message: quoted, every character outside printable ASCII escaped (\\uXXXX), cut short. */
+function quoteTag(tag: string): string {
+  const shown = tag.length > 64 ? `${tag.slice(0, 64)}...` : tag;
+  return JSON.stringify(shown).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The tags sorted, each once (AWS lists them in no order; most images have one or two). */
 function sortedUnique(tags: string[]): string[] {
   const sorted = sortedTags(tags);
   return sorted === tags ? tags.slice() : [...new Set(sorted)];
 }
+
+/**
+ * Timestamps that cannot be right but leave the images interpretable, as warnings (sorted), and one
+ * note per kind for the report. A pull or archive recorded before the push was taken as the push when
+ * the file was read. A time after `now` (a --now before the data, or a clock mistake) is taken as is:
+ * the image is younger than any age a rule counts (no sinceImagePushed/-Pulled/-Transitioned rule
+ * selects it until then), and imageCountMoreThan ranks it by its push time as ECR would.
+ */
+export function implausibleTimes(images: readonly ImageRecord[], now: number, file: string): { warnings: InputProblem[]; notes: string[] } {
+  const warnings: InputProblem[] = [];
+  for (const image of images) {
+    for (const { field, recorded } of clampedTimes.get(image) ?? []) {
+      warnings.push({
+        location: imageOrigin(image, field) ?? { file },
+        code: field === 'lastRecordedPullTime' ? 'images/pull-before-push' : 'images/archived-before-push',
+        message: `${field} of ${shortDigest(image.imageDigest)} is before its imagePushedAt ${formatTimestamp(image.imagePushedAt)}: impossible; taken as imagePushedAt`,
+        found: formatTimestamp(recorded),
+        expected: 'imagePushedAt or later',
+      });
+    }
+  }
+  warnings.push(...checkTimesAgainstNow(images, now, file));
+  const counts = new Map<string, number>();
+  for (const w of warnings) counts.set(w.code, (counts.get(w.code) ?? 0) + 1);
+  const notes = [...counts].map(([code, n]) => `${n} ${n === 1 ? 'timestamp' : 'timestamps'} ${IMPLAUSIBLE_NOTES[code]}`);
+  return { warnings: sortProblems(warnings), notes };
+}
+
+const IMPLAUSIBLE_NOTES: Record<string, string> = {
+  'images/pull-before-push': 'lastRecordedPullTime before imagePushedAt: taken as imagePushedAt',
+  'images/archived-before-push': 'lastArchivedAt before imagePushedAt: taken as imagePushedAt',
+  'images/time-after-now': 'after the simulation time (--now): taken as is, so no age-based rule selects those images yet',
+};
 
 /** Timestamps after the simulation time are impossible (a clock or --now mistake). Sorted. */
 export function checkTimesAgainstNow(images: readonly ImageRecord[], now: number, file: string): InputProblem[] {
@@ -208,7 +283,7 @@ export function checkTimesAgainstNow(images: readonly ImageRecord[], now: number
       problems.push({
         location: imageOrigin(image, field) ?? { file },
         code: 'images/time-after-now',
-        message: `${field} of ${shortDigest(image.imageDigest)} is after the simulation time ${formatTimestamp(now)}: impossible (set --now to the time of the snapshot or later)`,
+        message: `${field} of ${shortDigest(image.imageDigest)} is after the simulation time ${formatTimestamp(now)}: impossible, taken as is (is --now before the snapshot?)`,
         found: formatTimestamp(t),
         expected: `${formatTimestamp(now)} or earlier`,
       });
