@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, expectCleanFailure, NOW, ROOT, runCli } from './support.js';
+import { assertBuilt, cleanEnv, CLI, expectCleanFailure, NOW, ROOT, runCli } from './support.js';
 
 // A FIFO or a device in place of a snapshot file used to hang the command forever (open() waits for a
 // writer; /dev/zero never ends). Nothing but a regular file is opened: the command ends at once with
@@ -75,5 +76,57 @@ describe('a YAML alias bomb (about 380 bytes) ends within seconds in bounded mem
     expectCleanFailure(r);
     const column = aliasBomb('').split('\n')[4]!.indexOf('*a3') + 1 + 4 * 7;
     expect(r.stderr).toContain(`${join(folder, 'pod.yaml')}:7:${column}: ${message}`);
+  });
+});
+
+describe('tag patterns and signals', () => {
+  it("a dry-run of '*-*-*-*-prod' over 300 images with 290-character tags ends by itself (a backtracking matcher took about 2 s per tag)", async () => {
+    const dir = join(work, 'pattern');
+    mkdirSync(dir);
+    const policy = { rules: [{ rulePriority: 1, selection: { tagStatus: 'tagged', tagPatternList: ['*-*-*-*-prod'], countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } }] };
+    const imageDetails = Array.from({ length: 300 }, (_, i) => ({
+      registryId: '123456789012',
+      repositoryName: 'team/api',
+      imageDigest: `sha256:${i.toString(16).padStart(64, '0')}`,
+      imageTags: [`a${'-'.repeat(285)}${String(i).padStart(4, '0')}`],
+      imagePushedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+    }));
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify(policy));
+    writeFileSync(join(dir, 'images.json'), JSON.stringify({ imageDetails }));
+    const r = await runCli(['dry-run', '--policy', join(dir, 'policy.json'), '--images', join(dir, 'images.json'), '--now', NOW, '--format', 'json', '--fail-on', 'never']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { repositories: Array<{ images: Array<{ imageTags: string[]; action: string }> }> };
+    expect(report.repositories[0]!.images.every((i) => i.action === 'KEEP')).toBe(true); // no tag ends in -prod
+  });
+
+  // A command waiting on its input (here held by the test hook hold-file.mjs: calls on one file wait)
+  // ends on SIGINT or SIGTERM at once, with the exit code of that signal and nothing on stderr.
+  it.each([
+    ['dry-run', 'SIGTERM', 143],
+    ['lint', 'SIGINT', 130],
+    ['audit', 'SIGTERM', 143],
+  ] as const)('%s held on its input ends on %s with exit %i', async (command, signal, expected) => {
+    const snapshot = join(work, `held-${command}`);
+    cpSync(join(ROOT, 'samples', 'registry'), snapshot, { recursive: true });
+    const held = command === 'lint' ? join(ROOT, 'samples', 'lint', 'terraform', 'plan.json') : join(snapshot, 'shop', 'web', 'describe-images.json');
+    const mark = join(work, `held-${command}.mark`);
+    const args = command === 'lint' ? ['lint', join(ROOT, 'samples', 'lint')] : [command, '--snapshot', snapshot, '--now', NOW, '--format', 'json'];
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: cleanEnv({ ECR_LIFEGUARD_TEST_HOLD: held, ECR_LIFEGUARD_TEST_HELD_MARK: mark, NODE_OPTIONS: `--import ${pathToFileURL(join(import.meta.dirname, 'hold-file.mjs')).href}` }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    for (let polls = 0; !existsSync(mark); polls++) {
+      expect(polls).toBeLessThan(2400); // a minute
+      expect(child.exitCode).toBe(null);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill(signal);
+    expect(await exited).toBe(expected);
+    expect(stderr).toBe('');
   });
 });
