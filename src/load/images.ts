@@ -240,31 +240,78 @@ function sortedUnique(tags: string[]): string[] {
   return sorted === tags ? tags.slice() : [...new Set(sorted)];
 }
 
+/** Implausible times of one repository: the first few of each kind located, how many more, a note per kind. */
+export interface ImplausibleTimes {
+  /** The first `shown` of each code in file order, located; sorted. */
+  warnings: InputProblem[];
+  /** Per code, how many more there are than `warnings` shows. */
+  more: Map<string, number>;
+  notes: string[];
+}
+
 /**
- * Timestamps that cannot be right but leave the images interpretable, as warnings (sorted), and one
- * note per kind for the report. A pull or archive recorded before the push was taken as the push when
- * the file was read. A time after `now` (a --now before the data, or a clock mistake) is taken as is:
- * the image is younger than any age a rule counts (no sinceImagePushed/-Pulled/-Transitioned rule
- * selects it until then), and imageCountMoreThan ranks it by its push time as ECR would.
+ * Timestamps that cannot be right but leave the images interpretable. A pull or archive recorded
+ * before the push was taken as the push when the file was read. A time after `now` (a --now before
+ * the data, or a clock mistake) is taken as is: the image is younger than any age a rule counts (no
+ * sinceImagePushed/-Pulled/-Transitioned rule selects it until then), and imageCountMoreThan ranks it
+ * by its push time as ECR would. Only the first `shown` of each kind are located: a wrong --now on a
+ * repository of 100,000 images finds some 200,000, and locating each would parse the file's positions.
  */
-export function implausibleTimes(images: readonly ImageRecord[], now: number, file: string): { warnings: InputProblem[]; notes: string[] } {
-  const warnings: InputProblem[] = [];
+export function implausibleTimes(images: readonly ImageRecord[], now: number, file: string, shown = 3): ImplausibleTimes {
+  type Hit = { image: ImageRecord; field: TimeField; code: string; recorded: number; order: number };
+  const byCode = new Map<string, Hit[]>();
+  const counts = new Map<string, number>();
+  const hit = (h: Omit<Hit, 'order'>): void => {
+    counts.set(h.code, (counts.get(h.code) ?? 0) + 1);
+    const o = origins.get(h.image);
+    const order = (o?.index ?? 0) * TIME_FIELDS.length + TIME_FIELDS.indexOf(h.field);
+    const list = byCode.get(h.code) ?? [];
+    byCode.set(h.code, list);
+    // Keep the `shown` earliest in file order (a short insertion: `shown` is small).
+    if (list.length === shown && order >= list[shown - 1]!.order) return;
+    list.push({ ...h, order });
+    list.sort((a, b) => a.order - b.order);
+    if (list.length > shown) list.pop();
+  };
   for (const image of images) {
     for (const { field, recorded } of clampedTimes.get(image) ?? []) {
-      warnings.push({
-        location: imageOrigin(image, field) ?? { file },
-        code: field === 'lastRecordedPullTime' ? 'images/pull-before-push' : 'images/archived-before-push',
-        message: `${field} of ${shortDigest(image.imageDigest)} is before its imagePushedAt ${formatTimestamp(image.imagePushedAt)}: impossible; taken as imagePushedAt`,
-        found: formatTimestamp(recorded),
-        expected: 'imagePushedAt or later',
-      });
+      hit({ image, field, recorded, code: field === 'lastRecordedPullTime' ? 'images/pull-before-push' : 'images/archived-before-push' });
+    }
+    for (const field of TIME_FIELDS) {
+      const t = image[field];
+      if (t !== undefined && t > now) hit({ image, field, recorded: t, code: 'images/time-after-now' });
     }
   }
-  warnings.push(...checkTimesAgainstNow(images, now, file));
-  const counts = new Map<string, number>();
-  for (const w of warnings) counts.set(w.code, (counts.get(w.code) ?? 0) + 1);
+  const warnings: InputProblem[] = [];
+  for (const list of byCode.values()) {
+    for (const h of list) {
+      const location = imageOrigin(h.image, h.field) ?? { file };
+      warnings.push(
+        h.code === 'images/time-after-now'
+          ? afterNow(h.image, h.field, h.recorded, now, location)
+          : {
+              location,
+              code: h.code,
+              message: `${h.field} of ${shortDigest(h.image.imageDigest)} is before its imagePushedAt ${formatTimestamp(h.image.imagePushedAt)}: impossible; taken as imagePushedAt`,
+              found: formatTimestamp(h.recorded),
+              expected: 'imagePushedAt or later',
+            },
+      );
+    }
+  }
+  const more = new Map([...counts].filter(([, n]) => n > shown).map(([code, n]) => [code, n - shown]));
   const notes = [...counts].map(([code, n]) => `${n} ${n === 1 ? 'timestamp' : 'timestamps'} ${IMPLAUSIBLE_NOTES[code]}`);
-  return { warnings: sortProblems(warnings), notes };
+  return { warnings: sortProblems(warnings), more, notes };
+}
+
+function afterNow(image: ImageRecord, field: TimeField, t: number, now: number, location: SourceLocation): InputProblem {
+  return {
+    location,
+    code: 'images/time-after-now',
+    message: `${field} of ${shortDigest(image.imageDigest)} is after the simulation time ${formatTimestamp(now)}: impossible, taken as is (is --now before the snapshot?)`,
+    found: formatTimestamp(t),
+    expected: `${formatTimestamp(now)} or earlier`,
+  };
 }
 
 const IMPLAUSIBLE_NOTES: Record<string, string> = {
@@ -273,20 +320,13 @@ const IMPLAUSIBLE_NOTES: Record<string, string> = {
   'images/time-after-now': 'after the simulation time (--now): taken as is, so no age-based rule selects those images yet',
 };
 
-/** Timestamps after the simulation time are impossible (a clock or --now mistake). Sorted. */
+/** Timestamps after the simulation time are impossible (a clock or --now mistake), each located. Sorted. */
 export function checkTimesAgainstNow(images: readonly ImageRecord[], now: number, file: string): InputProblem[] {
   const problems: InputProblem[] = [];
   for (const image of images) {
     for (const field of TIME_FIELDS) {
       const t = image[field];
-      if (t === undefined || t <= now) continue;
-      problems.push({
-        location: imageOrigin(image, field) ?? { file },
-        code: 'images/time-after-now',
-        message: `${field} of ${shortDigest(image.imageDigest)} is after the simulation time ${formatTimestamp(now)}: impossible, taken as is (is --now before the snapshot?)`,
-        found: formatTimestamp(t),
-        expected: `${formatTimestamp(now)} or earlier`,
-      });
+      if (t !== undefined && t > now) problems.push(afterNow(image, field, t, now, imageOrigin(image, field) ?? { file }));
     }
   }
   return sortProblems(problems);

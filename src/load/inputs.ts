@@ -5,7 +5,7 @@ import { loadImagesFile, loadManifestsFile } from './detect.js';
 import { implausibleTimes } from './images.js';
 import { loadPolicyFile, type LoadedPolicy } from './policy.js';
 import { blockingManifestFailures } from './manifests.js';
-import { summariseProblems } from './problems.js';
+import { ProblemTally } from './problems.js';
 import { loadSnapshot, readSnapshotStatus, type SnapshotRepository, type UnreadableRegistry } from './snapshot.js';
 
 // Loads what every state-based command needs: repositories with their state and policy,
@@ -99,12 +99,14 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
     }];
   }
   // Implausible times are warnings (the first few located, then a count) and a note in each repository's report.
-  const late: InputProblem[] = [];
+  const late = new ProblemTally();
   for (const r of repositories) {
-    const implausible = implausibleTimes(r.state.images, now, o.snapshot ? `${o.snapshot}/${r.repositoryName}/describe-images.json` : o.images!);
-    late.push(...implausible.warnings);
+    const file = o.snapshot ? `${o.snapshot}/${r.repositoryName}/describe-images.json` : o.images!;
+    const implausible = implausibleTimes(r.state.images, now, file);
+    late.add(implausible.warnings);
+    late.addMore(implausible.more, file);
     r.notes.push(...implausible.notes);
   }
-  warnings.push(...summariseProblems(late));
+  warnings.push(...late.summary());
   return { registry, repositories, warnings, unreadableRegistries };
 }

@@ -92,6 +92,16 @@ export class ProblemTally {
     }
   }
 
+  /** Problems counted but not given (`more` per code), in `file`. */
+  addMore(more: ReadonlyMap<string, number>, file: string): void {
+    for (const [code, n] of more) {
+      let entry = this.byCode.get(code);
+      if (!entry) this.byCode.set(code, (entry = { first: [], more: 0, files: new Set() }));
+      entry.more += n;
+      entry.files.add(file);
+    }
+  }
+
   /** Per code, in the order codes were first met: its first problems, then `and N more like this`. */
   summary(): InputProblem[] {
     const out: InputProblem[] = [];
@@ -105,11 +115,4 @@ export class ProblemTally {
     }
     return out;
   }
-}
-
-/** ProblemTally over a list. */
-export function summariseProblems(problems: readonly InputProblem[], shown = 3): InputProblem[] {
-  const tally = new ProblemTally(shown);
-  tally.add(problems);
-  return tally.summary();
 }

@@ -197,7 +197,15 @@ describe('implausible but interpretable times', () => {
     const { warnings, notes } = implausibleTimes(images, Date.UTC(2024, 5, 15), 'images.json');
     expect(warnings.map((w) => w.code)).toEqual(['images/time-after-now']);
     expect(notes).toEqual(['1 timestamp after the simulation time (--now): taken as is, so no age-based rule selects those images yet']);
-    expect(implausibleTimes(images, Date.UTC(2024, 6, 1), 'images.json')).toEqual({ warnings: [], notes: [] });
+    expect(implausibleTimes(images, Date.UTC(2024, 6, 1), 'images.json')).toEqual({ warnings: [], more: new Map(), notes: [] });
+  });
+
+  it('locates only the first three of each kind in file order, and counts the rest', () => {
+    const t = textOf(Array.from({ length: 50 }, (_, i) => detail(50 - i, { imagePushedAt: `2024-06-${String(1 + (i % 28)).padStart(2, '0')}T00:00:00Z` })));
+    const { warnings, more, notes } = implausibleTimes(parse(t), Date.UTC(2024, 4, 1), 'images.json');
+    expect(warnings.map((w) => w.location.pointer)).toEqual(['/imageDetails/0/imagePushedAt', '/imageDetails/1/imagePushedAt', '/imageDetails/2/imagePushedAt']);
+    expect(more).toEqual(new Map([['images/time-after-now', 47]]));
+    expect(notes).toEqual(['50 timestamps after the simulation time (--now): taken as is, so no age-based rule selects those images yet']);
   });
 });
 

@@ -138,8 +138,10 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       const auditOne = async (folder: string): Promise<void> => {
         const repository = await snapshot.load(folder);
         // As in dry-run: implausible times are warnings (summarised at the end) and notes, and the policy's warnings are shown.
-        const implausible = implausibleTimes(repository.state.images, now, join(snapshot.dir, folder, SNAPSHOT_FILES.images));
+        const imagesFile = join(snapshot.dir, folder, SNAPSHOT_FILES.images);
+        const implausible = implausibleTimes(repository.state.images, now, imagesFile);
         late.add(implausible.warnings);
+        late.addMore(implausible.more, imagesFile);
         if (problems.length > 0) return;
         if (!override) repository.policy?.warnings.forEach(warn);
         const input = toRepositoryInput(repository, registry, override);
