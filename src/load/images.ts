@@ -26,6 +26,13 @@ interface Source {
 }
 const origins = new WeakMap<ImageRecord, { source: Source; index: number }>();
 
+/** A time recorded before imagePushedAt, taken as imagePushedAt: the field and what the file said. */
+interface Clamped {
+  field: 'lastRecordedPullTime' | 'lastArchivedAt';
+  recorded: number;
+}
+const clampedTimes = new WeakMap<ImageRecord, Clamped[]>();
+
 /** The location of an image's entry in the describe-images file it was loaded from. */
 export function imageOrigin(image: ImageRecord, field?: string): SourceLocation | undefined {
   const o = origins.get(image);
@@ -129,10 +136,15 @@ class DescribeImagesReader {
       else times[field] = t.ms;
     }
     const pushed = times.imagePushedAt;
+    // A pull or an archive recorded before the push cannot have happened, but the image is still
+    // interpretable: the time is taken as the push (the later, safer reading: the image looks used or
+    // archived more recently, so no rule acts on it sooner), and a warning says so (implausibleTimes).
+    let clamped: Clamped[] | undefined;
     for (const field of ['lastRecordedPullTime', 'lastArchivedAt'] as const) {
       const t = times[field];
       if (pushed !== undefined && t !== undefined && t < pushed) {
-        report(field, field === 'lastRecordedPullTime' ? 'images/pull-before-push' : 'images/archived-before-push', `${field} ${formatTimestamp(t)} is before imagePushedAt ${formatTimestamp(pushed)}: impossible`, formatTimestamp(t), `imagePushedAt or later`);
+        (clamped ??= []).push({ field, recorded: t });
+        times[field] = pushed;
       }
     }
     const imageStatus = (entry.imageStatus as ImageStatus | undefined) ?? 'ACTIVE';
@@ -143,6 +155,11 @@ class DescribeImagesReader {
     const tags = (entry.imageTags as string[] | undefined) ?? [];
     if (tags.length > MAX_TAGS_PER_IMAGE) report('imageTags', 'images/too-many-tags', `an image has at most ${MAX_TAGS_PER_IMAGE} tags in ECR`, `${tags.length} tags`, `at most ${MAX_TAGS_PER_IMAGE}`);
     tags.forEach((tag, k) => {
+      const bad = tagProblem(tag);
+      if (bad) {
+        report(`imageTags/${k}`, bad.code, bad.message, quoteTag(tag), bad.expected);
+        return;
+      }
       const owner = this.ownerOfTag.get(tag);
       if (owner === undefined) this.ownerOfTag.set(tag, i);
       else if (owner === i) report(`imageTags/${k}`, 'images/duplicate-tag', `tag ${JSON.stringify(tag)} is listed twice on this image`, JSON.stringify(tag), 'each tag once');
@@ -165,6 +182,7 @@ class DescribeImagesReader {
     if (times.lastActivatedAt !== undefined) record.lastActivatedAt = times.lastActivatedAt;
     if (typeof entry.registryId === 'string') record.registryId = this.intern(entry.registryId);
     if (typeof entry.repositoryName === 'string') record.repositoryName = this.intern(entry.repositoryName);
+    if (clamped) clampedTimes.set(record, clamped);
     this.images.push(record);
     this.indices.push(i);
   }
@@ -192,26 +210,123 @@ class DescribeImagesReader {
   }
 }
 
+// ECR's API reference gives an imageTag 1 to 300 characters (ImageIdentifier); its characters are
+// the registry API's (the OCI distribution spec's tag grammar, which ECR implements, without its
+// 128-character cap): a letter, digit or underscore, then letters, digits, underscores, periods and
+// hyphens. A tag outside these never came from ECR, and one far longer than 300 characters is also
+// what makes a pattern expensive to match.
+export const MAX_TAG_LENGTH = 300;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+function tagProblem(tag: string): { code: string; message: string; expected: string } | undefined {
+  if (tag.length > MAX_TAG_LENGTH) {
+    return { code: 'images/tag-too-long', message: `a tag of ${tag.length.toLocaleString('en-US')} characters: ECR's tags have at most ${MAX_TAG_LENGTH}`, expected: `at most ${MAX_TAG_LENGTH} characters` };
+  }
+  if (!TAG.test(tag)) {
+    return { code: 'images/bad-tag', message: 'not a tag ECR can hold', expected: 'letters, digits, _ . - (not . or - first)' };
+  }
+  return undefined;
+}
+
+/** A tag for a message: quoted, every character outside printable ASCII escaped (\\uXXXX), cut short. */
+function quoteTag(tag: string): string {
+  const shown = tag.length > 64 ? `${tag.slice(0, 64)}...` : tag;
+  return JSON.stringify(shown).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The tags sorted, each once (AWS lists them in no order; most images have one or two). */
 function sortedUnique(tags: string[]): string[] {
   const sorted = sortedTags(tags);
   return sorted === tags ? tags.slice() : [...new Set(sorted)];
 }
 
-/** Timestamps after the simulation time are impossible (a clock or --now mistake). Sorted. */
+/** Implausible times of one repository: the first few of each kind located, how many more, a note per kind. */
+export interface ImplausibleTimes {
+  /** The first `shown` of each code in file order, located; sorted. */
+  warnings: InputProblem[];
+  /** Per code, how many more there are than `warnings` shows. */
+  more: Map<string, number>;
+  notes: string[];
+}
+
+/**
+ * Timestamps that cannot be right but leave the images interpretable. A pull or archive recorded
+ * before the push was taken as the push when the file was read. A time after `now` (a --now before
+ * the data, or a clock mistake) is taken as is: the image is younger than any age a rule counts (no
+ * sinceImagePushed/-Pulled/-Transitioned rule selects it until then), and imageCountMoreThan ranks it
+ * by its push time as ECR would. Only the first `shown` of each kind are located: a wrong --now on a
+ * repository of 100,000 images finds some 200,000, and locating each would parse the file's positions.
+ */
+export function implausibleTimes(images: readonly ImageRecord[], now: number, file: string, shown = 3): ImplausibleTimes {
+  type Hit = { image: ImageRecord; field: TimeField; code: string; recorded: number; order: number };
+  const byCode = new Map<string, Hit[]>();
+  const counts = new Map<string, number>();
+  const hit = (h: Omit<Hit, 'order'>): void => {
+    counts.set(h.code, (counts.get(h.code) ?? 0) + 1);
+    const o = origins.get(h.image);
+    const order = (o?.index ?? 0) * TIME_FIELDS.length + TIME_FIELDS.indexOf(h.field);
+    const list = byCode.get(h.code) ?? [];
+    byCode.set(h.code, list);
+    // Keep the `shown` earliest in file order (a short insertion: `shown` is small).
+    if (list.length === shown && order >= list[shown - 1]!.order) return;
+    list.push({ ...h, order });
+    list.sort((a, b) => a.order - b.order);
+    if (list.length > shown) list.pop();
+  };
+  for (const image of images) {
+    for (const { field, recorded } of clampedTimes.get(image) ?? []) {
+      hit({ image, field, recorded, code: field === 'lastRecordedPullTime' ? 'images/pull-before-push' : 'images/archived-before-push' });
+    }
+    for (const field of TIME_FIELDS) {
+      const t = image[field];
+      if (t !== undefined && t > now) hit({ image, field, recorded: t, code: 'images/time-after-now' });
+    }
+  }
+  const warnings: InputProblem[] = [];
+  for (const list of byCode.values()) {
+    for (const h of list) {
+      const location = imageOrigin(h.image, h.field) ?? { file };
+      warnings.push(
+        h.code === 'images/time-after-now'
+          ? afterNow(h.image, h.field, h.recorded, now, location)
+          : {
+              location,
+              code: h.code,
+              message: `${h.field} of ${shortDigest(h.image.imageDigest)} is before its imagePushedAt ${formatTimestamp(h.image.imagePushedAt)}: impossible; taken as imagePushedAt`,
+              found: formatTimestamp(h.recorded),
+              expected: 'imagePushedAt or later',
+            },
+      );
+    }
+  }
+  const more = new Map([...counts].filter(([, n]) => n > shown).map(([code, n]) => [code, n - shown]));
+  const notes = [...counts].map(([code, n]) => `${n} ${n === 1 ? 'timestamp' : 'timestamps'} ${IMPLAUSIBLE_NOTES[code]}`);
+  return { warnings: sortProblems(warnings), more, notes };
+}
+
+function afterNow(image: ImageRecord, field: TimeField, t: number, now: number, location: SourceLocation): InputProblem {
+  return {
+    location,
+    code: 'images/time-after-now',
+    message: `${field} of ${shortDigest(image.imageDigest)} is after the simulation time ${formatTimestamp(now)}: impossible, taken as is (is --now before the snapshot?)`,
+    found: formatTimestamp(t),
+    expected: `${formatTimestamp(now)} or earlier`,
+  };
+}
+
+const IMPLAUSIBLE_NOTES: Record<string, string> = {
+  'images/pull-before-push': 'lastRecordedPullTime before imagePushedAt: taken as imagePushedAt',
+  'images/archived-before-push': 'lastArchivedAt before imagePushedAt: taken as imagePushedAt',
+  'images/time-after-now': 'after the simulation time (--now): taken as is, so no age-based rule selects those images yet',
+};
+
+/** Timestamps after the simulation time are impossible (a clock or --now mistake), each located. Sorted. */
 export function checkTimesAgainstNow(images: readonly ImageRecord[], now: number, file: string): InputProblem[] {
   const problems: InputProblem[] = [];
   for (const image of images) {
     for (const field of TIME_FIELDS) {
       const t = image[field];
-      if (t === undefined || t <= now) continue;
-      problems.push({
-        location: imageOrigin(image, field) ?? { file },
-        code: 'images/time-after-now',
-        message: `${field} of ${shortDigest(image.imageDigest)} is after the simulation time ${formatTimestamp(now)}: impossible (set --now to the time of the snapshot or later)`,
-        found: formatTimestamp(t),
-        expected: `${formatTimestamp(now)} or earlier`,
-      });
+      if (t !== undefined && t > now) problems.push(afterNow(image, field, t, now, imageOrigin(image, field) ?? { file }));
     }
   }
   return sortProblems(problems);

@@ -1,9 +1,11 @@
 import { basename } from 'node:path';
-import { InputError, UsageError, type InputProblem } from '../model/errors.js';
+import { UsageError, type InputProblem } from '../model/errors.js';
 import type { RegistryInfo, RepositoryState } from '../model/image.js';
-import { checkTimesAgainstNow, loadImagesFile, loadManifestsFile } from './detect.js';
+import { loadImagesFile, loadManifestsFile } from './detect.js';
+import { implausibleTimes } from './images.js';
 import { loadPolicyFile, type LoadedPolicy } from './policy.js';
 import { manifestIncompleteReason } from './manifests.js';
+import { ProblemTally } from './problems.js';
 import { loadSnapshot, readSnapshotStatus, type SnapshotRepository, type UnreadableRegistry } from './snapshot.js';
 
 // Loads what every state-based command needs: repositories with their state and policy,
@@ -96,7 +98,15 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
       complete: incompleteReason === undefined, ...(incompleteReason !== undefined ? { incompleteReason } : {}), notes,
     }];
   }
-  const problems = repositories.flatMap((r) => checkTimesAgainstNow(r.state.images, now, o.snapshot ? `${o.snapshot}/${r.repositoryName}/describe-images.json` : o.images!));
-  if (problems.length > 0) throw new InputError(problems);
+  // Implausible times are warnings (the first few located, then a count) and a note in each repository's report.
+  const late = new ProblemTally();
+  for (const r of repositories) {
+    const file = o.snapshot ? `${o.snapshot}/${r.repositoryName}/describe-images.json` : o.images!;
+    const implausible = implausibleTimes(r.state.images, now, file);
+    late.add(implausible.warnings);
+    late.addMore(implausible.more, file);
+    r.notes.push(...implausible.notes);
+  }
+  warnings.push(...late.summary());
   return { registry, repositories, warnings, unreadableRegistries };
 }

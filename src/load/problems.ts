@@ -70,3 +70,49 @@ export function entriesWithProblems(problems: readonly InputProblem[], arrayPoin
   }
   return out;
 }
+
+/**
+ * Many problems of one kind (one per image of a large repository) as the first `shown` of each code,
+ * located, then one line saying how many more there are. Holds no more than that, however many are added.
+ */
+export class ProblemTally {
+  // files: those of the problems not shown (one per repository at most, in practice).
+  private readonly byCode = new Map<string, { first: InputProblem[]; more: number; files: Set<string> }>();
+  constructor(private readonly shown = 3) {}
+
+  add(problems: Iterable<InputProblem>): void {
+    for (const p of problems) {
+      let entry = this.byCode.get(p.code);
+      if (!entry) this.byCode.set(p.code, (entry = { first: [], more: 0, files: new Set() }));
+      if (entry.first.length < this.shown) entry.first.push(p);
+      else {
+        entry.more++;
+        entry.files.add(p.location.file);
+      }
+    }
+  }
+
+  /** Problems counted but not given (`more` per code), in `file`. */
+  addMore(more: ReadonlyMap<string, number>, file: string): void {
+    for (const [code, n] of more) {
+      let entry = this.byCode.get(code);
+      if (!entry) this.byCode.set(code, (entry = { first: [], more: 0, files: new Set() }));
+      entry.more += n;
+      entry.files.add(file);
+    }
+  }
+
+  /** Per code, in the order codes were first met: its first problems, then `and N more like this`. */
+  summary(): InputProblem[] {
+    const out: InputProblem[] = [];
+    for (const [code, { first, more, files }] of this.byCode) {
+      out.push(...first);
+      if (more > 0) {
+        const [file] = files;
+        const others = files.size > 1 ? ` here and in ${files.size - 1} other ${files.size === 2 ? 'file' : 'files'}` : '';
+        out.push({ location: { file: file! }, code, message: `and ${more.toLocaleString('en-US')} more like this${others} (${code})` });
+      }
+    }
+    return out;
+  }
+}

@@ -12,10 +12,26 @@ export function yamlLibrary(): typeof import('yaml') {
 /** The problem of a YAML file nested deeper than the (recursive) YAML reader can follow. */
 export const YAML_TOO_DEEP = { code: 'yaml/too-deep', message: 'invalid YAML: it nests too deeply to read' } as const;
 
-/** A YAML file nested deeper than MAX_NESTING_DEPTH (the JSON limit): where, and the problem's words. */
+/** The problem of a YAML file whose aliases would produce more than MAX_ALIAS_NODES nodes. */
+export const YAML_ALIAS_BUDGET = { code: 'yaml/alias-budget' } as const;
+
+/**
+ * Nodes a file's aliases may produce in all. An alias stands for a copy of its anchor's node, and
+ * anchors may hold aliases: about 350 bytes (seven levels of anchors, each holding ten aliases of the
+ * one before) stand for ten million nodes, which every reader that walks the tree would build (4 GB,
+ * then V8 aborts). Real files (GitLab CI templates, compose extension fields, Helm values) produce a
+ * few hundred through aliases; a hundred thousand is a few tens of megabytes at most.
+ */
+export const MAX_ALIAS_NODES = 100_000;
+
+/**
+ * A YAML text refused before any reader walks it: nested more than MAX_NESTING_DEPTH deep (the JSON
+ * limit, `yaml/too-deep`) or aliasing more than MAX_ALIAS_NODES nodes (`yaml/alias-budget`, at the
+ * alias that passes the budget). Where, and the problem's words.
+ */
 export interface YamlTooDeep {
   offset: number;
-  code: typeof YAML_TOO_DEEP.code;
+  code: typeof YAML_TOO_DEEP.code | typeof YAML_ALIAS_BUDGET.code;
   message: string;
   expected: string;
 }
@@ -54,7 +70,52 @@ export function readYamlDocuments(text: string, options: YamlOptions & { lineCou
   }
   const deep = deepestBeyondLimit(tokens);
   if (deep !== undefined) return { tooDeep: tooDeepAt(deep) };
-  return { documents: Array.from(new Composer({ ...composeOptions, prettyErrors: false }).compose(tokens)) as YamlDocument[] };
+  const documents = Array.from(new Composer({ ...composeOptions, prettyErrors: false }).compose(tokens)) as YamlDocument[];
+  const aliased = aliasBudgetPassed(documents);
+  if (aliased !== undefined) return { tooDeep: aliased };
+  return { documents };
+}
+
+/**
+ * Counts the nodes the documents' aliases stand for (each alias: the size of its anchor's node with
+ * the aliases inside it expanded, sizes memoised per anchor, so counting costs one pass however large
+ * the expansion), and returns the problem at the alias whose count passes MAX_ALIAS_NODES.
+ */
+function aliasBudgetPassed(documents: readonly YamlDocument[]): YamlTooDeep | undefined {
+  const { isAlias, isCollection, isPair } = yamlLibrary();
+  type YamlNode = { anchor?: string; range?: [number, number, number]; items?: unknown[] };
+  let produced = 0;
+  for (const doc of documents) {
+    // An alias names the closest anchor before it; an anchor counts once its node is complete (an alias
+    // inside its own anchor is circular, which the library reports).
+    const anchors = new Map<string, number>();
+    let passedAt: number | undefined;
+    // Depth is at most MAX_NESTING_DEPTH here (checked before composing), and aliases are not entered.
+    const size = (node: unknown): number => {
+      if (node === null || node === undefined || passedAt !== undefined) return 1;
+      if (isAlias(node)) {
+        const n = anchors.get(node.source) ?? 1;
+        produced += n;
+        if (produced > MAX_ALIAS_NODES) passedAt = node.range?.[0] ?? 0;
+        return n;
+      }
+      let n = 1;
+      if (isCollection(node)) for (const item of node.items as unknown[]) n += isPair(item) ? size(item.key) + size(item.value) : size(item);
+      const anchor = (node as YamlNode).anchor;
+      if (anchor !== undefined) anchors.set(anchor, n);
+      return n;
+    };
+    size(doc.contents);
+    if (passedAt !== undefined) {
+      return {
+        offset: passedAt,
+        code: YAML_ALIAS_BUDGET.code,
+        message: `the YAML's aliases stand for more than ${MAX_ALIAS_NODES.toLocaleString('en-US')} nodes (an alias bomb?)`,
+        expected: `aliases that expand to at most ${MAX_ALIAS_NODES.toLocaleString('en-US')} nodes in all (ecr-lifeguard's limit)`,
+      };
+    }
+  }
+  return undefined;
 }
 
 function tooDeepAt(offset: number): YamlTooDeep {

@@ -1,16 +1,26 @@
 import type { LifecycleRule } from '../model/policy.js';
+import { globMatchesWord, globOfPattern } from './glob.js';
 
 // Tag selection. Each entry of tagPrefixList / tagPatternList must match at least one of the
 // image's tags (AND across entries); one tag may satisfy several entries.
 
 export type TagMatcher = (tag: string) => boolean;
 
-/** A pattern matches the whole tag; `*` matches any run of characters (including none); all else is literal and case-sensitive. */
+/**
+ * A pattern matches the whole tag; `*` matches any run of characters (including none); all else is
+ * literal and case-sensitive. Linear in the tag for a fixed pattern (glob.ts); the common shapes
+ * (no star, one star) are a comparison.
+ */
 export function compilePattern(pattern: string): TagMatcher {
-  if (!pattern.includes('*')) return (tag) => tag === pattern;
-  const parts = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  const re = new RegExp(`^${parts.join('[\\s\\S]*')}$`);
-  return (tag) => re.test(tag);
+  const star = pattern.indexOf('*');
+  if (star < 0) return (tag) => tag === pattern;
+  if (pattern.indexOf('*', star + 1) < 0) {
+    const head = pattern.slice(0, star);
+    const tail = pattern.slice(star + 1);
+    return (tag) => tag.length >= head.length + tail.length && tag.startsWith(head) && tag.endsWith(tail);
+  }
+  const glob = globOfPattern(pattern);
+  return (tag) => globMatchesWord(glob, tag);
 }
 
 export function compilePrefix(prefix: string): TagMatcher {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTimesAgainstNow, imageOrigin, parseDescribeImages } from '../../src/load/images.js';
+import { checkTimesAgainstNow, imageOrigin, implausibleTimes, parseDescribeImages } from '../../src/load/images.js';
 import { parseJsonDocument } from '../../src/load/json-document.js';
 import { lineOf, problemsOf } from './helpers.js';
 
@@ -41,8 +41,10 @@ const rejected: Case[] = [
   { name: 'timestamp of the wrong type', details: [detail(1, { lastActivatedAt: true })], code: 'images/wrong-type', pointer: '/imageDetails/0/lastActivatedAt', lineAt: ['"lastActivatedAt"'] },
   { name: 'year before 2015', details: [detail(1, { imagePushedAt: '2014-12-31T23:59:59Z' })], code: 'images/timestamp-too-early', pointer: '/imageDetails/0/imagePushedAt', lineAt: ['"imagePushedAt"'] },
   { name: 'epoch 0', details: [detail(1, { imagePushedAt: 0 })], code: 'images/timestamp-too-early', pointer: '/imageDetails/0/imagePushedAt', lineAt: ['"imagePushedAt"'] },
-  { name: 'pulled before pushed', details: [detail(1, { lastRecordedPullTime: '2024-04-30T10:00:00+00:00' })], code: 'images/pull-before-push', pointer: '/imageDetails/0/lastRecordedPullTime', lineAt: ['"lastRecordedPullTime"'] },
-  { name: 'archived before pushed', details: [detail(1, { imageStatus: 'ARCHIVED', lastArchivedAt: '2024-04-30T10:00:00+00:00' })], code: 'images/archived-before-push', pointer: '/imageDetails/0/lastArchivedAt', lineAt: ['"lastArchivedAt"'] },
+  { name: 'tag longer than 300 characters', details: [detail(1, { imageTags: ['ok', 'a'.repeat(301)] })], code: 'images/tag-too-long', pointer: '/imageDetails/0/imageTags/1', lineAt: ['"aaaa'] },
+  { name: 'tag with a control character', details: [detail(1, { imageTags: ['v1\u001b]52;c;x\u0007'] })], code: 'images/bad-tag', pointer: '/imageDetails/0/imageTags/0', lineAt: ['"v1'] },
+  { name: 'tag with a space', details: [detail(1, { imageTags: ['v 1'] })], code: 'images/bad-tag', pointer: '/imageDetails/0/imageTags/0', lineAt: ['"v 1"'] },
+  { name: 'tag starting with a period', details: [detail(1, { imageTags: ['.v1'] })], code: 'images/bad-tag', pointer: '/imageDetails/0/imageTags/0', lineAt: ['".v1"'] },
   { name: 'ARCHIVED without lastArchivedAt', details: [detail(1, { imageStatus: 'ARCHIVED' })], code: 'images/archived-without-time', pointer: '/imageDetails/0/imageStatus', lineAt: ['"imageStatus"'] },
   { name: 'unknown imageStatus', details: [detail(1, { imageStatus: 'DELETED' })], code: 'images/not-allowed-value', pointer: '/imageDetails/0/imageStatus', lineAt: ['"imageStatus"'] },
   { name: 'tag on two images', details: [detail(1, { imageTags: ['latest', 'v1'] }), detail(2, { imageTags: ['v2', 'latest'] })], code: 'images/duplicate-tag', pointer: '/imageDetails/1/imageTags/1', lineAt: ['"latest"', 1] },
@@ -75,12 +77,12 @@ describe('parseDescribeImages: rejected', () => {
 
   it('reports several problems together, sorted by line', () => {
     const t = textOf([
-      detail(1, { imageTags: ['latest'], lastRecordedPullTime: '2019-01-01T00:00:00Z' }),
+      detail(1, { imageTags: ['latest'], lastRecordedPullTime: '2014-01-01T00:00:00Z' }),
       detail(1, { imageTags: ['latest'] }),
       detail(3, { imageStatus: 'ARCHIVED' }),
     ]);
     const problems = problemsOf(() => parse(t));
-    expect(problems.map((p) => p.code)).toEqual(['images/pull-before-push', 'images/duplicate-digest', 'images/duplicate-tag', 'images/archived-without-time']);
+    expect(problems.map((p) => p.code)).toEqual(['images/timestamp-too-early', 'images/duplicate-digest', 'images/duplicate-tag', 'images/archived-without-time']);
     const lines = problems.map((p) => p.location.line!);
     expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
@@ -149,6 +151,61 @@ describe('parseDescribeImages: accepted', () => {
 
   it('accepts ECR launch year timestamps', () => {
     expect(parse(textOf([detail(1, { imagePushedAt: '2015-01-01T00:00:00Z' })]))[0]!.imagePushedAt).toBe(Date.UTC(2015, 0, 1));
+  });
+});
+
+describe('parseDescribeImages: tags', () => {
+  it('accepts 300 characters, and the OCI characters', () => {
+    const tags = ['a'.repeat(300), '_x', 'V1.2-rc_3', 'sha256-' + 'ab'.repeat(32) + '.sig'];
+    expect(parse(textOf([detail(1, { imageTags: tags })]))[0]!.imageTags).toEqual([...tags].sort());
+  });
+
+  it('quotes a bad tag escaped and cut short, never raw', () => {
+    const problems = problemsOf(() => parse(textOf([detail(1, { imageTags: ['\u001b]52;c;aGk=\u0007' + 'x'.repeat(400)] })])));
+    expect(problems).toEqual([expect.objectContaining({ code: 'images/tag-too-long', message: "a tag of 412 characters: ECR's tags have at most 300" })]);
+    expect(problems[0]!.found).toBe(`"\\u001b]52;c;aGk=\\u0007${'x'.repeat(52)}..."`);
+    expect(problems[0]!.found).not.toMatch(/[\u0000-\u001f\u007f]/);
+  });
+});
+
+describe('implausible but interpretable times', () => {
+  const cases = [
+    { field: 'lastRecordedPullTime', code: 'images/pull-before-push', extra: { lastRecordedPullTime: '2024-04-30T10:00:00+00:00' } },
+    { field: 'lastArchivedAt', code: 'images/archived-before-push', extra: { imageStatus: 'ARCHIVED', lastArchivedAt: '2024-04-30T10:00:00+00:00' } },
+  ] as const;
+  for (const c of cases) {
+    it(`${c.field} before the push: read, taken as imagePushedAt, and a located warning`, () => {
+      const t = textOf([detail(1, c.extra), detail(2)]);
+      const images = parse(t);
+      expect(images[0]![c.field]).toBe(Date.UTC(2024, 4, 1, 10));
+      const { warnings, notes } = implausibleTimes(images, Date.UTC(2025, 0, 1), 'images.json');
+      expect(warnings).toEqual([
+        {
+          location: expect.objectContaining({ file: 'images.json', pointer: `/imageDetails/0/${c.field}`, line: lineOf(t, `"${c.field}"`) }),
+          code: c.code,
+          message: `${c.field} of sha256:000000000000... is before its imagePushedAt 2024-05-01T10:00:00.000Z: impossible; taken as imagePushedAt`,
+          found: '2024-04-30T10:00:00.000Z',
+          expected: 'imagePushedAt or later',
+        },
+      ]);
+      expect(notes).toEqual([`1 timestamp ${c.field} before imagePushedAt: taken as imagePushedAt`]);
+    });
+  }
+
+  it('times after --now: warnings and a note; nothing when --now is later', () => {
+    const images = parse(textOf([detail(1), detail(2, { imagePushedAt: '2024-06-01T00:00:00Z', lastRecordedPullTime: '2024-07-01T00:00:00Z' })]));
+    const { warnings, notes } = implausibleTimes(images, Date.UTC(2024, 5, 15), 'images.json');
+    expect(warnings.map((w) => w.code)).toEqual(['images/time-after-now']);
+    expect(notes).toEqual(['1 timestamp after the simulation time (--now): taken as is, so no age-based rule selects those images yet']);
+    expect(implausibleTimes(images, Date.UTC(2024, 6, 1), 'images.json')).toEqual({ warnings: [], more: new Map(), notes: [] });
+  });
+
+  it('locates only the first three of each kind in file order, and counts the rest', () => {
+    const t = textOf(Array.from({ length: 50 }, (_, i) => detail(50 - i, { imagePushedAt: `2024-06-${String(1 + (i % 28)).padStart(2, '0')}T00:00:00Z` })));
+    const { warnings, more, notes } = implausibleTimes(parse(t), Date.UTC(2024, 4, 1), 'images.json');
+    expect(warnings.map((w) => w.location.pointer)).toEqual(['/imageDetails/0/imagePushedAt', '/imageDetails/1/imagePushedAt', '/imageDetails/2/imagePushedAt']);
+    expect(more).toEqual(new Map([['images/time-after-now', 47]]));
+    expect(notes).toEqual(['50 timestamps after the simulation time (--now): taken as is, so no age-based rule selects those images yet']);
   });
 });
 

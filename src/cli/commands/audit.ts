@@ -8,7 +8,8 @@ import { formatProblem, InputError, UsageError, type InputProblem } from '../../
 import { compareFindings, SEVERITY_RANK, type Finding } from '../../model/finding.js';
 import { loadPolicyFile } from '../../load/policy.js';
 import { openSnapshot, readSnapshotStatus, SNAPSHOT_FILES } from '../../load/snapshot.js';
-import { checkTimesAgainstNow } from '../../load/images.js';
+import { implausibleTimes } from '../../load/images.js';
+import { ProblemTally } from '../../load/problems.js';
 import { renderReportParts, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { slimRepository, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
@@ -109,6 +110,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     // Input problems of every repository are gathered, so one run names them all; once there is one,
     // the remaining repositories are only loaded and checked, not analysed.
     const problems: InputProblem[] = [];
+    const late = new ProblemTally();
     for (const root of roots) {
       // A live read whose listing failed, or whose selection or shard holds no repository, wrote no
       // repository folder: that is in unreadableRepositories, or simply nothing to audit; not an input error.
@@ -146,12 +148,15 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       // repository is reachable, and a full collection then keeps the peak near one repository.
       const auditOne = async (folder: string): Promise<void> => {
         const repository = await snapshot.load(folder);
-        // As in dry-run: a time after --now is an input error, and the policy's warnings are shown.
-        const late = checkTimesAgainstNow(repository.state.images, now, join(snapshot.dir, folder, SNAPSHOT_FILES.images));
-        if (late.length > 0) throw new InputError(late);
+        // As in dry-run: implausible times are warnings (summarised at the end) and notes, and the policy's warnings are shown.
+        const imagesFile = join(snapshot.dir, folder, SNAPSHOT_FILES.images);
+        const implausible = implausibleTimes(repository.state.images, now, imagesFile);
+        late.add(implausible.warnings);
+        late.addMore(implausible.more, imagesFile);
         if (problems.length > 0) return;
         if (!override) repository.policy?.warnings.forEach(warn);
         const input = toRepositoryInput(repository, registry, override);
+        input.notes.push(...implausible.notes);
         if (!input.complete) incomplete = true;
         if (!input.complete && input.state.images.length === 0) {
           // Nothing was read: listed once, as unreadable, never as a repository with no images.
@@ -180,6 +185,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       totals.push(result.storage);
     }
     if (problems.length > 0) throw new InputError(problems);
+    late.summary().forEach(warn);
     const storage = sumStorageTotals(totals) as unknown as Record<string, unknown>;
     findings.sort(compareFindings);
     const shards = shard ? { shards: [{ index: shard.index + 1, count: shard.count }] } : {};

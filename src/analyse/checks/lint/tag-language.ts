@@ -1,21 +1,11 @@
 import type { LifecycleRule } from '../../../model/policy.js';
+import { globMatchesPositions, globOfPattern, globOfPrefix, STAR, type Glob } from '../../../simulate/glob.js';
 
 // Tag selection entries as languages, so lint can decide questions about every possible tag:
-// does one entry imply another, can an entry match a signature tag. A pattern is a token list
-// (one literal character per token, `STAR` for `*`); a prefix p is the pattern `p*` (its own
-// characters stay literal: a `*` in a prefix is not a wildcard).
+// does one entry imply another, can an entry match a signature tag. Globs and their matcher are the
+// simulation's own (simulate/glob.ts): lint and the simulation agree on what an entry matches.
 
-export const STAR = null;
-export type Token = string | typeof STAR;
-export type Glob = readonly Token[];
-
-export function globOfPattern(pattern: string): Glob {
-  return [...pattern].map((c) => (c === '*' ? STAR : c));
-}
-
-export function globOfPrefix(prefix: string): Glob {
-  return [...prefix, STAR];
-}
+export { globOfPattern, globOfPrefix, STAR, type Glob, type Token } from '../../../simulate/glob.js';
 
 /** The entries of a tagged rule as globs, in list order; empty for untagged/any rules. */
 export function ruleEntryGlobs(rule: LifecycleRule): Glob[] {
@@ -51,39 +41,6 @@ export function isUniversal(glob: Glob): boolean {
  */
 export function globIncludes(outer: Glob, inner: Glob): boolean {
   return globMatchesPositions(outer, inner.length, (j, c) => inner[j] === c);
-}
-
-/**
- * Whether the glob matches a word of `n` positions where position j admits character c when
- * `admits(j, c)`: `can[j]` says the glob's prefix so far matches the first j positions. Every position
- * admits some character, so a star can stand for any run of positions.
- */
-function globMatchesPositions(glob: Glob, n: number, admits: (position: number, c: string) => boolean): boolean {
-  // Lint runs this for every pair of entries and every signature language, in a process that starts
-  // for one file: two rows reused, and a stop as soon as no prefix of the word is matched any more.
-  let can = new Uint8Array(n + 1);
-  let next = new Uint8Array(n + 1);
-  can[0] = 1;
-  let from = 0; // the first j with can[j] set
-  for (const t of glob) {
-    let first = -1;
-    if (t === STAR) {
-      next.fill(0, 0, from);
-      next.fill(1, from);
-      first = from;
-    } else {
-      next.fill(0, 0, from + 1);
-      for (let j = from + 1; j <= n; j++) {
-        const v = can[j - 1] === 1 && admits(j - 1, t) ? 1 : 0;
-        next[j] = v;
-        if (v === 1 && first < 0) first = j;
-      }
-    }
-    if (first < 0) return false;
-    from = first;
-    [can, next] = [next, can];
-  }
-  return can[n] === 1;
 }
 
 /** A character class of a fixed-shape language: the set of characters allowed at one position. */
