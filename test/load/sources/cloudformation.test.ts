@@ -306,7 +306,7 @@ describe('bounded YAML alias expansion (issue 15/16: alias bomb)', () => {
     lines.push('Resources: {R: {Type: AWS::ECR::Repository, Properties: {LifecyclePolicy: {LifecyclePolicyText: x}}}}');
     const { sources, problems } = extractPolicySources('bomb.yaml', lines.join('\n') + '\n');
     expect(sources).toEqual([]);
-    expect(problems.map((p) => [p.code, p.location.line])).toEqual([['yaml/alias-budget', 4]]);
+    expect(problems.map((p) => [p.code, p.location.line])).toEqual([['yaml/alias-budget', 5]]);
   });
 
   test('ordinary aliases (a shared policy text) are still read', () => {
