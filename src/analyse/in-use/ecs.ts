@@ -4,6 +4,10 @@ import { addReferenceAt, type PathSegment, type StructuredDocument } from './doc
 // ECS task definitions: `aws ecs describe-task-definition` output (`taskDefinition.containerDefinitions`)
 // or a registration JSON (`containerDefinitions` at the top, as given to register-task-definition).
 
+export function looksLikeTaskDefinition(value: unknown): boolean {
+  return isRecord(value) && ((isRecord(value.taskDefinition) && Array.isArray(value.taskDefinition.containerDefinitions)) || Array.isArray(value.containerDefinitions));
+}
+
 export function collectEcs(doc: StructuredDocument, out: UseCollector): boolean {
   const value = doc.value;
   if (!isRecord(value)) return false;
@@ -12,6 +16,8 @@ export function collectEcs(doc: StructuredDocument, out: UseCollector): boolean 
   if (isRecord(value.taskDefinition) && Array.isArray(value.taskDefinition.containerDefinitions)) {
     base = ['taskDefinition', 'containerDefinitions'];
     definitions = value.taskDefinition.containerDefinitions;
+    // describe-services output names task definitions by ARN: this one is now known.
+    if (typeof value.taskDefinition.taskDefinitionArn === 'string') out.links.taskDefinitionsRead.push(value.taskDefinition.taskDefinitionArn);
   } else if (Array.isArray(value.containerDefinitions)) {
     base = ['containerDefinitions'];
     definitions = value.containerDefinitions;

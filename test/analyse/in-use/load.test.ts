@@ -43,15 +43,20 @@ describe('loadInUse', () => {
     expect(r.otherRegistryCount).toBe(1);
   });
 
-  it('returns unreadable and unrecognised files as located problems instead of throwing', async () => {
+  it('a named path that does not exist is fatal; files under a folder that are no sources are skipped and counted', async () => {
     const missing = join(dir, 'does-not-exist.yaml');
     const r = await loadInUse([missing, dir]);
-    expect(r.problems.map((p) => [p.location.file.slice(dir.length + 1), p.code])).toEqual([
-      ['b/dangling.txt', 'in-use/unreadable'],
-      ['b/notes.conf', 'in-use/unrecognised-format'],
-      ['does-not-exist.yaml', 'in-use/unreadable'],
+    expect(r.fatal.map((p) => [p.location.file.slice(dir.length + 1), p.code])).toEqual([['does-not-exist.yaml', 'in-use/unreadable']]);
+    expect(r.fatal[0]!.message).toMatch(/no such file or directory/);
+    expect(r.problems).toEqual([]);
+    // Folders are named relative to the folder given; files by their path.
+    expect(r.coverage.skipped.map((s) => [s.reason, s.count, s.examples.map((e) => (e.startsWith(dir) ? e.slice(dir.length + 1) : e))])).toEqual([
+      ['a hidden, version control or dependency folder (not entered)', 2, ['.git', 'node_modules']],
+      ['a symbolic link to nothing', 1, ['b/dangling.txt']],
+      ['not an in-use source', 1, ['b/notes.conf']],
+      ['not an in-use source, by its name (not opened)', 1, ['README.md']],
     ]);
-    expect(r.problems.find((p) => p.location.file === missing)!.message).toMatch(/no such file or directory/);
+    expect(r.coverage.filesRead).toBe(4);
     // the readable files are still read
     expect(r.uses).toHaveLength(4);
   });
@@ -151,16 +156,14 @@ describe('loadInUse', () => {
     const keys = r.uses.map((u) => [u.origin.file, u.origin.line ?? 0, u.origin.path ?? ''] as const);
     const sorted = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)));
     expect(keys).toEqual(sorted);
-    expect(new Set(r.uses.map((u) => u.origin.format))).toEqual(new Set(['dockerfile', 'kubernetes', 'ecs', 'lambda', 'list']));
-    expect(r.problems.map((p) => p.code).sort()).toEqual([
-      'in-use/invalid-reference',
-      'in-use/unrecognised-format',
-      'in-use/unrecognised-format',
-      'in-use/unrecognised-format',
-      'in-use/unresolved-arg',
-      'in-use/unresolved-arg',
-      'json/syntax',
-    ]);
+    const formats = new Set(r.uses.map((u) => u.origin.format));
+    for (const f of ['dockerfile', 'kubernetes', 'ecs', 'lambda', 'list', 'helm-values'] as const) expect(formats.has(f)).toBe(true);
+    const top = r.problems.filter((p) => !p.location.file.slice(FIXTURES.length + 1).includes('/'));
+    expect(top.map((p) => p.code).sort()).toEqual(['in-use/invalid-reference', 'in-use/unresolved-arg', 'in-use/unresolved-arg', 'json/syntax']);
+    // Not sources: skipped, counted, named; never a problem.
+    const skipped = r.coverage.skipped.flatMap((s) => s.examples.map((e) => [e.slice(FIXTURES.length + 1), s.reason]));
+    expect(skipped).toContainEqual(['notes.conf', 'not an in-use source']);
+    expect(skipped).toContainEqual(['unknown.json', 'JSON of no known kind: not an in-use source']);
   });
 
   it('keeps duplicate references on different lines: every use has its own origin', async () => {
