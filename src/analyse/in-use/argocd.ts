@@ -53,16 +53,42 @@ export function collectArgoApplication(doc: StructuredDocument, out: UseCollecto
     if (isRecord(helm.valuesObject)) collectHelmValues(doc, out, 'argocd', [...path, 'helm', 'valuesObject'], helm.valuesObject);
     if (typeof helm.values === 'string' && helm.values.length <= 1_000_000) {
       const at = [...path, 'helm', 'values'];
-      let parsed: unknown;
-      try {
-        parsed = yamlLibrary().parse(helm.values, { maxAliasCount: 100 });
-      } catch {
-        parsed = undefined;
-      }
-      if (isRecord(parsed)) collectHelmValues(fixedAt(doc, at), out, 'argocd', at, parsed);
+      const inner = embeddedYaml(doc, at, helm.values);
+      if (inner) collectHelmValues(inner, out, 'argocd', at, inner.value);
     }
   }
   return true;
+}
+
+/**
+ * The `helm.values` string as a document located in the file: a block scalar (`values: |`) starts on
+ * the next line, so its line n is the field's line + n. Columns are those inside the string.
+ */
+function embeddedYaml(doc: StructuredDocument, at: PathSegment[], text: string): StructuredDocument | undefined {
+  const { parseDocument, LineCounter, isNode } = yamlLibrary();
+  const lineCounter = new LineCounter();
+  let inner;
+  let value: unknown;
+  try {
+    inner = parseDocument(text, { lineCounter, uniqueKeys: false });
+    if (inner.errors.length > 0) return undefined;
+    value = inner.toJS({ maxAliasCount: 100 });
+  } catch {
+    return undefined;
+  }
+  const field = doc.locate(at);
+  const block = text.includes('\n');
+  return {
+    file: doc.file,
+    value,
+    start: field ?? { line: 1, column: 1 },
+    locate: (path) => {
+      const node = inner.getIn(path.slice(at.length), true);
+      if (!field || !isNode(node) || !node.range) return field;
+      const p = lineCounter.linePos(node.range[0]);
+      return { line: field.line + (block ? p.line : p.line - 1), column: p.col };
+    },
+  };
 }
 
 /** A view of `doc` whose every path is located at one field (values built from, or embedded in, it). */

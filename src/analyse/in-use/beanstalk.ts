@@ -11,7 +11,11 @@ export function looksLikeDockerrun(value: unknown): boolean {
 export function collectBeanstalk(doc: StructuredDocument, out: UseCollector): boolean {
   const value = doc.value;
   if (!looksLikeDockerrun(value) || !isRecord(value)) return false;
-  forEachEntry(value.containerDefinitions, (c, i) => addReferenceAt(doc, out, 'beanstalk', c.image, ['containerDefinitions', i, 'image']));
+  forEachEntry(value.containerDefinitions, (c, i) => {
+    // Some v2 files give `image: { name, update }`, as v1's `Image` does.
+    if (isRecord(c.image)) addReferenceAt(doc, out, 'beanstalk', c.image.name, ['containerDefinitions', i, 'image', 'name']);
+    else addReferenceAt(doc, out, 'beanstalk', c.image, ['containerDefinitions', i, 'image']);
+  });
   if (isRecord(value.Image)) addReferenceAt(doc, out, 'beanstalk', value.Image.Name, ['Image', 'Name']);
   return true;
 }

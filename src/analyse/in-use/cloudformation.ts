@@ -95,10 +95,32 @@ function resolve(value: unknown, registry: { registryId?: string; region?: strin
       }
       return { text: parts.join(arg[0]) };
     }
+    if (name === 'Ref' && typeof arg === 'string' && arg.startsWith('AWS::')) {
+      const pseudo = pseudoParameter(arg, registry);
+      if (pseudo !== undefined) return { text: pseudo };
+      return { shown: `!Ref ${arg}`, why: `${arg} is the stack's, known here only from a snapshot of one registry (none given)` };
+    }
     const shown = name === 'Ref' && typeof arg === 'string' ? `!Ref ${arg}` : name;
     return { shown, why: DEPLOY_TIME[name] ?? `${name} is evaluated at deploy time` };
   }
   return { shown: Array.isArray(value) ? 'a list' : typeof value, why: 'not an image reference string' };
+}
+
+/** `AWS::AccountId` and `AWS::Region` from the snapshot's registry; the URL suffix and partition from its region. */
+function pseudoParameter(name: string, registry: { registryId?: string; region?: string }): string | undefined {
+  const china = registry.region?.startsWith('cn-') ?? false;
+  switch (name) {
+    case 'AWS::AccountId':
+      return registry.registryId;
+    case 'AWS::Region':
+      return registry.region;
+    case 'AWS::URLSuffix':
+      return china ? 'amazonaws.com.cn' : 'amazonaws.com';
+    case 'AWS::Partition':
+      return china ? 'aws-cn' : 'aws';
+    default:
+      return undefined;
+  }
 }
 
 /** Fn::Sub: pseudo parameters from the snapshot's registry; `${!Literal}` stays literal. */
@@ -113,13 +135,7 @@ function substitute(template: string, vars: Record<string, unknown>, registry: {
       failed = r;
       return whole;
     }
-    const pseudo: Record<string, string | undefined> = {
-      'AWS::AccountId': registry.registryId,
-      'AWS::Region': registry.region,
-      'AWS::URLSuffix': registry.region?.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com',
-      'AWS::Partition': registry.region?.startsWith('cn-') ? 'aws-cn' : 'aws',
-    };
-    const v = pseudo[name];
+    const v = pseudoParameter(name, registry);
     if (v !== undefined) return v;
     failed = {
       shown: template,

@@ -82,10 +82,21 @@ export function excerpt(value: string): string {
  * Placeholders filled in at deploy or build time: `${VAR}`, `$VAR`, `${{ expr }}`, `{{ .Values.x }}`,
  * `<IMAGE1_NAME>`, `#{Token}#`, Terraform `var.x`, and all-capital words such as `REPLACE_ME`.
  */
-const PLACEHOLDER = /\$\{|\$[A-Za-z_(]|\{\{|\}\}|<[^<>]*>|#\{|^(?:var|local|module|data)\.[\w.-]+$|^[A-Z][A-Z0-9_]*$|REPLACE_?ME|CHANGE_?ME/;
+const PLACEHOLDER = /\$\{|\$[A-Za-z_(]|\{\{|\}\}|<[^<>]*>|#\{|%[A-Z_]+%|^(?:var|local|module|data)\.[\w.-]+$|^[A-Z][A-Z0-9_]*$|REPLACE_?ME|CHANGE_?ME/;
+/** A word to replace in a name (`AWS_ACCOUNT_ID.dkr.ecr.REGION...`, `BASE_IMAGE`): capitals, which no repository or host has. */
+const PLACEHOLDER_WORD = /^[A-Z][A-Z0-9_]{2,}$/;
+/** A tag that is a word to replace (`:COMMIT_SHA`, `:___VERSION___`): capitals and underscores. */
+const PLACEHOLDER_TAG = /^(?=[A-Z0-9_]*[A-Z]{2})(?=[A-Z0-9_]*_)[A-Z0-9_]+$/;
 
 export function isPlaceholder(raw: string): boolean {
-  return PLACEHOLDER.test(raw);
+  if (PLACEHOLDER.test(raw)) return true;
+  const at = raw.indexOf('@');
+  const noDigest = at === -1 ? raw : raw.slice(0, at);
+  const colon = noDigest.lastIndexOf(':');
+  const hasTag = colon > noDigest.lastIndexOf('/');
+  const name = hasTag ? noDigest.slice(0, colon) : noDigest;
+  if (name.split(/[./]/).some((c) => PLACEHOLDER_WORD.test(c))) return true;
+  return hasTag && PLACEHOLDER_TAG.test(noDigest.slice(colon + 1));
 }
 
 export class UseCollector {

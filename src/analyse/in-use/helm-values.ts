@@ -47,6 +47,8 @@ function walk(doc: StructuredDocument, out: UseCollector, format: Exclude<UseSou
 
 /** A mapping with a repository (or name) string, under a key naming an image, or with a tag or digest. */
 function isImageSpec(node: Record<string, unknown>, key: string | undefined, parentKey: string | undefined): boolean {
+  // The EKS add-on charts: `{ account, region, tag }` or an `override` reference, the name in the templates.
+  if (key !== undefined && IMAGE_KEY.test(key) && (typeof node.override === 'string' || ('account' in node && 'region' in node))) return true;
   const repo = node.repository ?? node.name;
   if (typeof repo !== 'string') return false;
   if (typeof node.repository === 'string' && ('tag' in node || 'digest' in node || 'registry' in node)) return true;
@@ -54,7 +56,16 @@ function isImageSpec(node: Record<string, unknown>, key: string | undefined, par
 }
 
 function readSpec(doc: StructuredDocument, out: UseCollector, format: Exclude<UseSourceFormat, 'recent-pull'>, spec: Record<string, unknown>, path: PathSegment[]): void {
-  const repoKey = typeof spec.repository === 'string' ? 'repository' : 'name';
+  if (typeof spec.override === 'string' && spec.override.trim() !== '') {
+    add(doc, out, format, spec.override.trim(), [...path, 'override']);
+    return;
+  }
+  const repoKey = typeof spec.repository === 'string' ? 'repository' : typeof spec.name === 'string' ? 'name' : undefined;
+  if (repoKey === undefined) {
+    const pos = doc.locate(path);
+    out.unresolved({ format, file: doc.file, ...pos, path: formatObjectPath(path) }, registryOf(spec) ?? 'image', 'the repository name is written in the chart\'s templates, not in the values (pass `helm template` output)');
+    return;
+  }
   const repository = (spec[repoKey] as string).trim();
   if (repository === '') return; // a component switched off, or filled in elsewhere
   const registry = registryOf(spec);

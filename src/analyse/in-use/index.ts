@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import type { InUseCoverage, InUseReference, UseSourceFormat } from '../../model/in-use.js';
 import { readRegularFile, walkTree, type Skipped } from '../../load/files.js';
-import { compareProblems, compareStrings, compareUses, excerpt, keepEcr, UseCollector, type InUseParseResult, type ReadContext } from './common.js';
+import { compareProblems, compareStrings, compareUses, excerpt, keepEcr, UseCollector, type InUseParseResult, type KustomizeOverrides, type ReadContext } from './common.js';
 import { parseJsonDocument, parseYamlDocuments } from './document.js';
 import { collectDockerfile, isDockerfileName, looksLikeDockerfile } from './dockerfile.js';
 import { taskDefinitionKey } from './ecs-runtime.js';
@@ -103,17 +103,25 @@ function joinSources(readings: readonly InUseParseResult[]): InUseParseResult & 
   for (const r of readings) for (const [k, n] of Object.entries(r.bySource)) joined.bySource[k as UseSourceFormat] = (joined.bySource[k as UseSourceFormat] ?? 0) + n;
   const links = { taskDefinitionsRead: readings.flatMap((r) => r.links.taskDefinitionsRead), taskDefinitionsNeeded: readings.flatMap((r) => r.links.taskDefinitionsNeeded), kustomizations: readings.flatMap((r) => r.links.kustomizations) };
 
-  // Kustomize: each override applies to the matching images of the files in its scope.
+  // Kustomize: each override applies to the matching images of the files in its scope. An image is
+  // replaced (no longer in use as written) when every overlay that renders it overrides it: the
+  // kustomizations no other one includes (an overlay without the override still runs the base image).
   const replaced = new Set<InUseReference>();
-  const added: InUseReference[] = [];
+  const scoped = links.kustomizations.filter((k) => k.scope.length > 0);
+  const dirOf = (file: string) => posix.dirname(file.split('\\').join('/'));
+  const leaves = scoped.filter((k) => !scoped.some((other) => other !== k && other.scope.slice(1).some((s) => inScope(dirOf(k.file), s))));
+  const renders = (k: KustomizeOverrides, u: InUseReference) => u.origin.file !== k.file && k.scope.some((s) => inScope(u.origin.file, s));
+  const overrides = (k: KustomizeOverrides, u: InUseReference) => k.images.some((o) => o.name === imageNameOf(u.reference.raw));
+  for (const u of uses) {
+    if (u.origin.format !== 'kubernetes') continue;
+    const by = leaves.filter((k) => renders(k, u));
+    if (by.length > 0 && by.every((k) => overrides(k, u))) replaced.add(u);
+  }
   for (const k of links.kustomizations) {
     for (const o of k.images) {
-      const matches = uses.filter((u) => u.origin.file !== k.file && u.origin.format === 'kubernetes' && k.scope.some((s) => inScope(u.origin.file, s)) && imageNameOf(u.reference.raw) === o.name);
+      const matches = uses.filter((u) => u.origin.format === 'kubernetes' && renders(k, u) && imageNameOf(u.reference.raw) === o.name);
       const origin = (applied?: InUseReference) => ({ ...o.origin, path: `${o.origin.path ?? ''}${applied ? ` applied to ${applied.origin.file}${applied.origin.line !== undefined ? `:${applied.origin.line}` : ''}` : ''}` });
-      for (const m of matches) {
-        replaced.add(m);
-        out.add(applyOverride(o, m.reference.raw), m.kind, origin(m));
-      }
+      for (const m of matches) out.add(applyOverride(o, m.reference.raw), m.kind, origin(m));
       if (matches.length > 0) continue;
       const alone = standaloneOverride(o);
       if (alone !== undefined) out.add(alone, 'runtime', origin());

@@ -96,7 +96,7 @@ describe('Helm-rendered multi-document YAML', () => {
   });
 
   it('reports a non-string image with its pointer and an invalid one with its line', () => {
-    const text = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: x}', 'spec:', '  template:', '    spec:', '      containers:', '        - image: 42', `        - image: ${HOST}/UPPER:1`].join('\n');
+    const text = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: x}', 'spec:', '  template:', '    spec:', '      containers:', '        - image: 42', `        - image: ${HOST}/Upper:1`].join('\n');
     const res = parseInUseText('d.yaml', text);
     expect(res.uses).toEqual([]);
     expect(res.problems.map((p) => [p.code, p.location.line, p.location.pointer])).toEqual([
