@@ -45,8 +45,12 @@ const liveSelection = (y: Argv) =>
  * else (an option, `--help`, no path) goes through yargs.
  */
 function plainLint(argv: readonly string[]): Record<string, unknown> | undefined {
-  if (argv[0] !== 'lint' || argv.length < 2 || argv.slice(1).some((a) => a.startsWith('-') || a === '')) return undefined;
+  if (argv[0] !== 'lint' || argv.length < 2 || argv.slice(1).some((a) => (a.startsWith('-') && a !== '-') || a === '')) return undefined;
   return { days: undefined, recentPullDays: undefined, paths: argv.slice(1) };
+}
+
+function withStdin<T extends { paths?: string[] }>(args: T, stdin: boolean): T {
+  return stdin && !(args.paths ?? []).includes('-') ? { ...args, paths: [...(args.paths ?? []), '-'] } : args;
 }
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -92,7 +96,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         .option('base', { type: 'string', describe: 'Compare with this policy file, or the same files at this git revision' })
         .option('skip-other-files', { type: 'boolean', describe: 'Skip files given explicitly that hold no lifecycle policy (for pre-commit)' }),
       (args) => {
-        handler = { args, run: async (a, io2) => (await import('./commands/lint.js')).runLint(camel(a), io2) };
+        // yargs drops a lone `-` (standard input): put it back.
+        const stdin = argv[0] === 'lint' && argv.slice(1).includes('-');
+        handler = { args, run: async (a, io2) => (await import('./commands/lint.js')).runLint(withStdin(camel(a), stdin), io2) };
       },
     )
     .command(

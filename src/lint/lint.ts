@@ -8,6 +8,7 @@ import type { ReportPolicy } from '../report/model.js';
 import { rejectionDrafts, ecrRejectsPolicy } from '../analyse/checks/lint/ecr-rejects-policy.js';
 import { policyChecks } from '../analyse/checks/lint/index.js';
 import { unresolvedDraft, unresolvedPolicy } from '../analyse/checks/lint/unresolved-policy.js';
+import { parseError, parseErrorDraft } from '../analyse/checks/lint/parse-error.js';
 import type { CheckMeta, FindingDraft, PolicyCheckContext } from '../analyse/checks/types.js';
 import { levelFor, optionsFor, type LintConfig } from './config.js';
 
@@ -67,13 +68,24 @@ function countRules(text: string): number {
 }
 
 /** Source problems that are the policy's fault (a deployment would fail), reported as ECR rejections rather than input errors. */
-const SOURCE_REJECTIONS = new Set(['source/policy-not-string']);
+const SOURCE_REJECTIONS = new Set(['source/policy-not-string', 'source/policy-too-long']);
+/** Problems with what the user asked for (exit 2): a path that does not exist, a file named that is no policy source. */
+const USAGE_PROBLEMS = new Set(['source/not-found', 'source/unrecognised']);
 
-/** Splits discovery problems: rejections become findings; the rest (unreadable, unparseable) are input errors. */
+/**
+ * Splits discovery problems: rejections become ecr-rejects-policy findings, usage problems stay input
+ * errors (exit 2), and every other file that could not be read (syntax, template, unreadable) is one
+ * parse-error finding, so the other files are still linted and reported.
+ */
 export function sourceProblemFindings(problems: readonly InputProblem[], config: LintConfig): { findings: Finding[]; inputProblems: InputProblem[] } {
   const findings: Finding[] = [];
   collect(ecrRejectsPolicy.meta, rejectionDrafts(problems.filter((p) => SOURCE_REJECTIONS.has(p.code))), config, findings);
-  return { findings, inputProblems: problems.filter((p) => !SOURCE_REJECTIONS.has(p.code)) };
+  const unreadable = problems.filter((p) => !SOURCE_REJECTIONS.has(p.code) && !USAGE_PROBLEMS.has(p.code));
+  // One finding per file: the first problem (a file's later errors usually echo its first).
+  const firstPerFile = new Map<string, InputProblem>();
+  for (const p of unreadable) if (!firstPerFile.has(p.location.file)) firstPerFile.set(p.location.file, p);
+  collect(parseError.meta, [...firstPerFile.values()].map(parseErrorDraft), config, findings);
+  return { findings, inputProblems: problems.filter((p) => USAGE_PROBLEMS.has(p.code)) };
 }
 
 export function lintSource(source: PolicySource, config: LintConfig): LintedSource {

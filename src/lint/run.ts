@@ -1,6 +1,6 @@
 import { compareFindings, type Finding } from '../model/finding.js';
 import type { PolicySource } from '../load/sources/types.js';
-import { iso, TOOL_NAME, type Report, type ReportDiff } from '../report/model.js';
+import { iso, TOOL_NAME, type Report, type ReportCoverage, type ReportDiff } from '../report/model.js';
 import { VERSION } from '../version.js';
 import { applyIgnores, type LintConfig } from './config.js';
 import { lintSource, type LintedSource } from './lint.js';
@@ -47,6 +47,7 @@ export interface LintReportInput {
   diff?: ReportDiff;
   /** Findings that belong to no policy source (e.g. a policy value that is not a string). */
   otherFindings?: readonly Finding[];
+  coverage?: ReportCoverage;
 }
 
 export function buildLintReport(input: LintReportInput): Report {
@@ -60,6 +61,7 @@ export function buildLintReport(input: LintReportInput): Report {
     findings: findings.sort(compareFindings),
     policies: input.policies.map((p) => p.linted.report),
   };
+  if (input.coverage) report.coverage = input.coverage;
   if (Object.keys(ignored).length > 0) report.ignored = ignored;
   if (input.diff) report.diff = input.diff;
   return report;

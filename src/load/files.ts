@@ -1,4 +1,4 @@
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { lstat, open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { InputProblem } from '../model/errors.js';
@@ -164,10 +164,52 @@ export async function readRegularFile(path: string, options: OpenOptions = {}): 
   }
 }
 
+/** readRegularFile, synchronously (for error paths that need a file's text again, e.g. positions). */
+export function readRegularFileSync(path: string, options: { maxBytes?: number } = {}): ReadFile {
+  let fd: number;
+  try {
+    const kind = typeReason(statSync(path));
+    if (kind) return { ok: false, ...skipped(path, kind) };
+    fd = openSync(path, OPEN_FLAGS);
+  } catch (e) {
+    return { ok: false, ...fromError(path, e) };
+  }
+  const limit = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  try {
+    const st = fstatSync(fd);
+    const kind = typeReason(st);
+    if (kind) return { ok: false, ...skipped(path, kind) };
+    if (st.size > limit) return { ok: false, ...skipped(path, 'too-large', `${megabytes(st.size)}, more than ${megabytes(limit)}`) };
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size, 64 * 1024), 16 << 20, limit + 1 - total));
+      if (buf.length === 0) break;
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > limit) return { ok: false, ...skipped(path, 'too-large', `more than ${megabytes(limit)}`) };
+    }
+    return { ok: true, path, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
+  } catch (e) {
+    return { ok: false, ...fromError(path, e) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A file that was not read, as a located input problem (code `file/<reason>`; `file/unreadable` for I/O errors). */
 export function skipProblem(s: Skipped, expected = 'a regular file'): InputProblem {
   const code = s.reason === 'unreadable' || s.reason === 'not-found' || s.reason === 'directory' ? 'file/unreadable' : `file/${s.reason}`;
-  const message = s.reason === 'not-found' ? 'cannot read the file: no such file' : s.reason === 'unreadable' ? `cannot read the file: ${s.detail.slice(REASON_WORDS.unreadable.length + 2) || 'I/O error'}` : s.detail;
+  const message =
+    s.reason === 'not-found'
+      ? 'cannot read the file: no such file'
+      : s.reason === 'directory'
+        ? 'it is a directory'
+        : s.reason === 'unreadable'
+          ? `cannot read the file: ${s.detail.slice(REASON_WORDS.unreadable.length + 2) || 'I/O error'}`
+          : s.detail;
   return { location: { file: s.path }, code, message, expected };
 }
 

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import jsonc from 'jsonc-parser';
 import { InputError, type InputProblem } from '../model/errors.js';
 import type { SourceLocation } from '../model/location.js';
+import { readRegularFile, readRegularFileSync, skipProblem, type ReadFile } from './files.js';
 import { sortProblems } from './problems.js';
 
 // Strict JSON with positions: every loader reports problems at the line and column of the value.
@@ -328,26 +327,26 @@ export async function readJsonDocument(path: string): Promise<JsonDocument> {
   return parseJsonDocument(await readTextFile(path), path);
 }
 
-/** Reads a UTF-8 text file; a missing file, a directory or a permission error is an InputError. */
-export async function readTextFile(path: string): Promise<string> {
-  let text: string;
-  try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw new InputError([unreadable(path, 'it is a directory', 'a JSON file')]);
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError([fileUnreadable(path, e)]);
-  }
-  return withoutByteOrderMark(text);
+/**
+ * Reads a UTF-8 text file; a missing file, a directory, a FIFO, a device or a permission error is an
+ * InputError (files.ts: nothing but a regular file is ever opened).
+ */
+export async function readTextFile(path: string, expected = 'a JSON file'): Promise<string> {
+  return decodeText(await readRegularFile(path), expected);
 }
 
 /** readTextFile, synchronously: for positions asked for after a file was streamed (error paths only). */
-export function readTextFileSync(path: string): string {
+export function readTextFileSync(path: string, expected = 'a JSON file'): string {
+  return decodeText(readRegularFileSync(path), expected);
+}
+
+function decodeText(read: ReadFile, expected: string): string {
+  if (!read.ok) throw new InputError([skipProblem(read, expected)]);
   try {
-    return withoutByteOrderMark(readFileSync(path, 'utf8'));
+    return withoutByteOrderMark(read.bytes.toString('utf8'));
   } catch (e) {
-    throw new InputError([fileUnreadable(path, e)]);
+    // Longer than V8's longest string (about 512 MiB).
+    throw new InputError([fileUnreadable(read.path, e)]);
   }
 }
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { openRegularFile, skipProblem } from './files.js';
 import { InputError } from '../model/errors.js';
 import {
   DUPLICATE_KEY_CHECK_LIMIT,
-  fileUnreadable,
   locationIn,
   MAX_NESTING_DEPTH,
   parseJsonDocument,
@@ -119,12 +119,9 @@ function lazyJsonDocument(file: string, value: unknown): JsonDocument {
  */
 async function streamArray(path: string, key: string, visit: (element: unknown, index: number) => void, chunkBytes: number): Promise<unknown> {
   const keyBytes = Buffer.from(key, 'utf8');
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (e) {
-    throw new InputError([fileUnreadable(path, e)]);
-  }
+  const opened = await openRegularFile(path);
+  if (!opened.ok) throw new InputError([skipProblem(opened, 'a JSON file')]);
+  const { handle } = opened;
   const rest: Buffer[] = [];
   let index = 0;
   // Two buffers: the next read is under way while this one is scanned (the scan never waits for the disk).

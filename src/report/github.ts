@@ -3,6 +3,7 @@ import type { FormatContext, Formatter } from './formatter.js';
 import type { Report } from './model.js';
 import { primaryPosition, relativeFile, sortedFindings } from './sarif.js';
 import { countSeverities, formatCount, originLabel, plural, reportTotals } from './storage-text.js';
+import { coverageSentence, policiesFound } from './coverage.js';
 
 // GitHub Actions workflow commands: one annotation per finding, on the file and line it is about
 // (a policy value, or the first place the image is used). Escaping follows @actions/core's
@@ -51,6 +52,10 @@ export const formatGithub: Formatter = (report: Report, context: FormatContext) 
   for (const r of reportTotals(report).incompleteRepositories) {
     out.push(workflowCommand('error', [['title', r.unreadable ? 'repository-unreadable' : 'repository-incomplete']],
       `${r.repositoryName}${r.registryId ? ` (${r.registryId}${r.region ? ` ${r.region}` : ''})` : ''} could not be read completely: ${r.reason}; its results are incomplete`));
+  }
+  if (report.coverage) {
+    // An empty run is a warning annotation: a green check over nothing read is how policies go unchecked.
+    out.push(workflowCommand(policiesFound(report.coverage) === 0 ? 'warning' : 'notice', [['title', 'coverage']], coverageSentence(report.coverage)));
   }
   const c = countSeverities(report.findings);
   out.push(`ecr-lifeguard ${context.command}: ${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${formatCount(c.info)} info`);

@@ -1,3 +1,4 @@
+import { coverageSentence, notableSkips } from './coverage.js';
 import type { CheckMeta } from '../analyse/checks/types.js';
 import { cmp } from '../analyse/graph.js';
 import type { Finding } from '../model/finding.js';
@@ -119,6 +120,11 @@ function lintMarkdown(report: Report, context: FormatContext): string[] {
     out.push(...collapsible(`${formatCount(policies.length)} policies`, policiesTable(policies), policies.length));
   }
   if (report.repositories.length) out.push('', ...auditBody(report, metas, false));
+  if (report.coverage) {
+    out.push('', `### Coverage`, '', mdText(coverageSentence(report.coverage)));
+    const { lines, more } = notableSkips(report.coverage);
+    if (lines.length) out.push('', ...lines.map((l) => `- ${mdText(l)}`), ...(more > 0 ? [`- and ${more} more`] : []));
+  }
   return out;
 }
 

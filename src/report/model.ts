@@ -85,6 +85,15 @@ export interface ReportPolicy {
   location: SourceLocation;
 }
 
+/** Lint: what was read. Every format states it, so an empty or partial run is never mistaken for a clean one. */
+export interface ReportCoverage {
+  filesExamined: number;
+  /** Policies found per source format (terraform, cloudformation, policy-json...). */
+  policies: Record<string, number>;
+  /** Files met but not read as policy sources, and why. */
+  skipped: Array<{ file: string; reason: string; detail: string }>;
+}
+
 export interface FateChange {
   repositoryName: string;
   imageDigest: string;
@@ -111,6 +120,8 @@ export interface Report {
   findings: Finding[];
   /** Lint: every policy checked. */
   policies?: ReportPolicy[];
+  /** Lint: files examined, policies per source format, files skipped and why. */
+  coverage?: ReportCoverage;
   diff?: ReportDiff;
   /** Lint: findings dropped by `ignore` entries of the config file, counted per check id. */
   ignored?: Record<string, number>;

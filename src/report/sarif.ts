@@ -246,7 +246,7 @@ export const formatSarif: Formatter = (report: Report, context: FormatContext) =
         },
         columnKind: 'utf16CodeUnits',
         results,
-        properties: { command: context.command, now: report.now, days: report.days },
+        properties: { command: context.command, now: report.now, days: report.days, ...(report.coverage ? { coverage: report.coverage } : {}) },
       },
     ],
   };

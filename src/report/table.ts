@@ -5,6 +5,7 @@ import { palette, type Palette } from './colour.js';
 import { joinedParts, type FormatContext } from './formatter.js';
 import { displayTags, imageCountOf, short, type Report, type ReportImage, type ReportRepository } from './model.js';
 import { formatBytes, inUseLines, plural, storageSentence } from './storage-text.js';
+import { coverageSentence, notableSkips, policiesFound } from './coverage.js';
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
 
@@ -23,6 +24,7 @@ export function tableParts(report: Report, context: FormatContext): string[] {
     for (const u of report.unreadableRepositories) out.push(`  ${u.repositoryName}: ${u.reason}`);
   }
   out.push('', ...findingsSection(report.findings, p));
+  if (report.coverage) out.push('', ...coverageSection(report.coverage, p));
   const registryStorage = storageSentence(report.storage, report.days);
   if (registryStorage && report.repositories.length > 1) out.push('', p.bold(`Registry: ${registryStorage.replace(/^Storage: /, '')}`));
   return [...joinedParts(out, '\n'), '\n'];
@@ -118,6 +120,14 @@ export function findingsSection(findings: readonly Finding[], p: Palette): strin
     lines.push(`  ${sev} ${p.dim(f.id)} ${where ? `${where}: ` : ''}${f.message}${f.date ? p.dim(` [${f.date.slice(0, 10)}]`) : ''}`);
     for (const o of f.origins ?? []) lines.push(p.dim(`           used at ${o.file}${o.line !== undefined ? `:${o.line}` : ''}${o.path ? ` (${o.path})` : ''}`));
   }
+  return lines;
+}
+
+function coverageSection(c: NonNullable<Report['coverage']>, p: Palette): string[] {
+  const lines = [policiesFound(c) === 0 ? p.yellow(coverageSentence(c)) : coverageSentence(c)];
+  const { lines: skips, more } = notableSkips(c);
+  for (const s of skips) lines.push(p.dim(`  skipped ${s}`));
+  if (more > 0) lines.push(p.dim(`  and ${more} more skipped (see the JSON report's coverage)`));
   return lines;
 }
 

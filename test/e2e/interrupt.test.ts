@@ -1,14 +1,16 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanEnv, CLI, NOW, ROOT } from './support.js';
 
 // An interrupted command (Ctrl-C, a cancelled CI job) removes the temporary files it made: an audit of
 // a registry spills its findings to disk and holds its report back beside --output until it is whole.
-// A FIFO in place of a repository's describe-images.json holds the audit still at a known point, with
-// both temporaries made, until the signal comes.
+// A test hook (hold-file.mjs: every file-system call on one repository's describe-images.json waits)
+// holds the audit still at a known point, with both temporaries made, until the signal comes. (A FIFO
+// did that before: it is now refused without being opened.)
 
 let work: string;
 beforeAll(() => {
@@ -21,15 +23,13 @@ async function interruptedAudit(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP'): Promis
   const dir = mkdtempSync(join(work, `${signal}-`));
   const snapshot = join(dir, 'snapshot');
   cpSync(join(ROOT, 'samples', 'registry'), snapshot, { recursive: true });
-  const fifo = join(snapshot, 'shop', 'web', 'describe-images.json');
-  rmSync(fifo);
-  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  const held = join(snapshot, 'shop', 'web', 'describe-images.json');
   const privateTmp = join(dir, 'tmp');
   const out = join(dir, 'out');
   mkdirSync(privateTmp);
   mkdirSync(out);
   const child = spawn(process.execPath, [CLI, 'audit', '--snapshot', snapshot, '--now', NOW, '--format', 'json', '--output', join(out, 'report.json')], {
-    cwd: ROOT, env: cleanEnv({ TMPDIR: privateTmp }), stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT, env: cleanEnv({ TMPDIR: privateTmp, ECR_LIFEGUARD_TEST_HOLD: held, NODE_OPTIONS: `--import ${pathToFileURL(join(import.meta.dirname, 'hold-file.mjs')).href}` }), stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -43,11 +43,13 @@ describe('lint exit codes (in-process)', () => {
     expect(r.report().policies![0]!.valid).toBe(false);
   });
 
-  it('2 for a file that cannot be parsed, with its location', async () => {
-    const r = await lint({ paths: [`${DIR}/broken.json`], now: NOW });
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`${DIR}/broken.json:4:1: the JSON ends early \\(truncated file\\?\\)`));
+  it('a file that cannot be parsed is one located parse-error finding; the other files are still linted', async () => {
+    const r = await lint({ paths: [`${DIR}/broken.json`, `${DIR}/clean.json`], now: NOW, format: 'json' });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { findings: Array<{ id: string; location: { file: string; line: number } }>; policies: unknown[] };
+    expect(report.findings.map((f) => [f.id, f.location.file, f.location.line])).toEqual([['parse-error', `${DIR}/broken.json`, 4]]);
+    expect(report.policies).toHaveLength(1);
+    expect(r.stderr).toBe('');
   });
 
   it('2 for a missing path, an unknown format, or state-only options without state', async () => {
@@ -175,6 +177,12 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
   }
 }
 
+/** The built CLI with `input` on standard input. */
+function cliStdin(args: string[], input: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, args, { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
 describe('the built CLI', () => {
   beforeAll(() => {
     if (!existsSync('dist/cli/commands/lint.js') || !existsSync(MAIN)) throw new Error('build first: npm run build (npm test does)');
@@ -184,10 +192,24 @@ describe('the built CLI', () => {
     expect((await cli([MAIN, 'lint', `${DIR}/clean.json`])).code).toBe(0);
     expect((await cli([MAIN, 'lint', `${DIR}/warning.json`, '--fail-on', 'warning'])).code).toBe(1);
     expect((await cli([MAIN, 'lint', `${DIR}/rejected.json`])).code).toBe(1);
-    const broken = await cli([MAIN, 'lint', `${DIR}/broken.json`]);
-    expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/broken.json:4:1/);
+    // A file that cannot be parsed is a parse-error finding (an error: exit 1), located, in the report.
+    const broken = await cli([MAIN, 'lint', `${DIR}/broken.json`, '--format', 'github']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^::error file=.*broken.json,line=4,col=1,title=parse-error::/m);
+    expect((await cli([MAIN, 'lint', `${DIR}/missing.json`])).code).toBe(2);
     expect((await cli([MAIN, 'lint', `${DIR}/clean.json`, '--fail-on', 'sometimes'])).code).toBe(2);
+  });
+
+  it('lint - reads standard input, the format detected as for files (JSON, YAML, Terraform)', async () => {
+    const tf = readFileSync('test/fixtures/sources/terraform/hcl/basic/main.tf', 'utf8');
+    const r = cliStdin([MAIN, 'lint', '-', '--format', 'json', '--now', NOW], tf);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { findings: Array<{ id: string; location: { line: number } }>; policies: Array<{ format: string }> };
+    expect(report.policies.map((p) => p.format)).toEqual(['terraform']);
+    expect(report.findings.map((f) => [f.id, f.location.line])).toEqual([['ecr-rejects-policy', 33]]);
+    const json = cliStdin([MAIN, 'lint', '-'], readFileSync(`${DIR}/warning.json`, 'utf8'));
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { findings: Array<{ location: { file: string } }> }).findings[0]!.location.file).toBe('-');
   });
 
   it('writes SARIF to --output, prints GitHub annotations and Markdown', async () => {

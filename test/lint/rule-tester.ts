@@ -10,6 +10,7 @@ import { parseInUseText } from '../../src/analyse/in-use/index.js';
 import { recentPullUses } from '../../src/analyse/in-use/index.js';
 import { emptyConfig, type LintConfig } from '../../src/lint/config.js';
 import { lintAll } from '../../src/lint/run.js';
+import { sourceProblemFindings } from '../../src/lint/lint.js';
 import { lintAgainstState, pairRepository, type LintState } from '../../src/lint/state.js';
 import { image, NOW, DAY, type ImageSpec } from '../support/builders.js';
 
@@ -39,6 +40,9 @@ export interface RuleFixture {
   options?: Record<string, unknown>;
   state?: StateSpec;
   policy: LifecyclePolicy;
+  /** Instead of `policy`: the text of a file read as a policy source (named `sourceFile`), e.g. a broken one. */
+  sourceFile?: string;
+  sourceText?: string;
   expected: ExpectedFinding[];
 }
 
@@ -85,7 +89,12 @@ export function lintFixture(file: string, checkId: string, config: LintConfig = 
   if (fixture.options) config.rules.set(checkId, { options: fixture.options });
   const state = fixture.state ? fixtureState(fixture.state) : undefined;
   let sources: PolicySource[];
-  if (embedded) {
+  const extra: Finding[] = [];
+  if (fixture.sourceText !== undefined) {
+    const r = extractPolicySources(fixture.sourceFile ?? 'source', fixture.sourceText);
+    extra.push(...sourceProblemFindings(r.problems, config).findings);
+    sources = r.sources;
+  } else if (embedded) {
     const r = extractPolicySources(file, text);
     if (r.problems.length > 0) throw new Error(JSON.stringify(r.problems));
     sources = r.sources;
@@ -96,7 +105,7 @@ export function lintFixture(file: string, checkId: string, config: LintConfig = 
         return typeof repository === 'string' ? repository : lintAgainstState(target, repository, state, config);
       }
     : undefined;
-  return { fixture, findings: lintAll(sources, config, runState).flatMap((p) => p.findings) };
+  return { fixture, findings: [...extra, ...lintAll(sources, config, runState).flatMap((p) => p.findings)] };
 }
 
 export { DAY };

@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { formatProblem, InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { failsOn, type Finding } from '../../model/finding.js';
-import { discoverPolicySources } from '../../load/sources/index.js';
+import { discoverPolicySources, MAX_SOURCE_BYTES } from '../../load/sources/index.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import type { ReportDiff } from '../../report/model.js';
 import { loadConfig, ignoreMatches, type LintConfig } from '../../lint/config.js';
@@ -56,10 +56,12 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   if (args.paths?.length && args.policy !== undefined) throw new UsageError('lint: --policy names the policy to lint; give it or PATH arguments, not both');
   const given = args.paths?.length ? args.paths : args.policy !== undefined ? [args.policy] : ['.'];
   const paths = given.map((p) => displayPath(p, io.cwd));
-  const discovered = await discoverPolicySources(paths);
+  if (given.filter((p) => p === '-').length > 1) throw new UsageError('lint: standard input (-) can be given once');
+  const discovered = await discoverPolicySources(paths, { stdin: readStandardInput, cwd: io.cwd });
   const { findings: otherFindings, inputProblems } = sourceProblemFindings(discovered.problems, config);
   const problems = args.skipOtherFiles ? inputProblems.filter((p) => p.code !== 'source/unrecognised') : inputProblems;
   if (problems.length > 0) throw new InputError(problems);
+  // The report says so too (its coverage); stderr keeps the line for people running it by hand.
   if (discovered.sources.length === 0) io.stderr(`ecr-lifeguard: no lifecycle policy found in ${paths.join(', ')}\n`);
 
   let runState: StateRunner | undefined;
@@ -87,7 +89,7 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   }
   for (const w of warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
 
-  const report = buildLintReport({ policies, config, cwd: io.cwd, now, days, otherFindings, ...(diff ? { diff } : {}) });
+  const report = buildLintReport({ policies, config, cwd: io.cwd, now, days, otherFindings, ...(diff ? { diff } : {}), ...(discovered.coverage ? { coverage: discovered.coverage } : {}) });
   const text = await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'lint' });
   await writeOutput(args.output, io, text);
   if (incomplete.size > 0) {
@@ -107,9 +109,21 @@ async function policyDiff(base: string, policies: LintedPolicy[], config: LintCo
   return diffPolicies(baseSources.label, pairs, visible);
 }
 
+/** Standard input's text (`lint -`), bounded like a file. */
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > MAX_SOURCE_BYTES) throw new UsageError(`lint: standard input is larger than ${MAX_SOURCE_BYTES / (1024 * 1024)} MiB`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Paths are shown as the user would type them: relative to the process's directory when given relative to `cwd`. */
 function displayPath(p: string, cwd: string): string {
-  if (isAbsolute(p)) return p;
+  if (p === '-' || isAbsolute(p)) return p;
   const r = relative(process.cwd(), resolve(cwd, p));
   return r === '' ? '.' : r;
 }

@@ -36,8 +36,16 @@ function intrinsicOf(node: TreeNode): Intrinsic | undefined {
 
 type Resolution =
   | { text: MappedText; origin: TreeNode; fromParameterDefault: boolean }
-  /** `notText`: a literal of the wrong type rather than an intrinsic: a problem, not a source. */
-  | { reason: string; notText?: boolean };
+  /**
+   * `notText`: a literal of the wrong type rather than an intrinsic: a problem, not a source.
+   * `tooLong`: the resolved text would exceed what ECR accepts (or the work budget): ECR rejects it.
+   */
+  | { reason: string; notText?: boolean; tooLong?: boolean };
+
+/** ECR's longest policy text: a resolution that grows beyond it stops there (Fn::Sub of Fn::Sub can grow exponentially). */
+const MAX_RESOLVED_CHARS = 30_720;
+/** Intrinsics resolved per template: a bound on the work however the references fan out. */
+const MAX_RESOLVE_STEPS = 20_000;
 
 // Why an intrinsic has no static value, for the ones whose reason can be said precisely.
 const DEPLOY_TIME: Record<string, string> = {
@@ -49,11 +57,25 @@ const DEPLOY_TIME: Record<string, string> = {
   'Fn::Transform': 'is expanded by a macro at deploy time',
 };
 
+function tooLong(spelling: string): Resolution {
+  return { reason: `${spelling} resolves to more than the 30,720 characters ECR accepts`, tooLong: true };
+}
+
 class Resolver {
+  private steps = 0;
   constructor(private readonly template: TreeNode) {}
+
+  /** Resolution of one policy value: the work budget is per policy. */
+  resolvePolicy(node: TreeNode): Resolution {
+    this.steps = 0;
+    return this.resolve(node);
+  }
 
   resolve(node: TreeNode, depth = 0): Resolution {
     if (depth > 20) return { reason: 'intrinsic functions are nested too deeply to resolve' };
+    if (++this.steps > MAX_RESOLVE_STEPS) {
+      return { reason: `resolving its intrinsic functions takes more than ${MAX_RESOLVE_STEPS} substitutions (they refer to each other many times over), so its text exceeds the 30,720 characters ECR accepts`, tooLong: true };
+    }
     if (node.kind === 'scalar' && typeof node.value === 'string') {
       return { text: node.mapped!(), origin: node, fromParameterDefault: false };
     }
@@ -104,6 +126,7 @@ class Resolver {
     const unknown: string[] = [];
     let fromParameterDefault = false;
     let at = 0;
+    let length = 0;
     for (const m of src.text.matchAll(/\$\{([^}]*)\}/g)) {
       const i = m.index;
       const inner = m[1]!;
@@ -117,10 +140,13 @@ class Resolver {
       const value = child(vars, name);
       // Not in the variable map: `${Param}` is `Ref Param` (a `.` makes it a GetAtt, known only after deployment).
       const r = value !== undefined ? this.resolve(value, depth + 1) : name.includes('.') ? undefined : this.refTo(name, fn.spelling, depth);
+      if (r !== undefined && 'tooLong' in r && r.tooLong) return r;
       if (r === undefined || !('text' in r)) {
         unknown.push(`\${${inner}}`);
         continue;
       }
+      length += i - at + r.text.text.length;
+      if (length > MAX_RESOLVED_CHARS) return tooLong(fn.spelling);
       out.append(src, at, i);
       out.append(r.text);
       fromParameterDefault ||= r.fromParameterDefault;
@@ -143,9 +169,12 @@ class Resolver {
     const sep = delimiter.mapped!();
     const out = new MappedTextBuilder(list.start);
     let fromParameterDefault = false;
+    let length = 0;
     for (const [i, item] of list.items.entries()) {
       const r = this.resolve(item, depth + 1);
-      if (!('text' in r)) return { reason: r.reason };
+      if (!('text' in r)) return r.tooLong ? r : { reason: r.reason };
+      length += r.text.text.length + (i > 0 ? sep.text.length : 0);
+      if (length > MAX_RESOLVED_CHARS) return tooLong(fn.spelling);
       if (i > 0) out.append(sep);
       out.append(r.text);
       fromParameterDefault ||= r.fromParameterDefault;
@@ -175,12 +204,14 @@ export function cloudFormationDrafts(root: TreeNode, format: PolicySourceFormat)
     }
     if (policy === undefined) continue;
     const name = cdkPath(resource) ?? logicalId;
-    const r = resolver.resolve(policy);
+    const r = resolver.resolvePolicy(policy);
     if ('text' in r) {
       result.drafts.push({
         format, name, at: r.origin, text: r.text, repositoryName, repositoryPrefix,
         ...(r.fromParameterDefault ? { resolvedFrom: 'parameter-default' as const } : {}),
       });
+    } else if (r.tooLong) {
+      result.problems.push({ at: policy, code: 'source/policy-too-long', message: `${name}: the policy text is too long: ${r.reason}` });
     } else if (r.notText) {
       result.problems.push(
         notTextProblem(policy, `${name}: the lifecycle policy must be its JSON text as a string`, 'a string (or an intrinsic function that yields one)'),

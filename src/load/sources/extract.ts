@@ -150,8 +150,27 @@ export function unrecognisedProblem(file: string): InputProblem {
   };
 }
 
+/** Helm, Go templates, Jinja: text that is rendered before it is YAML or JSON. */
+export function looksTemplated(text: string): boolean {
+  // `{{resolve:ssm:...}}` is a CloudFormation dynamic reference, not a template.
+  return /\{\{(?!resolve:)[^\n]*?\}\}|\{%[^\n]*?%\}/.test(text);
+}
+
+/** A template is one problem, at its first `{{` or `{%`, whatever the parser made of it. */
+export function templateProblem(file: string, text: string): InputProblem {
+  const at = text.search(/\{\{(?!resolve:)|\{%/);
+  const before = text.slice(0, Math.max(at, 0)).split(/\r\n|\r|\n/);
+  return {
+    location: { file, line: before.length, column: before[before.length - 1]!.length + 1 },
+    code: 'source/template',
+    message: 'a template (Helm, Go template or Jinja `{{ }}`), not a policy file: lint its rendered output',
+  };
+}
+
 /** Pure: the lifecycle policies in one file given explicitly; anything unrecognised is a problem. */
 export function extractPolicySources(file: string, text: string): PolicySourcesResult {
+  // A template parses as YAML often enough (`{{ x }}` is a flow mapping) but is not what deploys.
+  if (looksTemplated(text)) return { sources: [], problems: [templateProblem(file, text)] };
   const r = recognise(file, text, true);
   if (r.kind === 'recognised') return r.result;
   if (r.kind === 'invalid') return { sources: [], problems: r.problems };

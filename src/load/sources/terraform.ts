@@ -16,7 +16,13 @@ const POLICY_RESOURCE_TYPES: PolicyResourceType[] = [
   { type: 'aws_ecr_repository_creation_template', policy: 'lifecycle_policy', prefix: 'prefix' },
 ];
 
+/** Raw `terraform.tfstate` (format version 4), as the backend stores it. */
+export function isTerraformState(root: TreeNode): boolean {
+  return child(root, 'version')?.value === 4 && child(root, 'resources')?.kind === 'seq' && child(root, 'terraform_version') !== undefined;
+}
+
 export function isTerraformJson(root: TreeNode): boolean {
+  if (isTerraformState(root)) return true;
   if (child(root, 'planned_values') !== undefined || child(root, 'resource_changes') !== undefined) return true;
   return child(root, 'format_version') !== undefined && child(child(root, 'values'), 'root_module') !== undefined;
 }
@@ -99,7 +105,36 @@ class TerraformReader {
   }
 }
 
+function indexSuffix(key: TreeNode | undefined): string {
+  if (key === undefined) return '';
+  return typeof key.value === 'number' ? `[${key.value}]` : `[${JSON.stringify(String(key.value))}]`;
+}
+
+/** A state's resources: each instance's attributes hold the policy as applied. */
+function stateDrafts(root: TreeNode): DraftsResult {
+  const result: DraftsResult = { drafts: [], problems: [] };
+  for (const r of child(root, 'resources')?.items ?? []) {
+    const kind = POLICY_RESOURCE_TYPES.find((k) => k.type === stringOf(child(r, 'type')));
+    if (kind === undefined || stringOf(child(r, 'mode')) !== 'managed') continue;
+    const module = stringOf(child(r, 'module'));
+    const base = `${module ? `${module}.` : ''}${kind.type}.${stringOf(child(r, 'name')) ?? '?'}`;
+    for (const inst of child(r, 'instances')?.items ?? []) {
+      const name = base + indexSuffix(child(inst, 'index_key'));
+      const attrs = child(inst, 'attributes');
+      const policy = child(attrs, kind.policy);
+      const repositoryName = kind.repository ? stringOf(child(attrs, kind.repository)) : undefined;
+      const repositoryPrefix = kind.prefix ? stringOf(child(attrs, kind.prefix)) : undefined;
+      const common = { format: 'terraform-state' as const, name, repositoryName, repositoryPrefix };
+      if (stringOf(policy) !== undefined) result.drafts.push({ ...common, at: policy!, text: policy!.mapped!() });
+      else if (policy !== undefined && policy.value !== null) result.problems.push(notTextProblem(policy, `${name}: ${kind.policy} must be the policy JSON text`));
+      else result.drafts.push({ ...common, at: attrs ?? inst, unresolvedReason: `the state has no value for ${kind.policy}` });
+    }
+  }
+  return result;
+}
+
 export function terraformDrafts(root: TreeNode): DraftsResult {
+  if (isTerraformState(root)) return stateDrafts(root);
   const result: DraftsResult = { drafts: [], problems: [] };
   // A plan's planned_values, or a state's values; prior_state is what is being replaced.
   const top = child(child(root, 'planned_values'), 'root_module') ?? child(child(root, 'values'), 'root_module');

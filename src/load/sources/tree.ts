@@ -174,7 +174,8 @@ function fromYaml(src: string, doc: Document, node: unknown, pointer: string, ac
     active.delete(target);
     return t;
   }
-  const n = node as YamlNode & { tag?: string; range?: [number, number, number] };
+  // A pair without a value (`{{ a }}`: a mapping as the key of a mapping) has a null node.
+  const n = (node ?? {}) as YamlNode & { tag?: string; range?: [number, number, number] };
   const [start, end] = n.range ?? [0, 0];
   let tree: TreeNode;
   if (isMap(n)) {

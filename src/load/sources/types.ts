@@ -3,7 +3,7 @@ import type { SourceLocation } from '../../model/location.js';
 import type { MappedText } from './positions.js';
 import type { TreeNode } from './tree.js';
 
-export type PolicySourceFormat = 'policy-json' | 'get-lifecycle-policy' | 'terraform-plan' | 'cloudformation' | 'cdk';
+export type PolicySourceFormat = 'policy-json' | 'get-lifecycle-policy' | 'terraform-plan' | 'terraform-state' | 'terraform' | 'cloudformation' | 'cdk';
 
 export interface PolicySource {
   file: string;
@@ -28,9 +28,26 @@ export interface PolicySource {
   mapSpanEnd(start: number, end: number): { line: number; column: number };
 }
 
+/** A file met but not read as a policy source, and why (every report's coverage lists these). */
+export interface SkippedFile {
+  file: string;
+  reason: 'not-a-policy-source' | 'template' | 'not-parsed' | 'program-source' | 'too-large' | 'not-regular' | 'link' | 'unreadable';
+  /** In words, for reports. */
+  detail: string;
+}
+
+/** What a lint run read: files examined, policies per source format, files skipped and why. */
+export interface SourceCoverage {
+  filesExamined: number;
+  policies: Record<string, number>;
+  skipped: SkippedFile[];
+}
+
 export interface PolicySourcesResult {
   sources: PolicySource[];
   problems: InputProblem[];
+  /** Set by discovery over files and trees. */
+  coverage?: SourceCoverage;
 }
 
 /** What a format extractor finds, before it is placed in its file. */

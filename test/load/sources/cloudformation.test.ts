@@ -271,3 +271,30 @@ describe('CloudFormation !Sub with a variable used twice', () => {
     expect(sources[0]!.unresolvedReason).toBe('!Sub substitutes ${Env}, ${Keep}, known only at deploy time');
   });
 });
+
+describe('bounded intrinsic expansion (issue 15: Fn::Sub of Fn::Sub)', () => {
+  /** Fn::Sub nested `depth` levels, each substituting its variable `fanout` times (a 668-byte template at 8 x 10). */
+  function subBomb(depth: number, fanout: number): string {
+    let inner: unknown = 'x';
+    for (let d = 0; d < depth; d++) inner = { 'Fn::Sub': ['${a}'.repeat(fanout), { a: inner }] };
+    return JSON.stringify({
+      AWSTemplateFormatVersion: '2010-09-09',
+      Resources: { Repo: { Type: 'AWS::ECR::Repository', Properties: { RepositoryName: 'bomb', LifecyclePolicy: { LifecyclePolicyText: inner } } } },
+    });
+  }
+
+  test('eight levels of ten references: a located rejection, within the work budget, never a crash', () => {
+    const text = subBomb(8, 10);
+    const { sources, problems } = extractPolicySources('bomb.json', text);
+    expect(sources).toEqual([]);
+    expect(problems.map((p) => [p.code, p.location.line, p.location.column])).toEqual([['source/policy-too-long', 1, text.indexOf('{"Fn::Sub"') + 1]]);
+    expect(problems[0]!.message).toMatch(/Repo: the policy text is too long: .*30,720 characters ECR accepts/);
+  });
+
+  test('a Join whose text passes 30,720 characters is a rejection too', () => {
+    const big = JSON.stringify({
+      Resources: { Repo: { Type: 'AWS::ECR::Repository', Properties: { LifecyclePolicy: { LifecyclePolicyText: { 'Fn::Join': ['', Array.from({ length: 40 }, () => 'y'.repeat(1000))] } } } } },
+    });
+    expect(extractPolicySources('join.json', big).problems.map((p) => p.code)).toEqual(['source/policy-too-long']);
+  });
+});

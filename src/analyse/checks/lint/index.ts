@@ -5,6 +5,7 @@ import { catchAllSmallCount } from './catch-all-small-count.js';
 import { deadRule } from './dead-rule.js';
 import { ecrRejectsPolicy } from './ecr-rejects-policy.js';
 import { noUntaggedRule } from './no-untagged-rule.js';
+import { parseError } from './parse-error.js';
 import { ruleNeverActs } from './rule-never-acts.js';
 import { selectsSignatures } from './selects-signatures.js';
 import { shadowedRule } from './shadowed-rule.js';
@@ -14,10 +15,11 @@ import { unresolvedPolicy } from './unresolved-policy.js';
 // The lint checks. This module stays free of the analysis and loaders: `lint` of plain policy
 // files imports only it.
 
-/** Checks on the policy alone (ecr-rejects-policy and unresolved-policy are produced by the lint runner). */
+/** Checks on the policy alone (ecr-rejects-policy, unresolved-policy and parse-error are produced by the lint runner). */
 export const policyChecks: PolicyCheck[] = [
   ecrRejectsPolicy,
   unresolvedPolicy,
+  parseError,
   tagListEntriesAnded,
   shadowedRule,
   catchAllSmallCount,
