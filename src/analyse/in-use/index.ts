@@ -10,6 +10,7 @@ import { taskDefinitionKey } from './ecs-runtime.js';
 import { applyOverride, imageNameOf, inScope, standaloneOverride } from './kustomize.js';
 import { collectList, looksLikeList } from './list.js';
 import { STRUCTURED_READERS } from './readers.js';
+import { collectTerraform, type TerraformText } from './terraform.js';
 
 // In-use sources: every file is read on its own, its kind detected from its name and content by the
 // readers registered in readers.ts (structured) and here (Dockerfiles, plain lists). A folder may hold
@@ -45,6 +46,7 @@ function readText(file: string, raw: string, context: ReadContext, rel: string):
   const skip = (reason: string): FileReading => ({ ...new UseCollector(context).result(), skipped: reason });
 
   if (text.includes('\u0000')) return skip('binary content');
+  if (/\.tf$/i.test(name)) return skip('Terraform: read by loadInUse, module by module');
   const claimed = STRUCTURED_READERS.find((r) => r.claims?.(name, rel));
   if (isDockerfileName(name)) {
     collectDockerfile(file, text, out);
@@ -203,6 +205,7 @@ export async function loadInUse(paths: string[], context: ReadContext = {}): Pro
   const warnings: InputProblem[] = [];
 
   const readings: InUseParseResult[] = [];
+  const terraform: TerraformText[] = [];
   let filesRead = 0;
   let filesWithProblems = 0;
   const seen = new Set<string>();
@@ -238,6 +241,12 @@ export async function loadInUse(paths: string[], context: ReadContext = {}): Pro
       skips.push({ file: f.path, reason: read.detail });
       continue;
     }
+    if (/\.tf$/i.test(name)) {
+      // Terraform is read module by module once every file is listed (siblings share locals and variables).
+      terraform.push({ file: f.path, text: read.bytes.toString('utf8') });
+      filesRead++;
+      continue;
+    }
     const reading = readText(f.path, read.bytes.toString('utf8'), context, rel);
     if (reading.skipped !== undefined) {
       skips.push({ file: f.path, reason: reading.skipped });
@@ -248,6 +257,11 @@ export async function loadInUse(paths: string[], context: ReadContext = {}): Pro
     readings.push(reading);
   }
 
+  if (terraform.length > 0) {
+    const tf = await collectTerraform(terraform, context);
+    filesWithProblems += new Set(tf.problems.filter((p) => p.code !== 'in-use/unresolvable').map((p) => p.location.file)).size;
+    readings.push(tf);
+  }
   const joined = joinSources(readings);
   const result = keepEcr({ ...joined, problems: [...joined.problems, ...warnings] });
   const coverage: InUseCoverage = {
