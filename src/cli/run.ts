@@ -185,7 +185,7 @@ function numberOption(flag: string): (value: unknown) => unknown {
 }
 
 /** Options that may be given more than once; any other option given twice is a usage error. */
-const REPEATABLE = new Set(['inUse', 'repository', 'region', 'roleArn', 'paths', 'reports']);
+const REPEATABLE = new Set(['inUse', 'buildArg', 'repository', 'region', 'roleArn', 'paths', 'reports']);
 
 /** yargs gives both kebab and camel keys; commands read camelCase. */
 function camel<T>(args: Record<string, unknown>): T {
