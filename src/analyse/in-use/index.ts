@@ -57,6 +57,8 @@ function readText(file: string, raw: string, context: ReadContext, rel: string):
     const doc = parseJsonDocument(file, text, out);
     if (doc && !readStructured([doc], out)) return ext === '.json' ? skip(`JSON of no known kind: ${NOT_A_SOURCE}`) : skip(NOT_A_SOURCE);
     if (!doc && ext !== '.json') return skip(NOT_A_SOURCE);
+    // A broken JSON file may be anyone's (a secrets file): located, but nothing of it is quoted.
+    if (!doc) for (const p of out.problems) if (p.found?.startsWith('"')) delete p.found;
   } else if (looksLikeDockerfile(text)) {
     collectDockerfile(file, text, out);
   } else if (ext === '.yaml' || ext === '.yml' || /^(?:---|apiVersion:|kind:)/m.test(text)) {
