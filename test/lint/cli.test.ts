@@ -81,7 +81,6 @@ describe('lint exit codes (in-process)', () => {
     expect(report.findings.map((f) => `${f.id} ${f.location?.file}:${f.location?.line}`)).toEqual([
       `tag-list-entries-anded ${DIR}/project/infra/policy.json:5`,
       `catch-all-small-count ${DIR}/project/infra/stack.yaml:16`,
-      `selects-signatures ${DIR}/project/infra/stack.yaml:16`,
       `unresolved-policy ${DIR}/project/infra/stack.yaml:25`,
     ]);
     expect(report.findings.find((f) => f.id === 'catch-all-small-count')!.repositoryName).toBe('shop/api');
@@ -102,7 +101,7 @@ describe('lint exit codes (in-process)', () => {
     const r = await lint({ paths: [resolve(`${DIR}/warning.json`), resolve(`${DIR}/project/infra/stack.yaml`)], now: NOW, failOn: 'error' }, cwd);
     const report = r.report();
     expect(report.ignored).toEqual({ 'tag-list-entries-anded': 1 });
-    expect(report.findings.filter((f) => f.id === 'selects-signatures').map((f) => f.severity)).toEqual(['error']);
+    expect(report.findings.filter((f) => f.id === 'catch-all-small-count').map((f) => f.severity)).toEqual(['error']);
     expect(r.code).toBe(1);
   });
 
@@ -116,7 +115,6 @@ describe('lint exit codes (in-process)', () => {
     expect(report.days).toBe(10);
     expect(report.findings.map((f) => `${f.id} ${f.severity} r${f.rulePriority ?? '-'} L${f.location?.line}`)).toEqual([
       'in-use-image-expired error r2 L3',
-      'catch-all-small-count warning r5 L16',
       'selects-signatures warning r5 L16',
       'rule-never-acts info r5 L14',
     ]);

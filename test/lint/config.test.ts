@@ -67,10 +67,10 @@ describe('config file', () => {
       config: { rules: new Map(), ignore: [] }, cwd: process.cwd(), now: 0, days: 0,
     });
     expect(base.findings.map((f) => `${f.id}:${f.severity}`)).toEqual([
-      'tag-list-entries-anded:warning', 'catch-all-small-count:warning', 'selects-signatures:warning',
+      'tag-list-entries-anded:warning', 'selects-signatures:warning',
     ]);
     const report = await lintWith(`${DIR}/valid.json`);
-    // catch-all-small-count: minimumCount 10 < countNumber 30, so it no longer fires; selects-signatures is an error.
+    // selects-signatures is an error (rule 1 protects prod/staging images, not their signatures, from rule 2).
     expect(report.findings.map((f) => `${f.id}:${f.severity}`)).toEqual(['selects-signatures:error']);
     expect(report.ignored).toEqual({ 'tag-list-entries-anded': 1 });
   });

@@ -23,7 +23,7 @@ describe('lint --base FILE', () => {
       { change: 'added', rulePriority: 5, summary: 'expire tagged tagPatternList ["*"], more than 10 images' },
     ]);
     expect(diff.fateChanges).toEqual([]);
-    expect(diff.introducedFindings.map((f) => `${f.id} r${f.rulePriority}`)).toEqual(['catch-all-small-count r5', 'selects-signatures r5']);
+    expect(diff.introducedFindings.map((f) => `${f.id} r${f.rulePriority}`)).toEqual(['selects-signatures r5']);
     expect(diff.fixedFindings.map((f) => `${f.id} r${f.rulePriority} ${f.location?.file}:${f.location?.line}`)).toEqual([
       `tag-list-entries-anded r2 ${DIR}/base.json:11`,
     ]);
@@ -90,7 +90,7 @@ describe('lint --base REV', () => {
       'added new.json', 'removed policy.json', 'changed policy.json', 'changed policy.json', 'added policy.json',
     ]);
     expect(diff.fixedFindings.map((f) => [f.id, f.location?.file.endsWith('HEAD:infra/policy.json')])).toEqual([['tag-list-entries-anded', true]]);
-    expect(diff.introducedFindings.map((f) => f.id).sort()).toEqual(['catch-all-small-count', 'selects-signatures']);
+    expect(diff.introducedFindings.map((f) => f.id).sort()).toEqual(['selects-signatures']);
   });
 
   it('a file at the root of the git repository pairs with its earlier version too', async () => {

@@ -316,6 +316,8 @@ export class HclEvaluator {
     }
     const viaHost = this.host.reference?.(root, steps, at);
     if (viaHost !== undefined) return viaHost;
+    // A bare name is no reference Terraform resolves (it wants local.x, var.x, type.name.attr...).
+    if (steps.length === 0) return { kind: 'unknown', what: `${root} is not a reference Terraform can resolve (a bare name)`, at };
     const why = WHY_UNKNOWN[root] ?? (root.includes('_') ? 'is known only after apply' : 'is not known statically');
     return { kind: 'unknown', what: `${name} ${why}`, at };
   }

@@ -161,8 +161,29 @@ function yamlScalarUnits(src: string, node: YamlNode & { type?: string; srcToken
   return yamlBlockScalarUnits(src, bodyStart, end, indent);
 }
 
-function fromYaml(src: string, doc: Document, node: unknown, pointer: string, active: Set<unknown>): TreeNode {
+/**
+ * Nodes a document may produce through aliases: an alias bomb (anchors each referencing the previous
+ * ten times) of a few hundred bytes would otherwise expand to billions of nodes.
+ */
+export const YAML_MAX_ALIAS_NODES = 10_000;
+
+class AliasBudget extends Error {
+  constructor(readonly offset: number) {
+    super('alias budget');
+  }
+}
+
+interface Walk {
+  active: Set<unknown>;
+  /** Nodes produced so far inside alias expansions. */
+  viaAliases: number;
+  inAlias: number;
+}
+
+function fromYaml(src: string, doc: Document, node: unknown, pointer: string, walk: Walk): TreeNode {
   const { isAlias, isMap, isScalar, isSeq } = yaml();
+  const active = walk.active;
+  if (walk.inAlias > 0 && ++walk.viaAliases > YAML_MAX_ALIAS_NODES) throw new AliasBudget((node as { range?: [number] } | null)?.range?.[0] ?? 0);
   if (isAlias(node)) {
     const target = (node as Alias).resolve(doc);
     if (target === undefined || active.has(target)) {
@@ -170,9 +191,17 @@ function fromYaml(src: string, doc: Document, node: unknown, pointer: string, ac
       return scalarNode(null, s, e, pointer);
     }
     active.add(target);
-    const t = fromYaml(src, doc, target, pointer, active);
-    active.delete(target);
-    return t;
+    walk.inAlias++;
+    try {
+      return fromYaml(src, doc, target, pointer, walk);
+    } catch (e) {
+      // Located at the outermost alias that led there.
+      if (e instanceof AliasBudget && walk.inAlias === 1) throw new AliasBudget((node as Alias).range?.[0] ?? e.offset);
+      throw e;
+    } finally {
+      walk.inAlias--;
+      active.delete(target);
+    }
   }
   // A pair without a value (`{{ a }}`: a mapping as the key of a mapping) has a null node.
   const n = (node ?? {}) as YamlNode & { tag?: string; range?: [number, number, number] };
@@ -182,11 +211,11 @@ function fromYaml(src: string, doc: Document, node: unknown, pointer: string, ac
     const entries: Array<[string, TreeNode]> = [];
     for (const pair of n.items) {
       const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
-      entries.push([key, fromYaml(src, doc, pair.value, joinPointer(pointer, key), active)]);
+      entries.push([key, fromYaml(src, doc, pair.value, joinPointer(pointer, key), walk)]);
     }
     tree = { kind: 'map', value: undefined, entries, items: [], start, end, pointer };
   } else if (isSeq(n)) {
-    const items = n.items.map((it, i) => fromYaml(src, doc, it, joinPointer(pointer, i), active));
+    const items = n.items.map((it, i) => fromYaml(src, doc, it, joinPointer(pointer, i), walk));
     tree = { kind: 'seq', value: undefined, entries: [], items, start, end, pointer };
   } else if (isScalar(n)) {
     tree = scalarNode(n.value, start, end, pointer);
@@ -223,7 +252,14 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     }
     // Out of stack, the parser may report many errors from where it gave up: the first says it all.
     const tooDeep = problems.find((p) => p.code === YAML_TOO_DEEP.code);
-    return { roots: problems.length > 0 ? [] : list.map((doc) => fromYaml(text, doc, doc.contents, '', new Set())), problems: tooDeep ? [tooDeep] : problems };
+    if (problems.length > 0) return { roots: [], problems: tooDeep ? [tooDeep] : problems };
+    const walk: Walk = { active: new Set(), viaAliases: 0, inAlias: 0 };
+    try {
+      return { roots: list.map((doc) => fromYaml(text, doc, doc.contents, '', walk)), problems: [] };
+    } catch (e) {
+      if (!(e instanceof AliasBudget)) throw e;
+      return { roots: [], problems: [problemAt(file, lines, e.offset, 'yaml/alias-budget', `aliases expand to more than ${YAML_MAX_ALIAS_NODES} nodes (an alias bomb?): not read`)] };
+    }
   });
   // Where the reader ran out of stack is not known: the problem names the file's start.
   return { lines, ...(parsed ?? { roots: [], problems: [problemAt(file, lines, 0, YAML_TOO_DEEP.code, YAML_TOO_DEEP.message)] }) };

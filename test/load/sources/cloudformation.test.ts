@@ -298,3 +298,24 @@ describe('bounded intrinsic expansion (issue 15: Fn::Sub of Fn::Sub)', () => {
     expect(extractPolicySources('join.json', big).problems.map((p) => p.code)).toEqual(['source/policy-too-long']);
   });
 });
+
+describe('bounded YAML alias expansion (issue 15/16: alias bomb)', () => {
+  test('anchors each referencing the previous ten times, seven levels: one located problem, nothing expanded', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    lines.push('Resources: {R: {Type: AWS::ECR::Repository, Properties: {LifecyclePolicy: {LifecyclePolicyText: x}}}}');
+    const { sources, problems } = extractPolicySources('bomb.yaml', lines.join('\n') + '\n');
+    expect(sources).toEqual([]);
+    expect(problems.map((p) => [p.code, p.location.line])).toEqual([['yaml/alias-budget', 4]]);
+  });
+
+  test('ordinary aliases (a shared policy text) are still read', () => {
+    const text = [
+      'Shared: &policy \'{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}\'',
+      'Resources:',
+      '  A: {Type: AWS::ECR::Repository, Properties: {LifecyclePolicy: {LifecyclePolicyText: *policy}}}',
+      '  B: {Type: AWS::ECR::Repository, Properties: {LifecyclePolicy: {LifecyclePolicyText: *policy}}}',
+    ].join('\n');
+    expect(extractPolicySources('shared.yaml', text).sources.map((s) => s.name)).toEqual(['A', 'B']);
+  });
+});

@@ -4,7 +4,10 @@ import { describeSelection, numberOption, rulePointer, type LintCheckMeta } from
 import { isUniversal, ruleEntryGlobs } from './tag-language.js';
 
 // A count rule over every image (or every tag) with a small count: the newest N pushes decide what
-// survives, so a burst of CI builds evicts production images too.
+// survives, so a burst of CI builds evicts production images too. Only when no higher-priority rule
+// identifies tagged images: an image a higher rule identifies is never acted on by a lower rule (even
+// when that rule keeps it), so with such a rule in front the count cannot reach what it protects,
+// and "production included" would not be true.
 
 const id = 'catch-all-small-count';
 
@@ -13,7 +16,7 @@ export const CATCH_ALL_MINIMUM_COUNT = 50;
 const meta: LintCheckMeta = {
   id,
   defaultSeverity: 'warning',
-  description: 'tagStatus any, or a list matching every tag, with a small imageCountMoreThan and expire: a burst of pushes evicts everything, production included.',
+  description: 'tagStatus any, or a list matching every tag, with a small imageCountMoreThan and expire, and no higher-priority rule protecting tagged images: a burst of pushes evicts everything, production included.',
   help:
     'An imageCountMoreThan rule keeps the newest N images it selects and expires the rest. When it selects every image ' +
     '(tagStatus any, or tagPatternList ["*"]) and N is small, N CI builds in a row (a busy day, a retry loop, a ' +
@@ -38,6 +41,8 @@ export const catchAllSmallCount: PolicyCheck = {
     context.policy.rules.forEach((rule, index) => {
       const s = rule.selection;
       if (s.countType !== 'imageCountMoreThan' || rule.action.type !== 'expire' || s.countNumber >= minimum || !isCatchAll(rule)) return;
+      // A higher rule that identifies tagged images protects them from this one.
+      if (context.policy.rules.some((h) => h.rulePriority < rule.rulePriority && h.selection.tagStatus !== 'untagged')) return;
       const draft: FindingDraft = {
         message:
           `rule ${rule.rulePriority} keeps only the newest ${s.countNumber} of ${describeSelection(rule)} and expires the rest: ` +
