@@ -427,13 +427,23 @@ describe('inputs nested too deeply', () => {
   });
 
   it.concurrent.each([
-    ['a JSON policy file to lint', ['lint', join(dir, 'policy.json')], `${join(dir, 'policy.json')}:1:522: the JSON nests more than 512 levels deep`],
     ['a --policy file', ['dry-run', '--snapshot', 'samples/registry', '--policy', join(dir, 'policy-4800.json'), '--now', NOW], `${join(dir, 'policy-4800.json')}:2:518: the JSON nests more than 512 levels deep`],
-    ['a YAML template to lint', ['lint', join(dir, 'template.yaml')], `${join(dir, 'template.yaml')}:`],
   ])('%s: exit 2 with a located message', async (_name, args, message) => {
     const r = await runCli(args);
     expectCleanFailure(r);
     expect(r.stderr).toContain(message);
+  });
+
+  // lint reports a file it cannot read as a located parse-error finding (exit 1) and lints the rest.
+  it.concurrent.each([
+    ['a JSON policy file to lint', join(dir, 'policy.json'), 'line=1,col=522,title=parse-error::', 'the JSON nests more than 512 levels deep'],
+    ['a YAML template to lint', join(dir, 'template.yaml'), 'title=parse-error::', 'cannot read'],
+  ])('%s: a located parse-error finding, exit 1', async (_name, file, where, message) => {
+    const r = await runCli(['lint', file, '--format', 'github']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toContain(where);
+    expect(r.stdout).toContain(message);
   });
 });
 
