@@ -161,6 +161,15 @@ describe('what each sample shows (as samples/README.md says)', () => {
     });
   });
 
+  it('the Rollout, the kustomization and the Helm values file each make in-use-image-expired fire (issue 17)', () => {
+    const firing = (file: string) => results.dryRun.findings.filter((f) => f.id === 'in-use-image-expired' && (f.origins ?? []).some((o) => o.file === file)).map((f) => [f.repositoryName, f.image?.imageTags]);
+    expect(firing('samples/in-use/kubernetes/rollout-ci-runner.yaml')).toEqual([['tools/ci-runner', ['build-101']]]);
+    // What runs is the override: platform/base python-3.11, not the base's python-3.12.
+    expect(firing('samples/in-use/kustomize/overlays/rollback/kustomization.yaml')).toEqual([['platform/base', ['python-3.11']]]);
+    expect(firing('samples/in-use/kustomize/base/deployment.yaml')).toEqual([]);
+    expect(firing('samples/in-use/helm/ci-runner/values.yaml')).toEqual([['tools/ci-runner', ['build-103']]]);
+  });
+
   it('dead-rule is the rc- rule (2), rule-never-acts the 90-day untagged rule (3), in-use-image-expired is release-1.2', () => {
     const at = (id: string) => results.lintWithState.findings.filter((f) => f.id === id && f.location?.file === API);
     expect(at('dead-rule').map((f) => f.rulePriority)).toEqual([2]);

@@ -20,7 +20,9 @@ const analysisOptions = (y: Argv) =>
   y
     .option('now', { type: 'string', describe: 'Evaluate at this ISO-8601 time (default: the current time)' })
     .option('days', { type: 'string', requiresArg: true, coerce: numberOption('--days'), describe: 'Horizon: run the policy once a day for this many days (a number)', default: undefined })
-    .option('in-use', { type: 'string', array: true, describe: 'What is in use: image lists, kubectl JSON, Kubernetes YAML, ECS, Lambda, Dockerfiles; a directory is read recursively' })
+    .option('in-use', { type: 'string', array: true, describe: 'What is in use: Kubernetes, kustomize, Helm values, compose, CI files, CloudFormation, Terraform, ECS, Lambda, Dockerfiles, image lists; a directory is read recursively (see README)' })
+    .option('build-arg', { type: 'string', array: true, describe: 'NAME=VALUE for Dockerfile ARGs in --in-use (repeatable), as docker build takes it' })
+    .option('default-registry', { type: 'string', describe: 'Registry host of --in-use references written without one (shop/api:1.2)' })
     .option('recent-pull-days', { type: 'string', requiresArg: true, coerce: numberOption('--recent-pull-days'), describe: 'Images pulled within this many days count as probably in use (a number)', default: undefined })
     .option('blob-mounting', { type: 'boolean', describe: 'Layers are shared across the registry (overrides registry.json)' })
     .option('fail-on', { type: 'string', choices: ['error', 'warning', 'info', 'never'], describe: 'Exit 1 when a finding at or above this severity exists (default: error)' })
@@ -209,7 +211,7 @@ function numberOption(flag: string): (value: unknown) => unknown {
 }
 
 /** Options that may be given more than once; any other option given twice is a usage error. */
-const REPEATABLE = new Set(['inUse', 'repository', 'region', 'roleArn', 'paths', 'reports', 'events', 'inUseLive', 'inUseKube']);
+const REPEATABLE = new Set(['inUse', 'buildArg', 'repository', 'region', 'roleArn', 'paths', 'reports', 'events', 'inUseLive', 'inUseKube']);
 
 /** yargs gives both kebab and camel keys; commands read camelCase. */
 function camel<T>(args: Record<string, unknown>): T {

@@ -1,12 +1,12 @@
 import { analyseRepository, missingRepositoryFindings, type AnalysedRepository, type PreparedRepository } from '../analyse/analyse.js';
 import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, holdersOf, type RegistryBlobIndex } from '../analyse/graph.js';
-import { loadDeclaredUseSources, recentPullDaysOf, recentPullUses } from '../analyse/in-use/index.js';
+import { loadDeclaredUseSources, parseBuildArgs, parseDefaultRegistry, recentPullDaysOf, recentPullUses, type DeclaredUses, type ReadContext } from '../analyse/in-use/index.js';
 import { namesRegistry } from '../analyse/references.js';
 import { createRegistryStorageAccumulator, type RegistryStorageTotals } from '../analyse/storage.js';
 import type { InputProblem } from '../model/errors.js';
 import { compareFindings, type Finding } from '../model/finding.js';
 import type { RegistryInfo } from '../model/image.js';
-import type { InUseReference, UseOrigin } from '../model/in-use.js';
+import type { InUseCoverage, InUseReference, UseOrigin } from '../model/in-use.js';
 import type { LifecyclePolicy } from '../model/policy.js';
 import type { ContentRelations } from '../simulate/relations.js';
 import { formatBytes } from '../report/storage-text.js';
@@ -19,6 +19,10 @@ import { VERSION } from '../version.js';
 
 export interface AnalysisOptions {
   inUse?: string[];
+  /** --build-arg NAME=VALUE for Dockerfile ARGs. */
+  buildArg?: string[];
+  /** --default-registry HOST for references written without a registry. */
+  defaultRegistry?: string;
   recentPullDays?: number;
   blobMounting?: boolean;
 }
@@ -57,17 +61,18 @@ export interface Analysis {
 }
 
 export async function prepareAnalysis(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void): Promise<AnalysisSetup> {
-  const declared = await loadDeclaredUseSources(o.inUse, warn);
-  return setupAnalysis(inputs, o.inUse?.length ? declared : undefined, o);
+  const declared = await loadDeclaredUseSources(o.inUse, warn, inUseContext(o, snapshotRegistry(inputs)));
+  warnHostless(declared, inputs.repositories.map((r) => r.repositoryName), snapshotRegistry(inputs), warn);
+  return setupAnalysis(inputs, declared, o);
 }
 
 /**
  * The setup of an analysis whose in-use references are already read (the library's callers pass them
- * in memory); `declared` undefined: no in-use source was given, and the report says nothing of them.
+ * in memory); `declared` undefined: no in-use source was read, and the report says nothing of them.
  */
 export function setupAnalysis(
   inputs: Pick<LoadedInputs, 'registry' | 'repositories'>,
-  declared: { uses: InUseReference[]; notEcr: number } | undefined,
+  declared: { uses: InUseReference[]; notEcr: number; coverage?: InUseCoverage } | undefined,
   o: Omit<AnalysisOptions, 'inUse'> & AnalysisContext,
 ): AnalysisSetup {
   const declaredUses = declared?.uses ?? [];
@@ -89,9 +94,43 @@ export function setupAnalysis(
  * What the report says of the --in-use references: how many were read, and how many name registries
  * other than the ones analysed (not ECR, or another account or region), which are not checked.
  */
-export function inUseSummary(declared: { uses: readonly InUseReference[]; notEcr: number }, registries: readonly RegistryInfo[]): NonNullable<Report['inUse']> {
+export function inUseSummary(declared: { uses: readonly InUseReference[]; notEcr: number; coverage?: InUseCoverage }, registries: readonly RegistryInfo[]): NonNullable<Report['inUse']> {
   const elsewhere = declared.uses.filter((u) => !registries.some((r) => namesRegistry(u.reference, r))).length;
-  return { references: declared.uses.length + declared.notEcr, otherRegistries: declared.notEcr + elsewhere };
+  return { references: declared.uses.length + declared.notEcr, otherRegistries: declared.notEcr + elsewhere, ...declared.coverage };
+}
+
+/** What the in-use readers take from the command line and the snapshot. */
+export function inUseContext(o: AnalysisOptions, registry: { registryId?: string; region?: string } | undefined): ReadContext {
+  const defaultRegistry = parseDefaultRegistry(o.defaultRegistry);
+  return { buildArgs: parseBuildArgs(o.buildArg), ...(defaultRegistry !== undefined ? { defaultRegistry } : {}), ...(registry ? { registry } : {}) };
+}
+
+/** The one registry (account and region) of the snapshot, when it has one: CloudFormation's pseudo parameters resolve to it. */
+function snapshotRegistry(inputs: LoadedInputs): { registryId: string; region: string } | undefined {
+  const ids = new Set(inputs.repositories.map((r) => r.registryId ?? inputs.registry.registryId));
+  const regions = new Set(inputs.repositories.map((r) => r.region ?? inputs.registry.region));
+  const [id] = ids;
+  const [region] = regions;
+  return ids.size === 1 && regions.size === 1 && id !== undefined && region !== undefined ? { registryId: id, region } : undefined;
+}
+
+/**
+ * A reference without a registry host pulls from Docker Hub; when the snapshot has a repository of that
+ * name, its author probably meant ECR: a warning names the snapshot's registry and --default-registry.
+ */
+export function warnHostless(declared: Pick<DeclaredUses, 'hostless'>, repositoryNames: readonly string[], registry: { registryId: string; region: string } | undefined, warn: (p: InputProblem) => void): void {
+  const names = new Set(repositoryNames);
+  const host = registry ? `${registry.registryId}.dkr.ecr.${registry.region}.amazonaws.com` : undefined;
+  for (const h of declared.hostless) {
+    if (!names.has(h.repositoryName)) continue;
+    const { file, line, column } = h.origin;
+    warn({
+      location: { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) },
+      code: 'in-use/no-registry-host',
+      message: `reference ${h.raw} has no registry host, so it is counted as Docker Hub, but the snapshot has a repository ${h.repositoryName}${host ? ` in ${host}` : ''}`,
+      expected: `the full reference, or --default-registry ${host ?? 'HOST'} to read such references as this registry's`,
+    });
+  }
 }
 
 export async function analyseInputs(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void = () => {}): Promise<Analysis> {

@@ -9,7 +9,7 @@ import { attrs, esc, safeHref } from './html/escape.js';
 import { displayTags, short, type Report, type ReportImage, type ReportRepository, imageCountOf } from './model.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
-  actionsByDay, compareFateChanges, cumulativeBytesByDay, fateText, formatBytes, formatCount, inUseSentence, originLabel, plural, readStorage, repositoriesByRisk,
+  actionsByDay, compareFateChanges, cumulativeBytesByDay, fateText, formatBytes, formatCount, inUseLines, originLabel, plural, readStorage, repositoriesByRisk,
   sortedRuleChanges, reportTotals, storageLines, type RepositoryRisk, type SeverityCounts,
 } from './storage-text.js';
 
@@ -183,8 +183,7 @@ export const htmlParts: PartsFormatter = (report: Report, context: FormatContext
   body.push('<main>');
   const scope = context.command === 'lint' ? plural(report.policies?.length ?? 0, 'policy', 'policies') : plural(totals.repositories, 'repository', 'repositories');
   body.push(verdictLine(totals.severities, scope, totals.incompleteRepositories.length));
-  const inUse = inUseSentence(report);
-  if (inUse) body.push(`<p class="meta">${h(inUse)}</p>`);
+  for (const line of inUseLines(report)) body.push(`<p class="meta">${h(line)}</p>`);
 
   if (totals.incompleteRepositories.length) {
     body.push(`<section id="incomplete" class="alert"><h2>${h(`${plural(totals.incompleteRepositories.length, 'repository', 'repositories')} could not be read completely: their results are incomplete`)}</h2><ul>`);

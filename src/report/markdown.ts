@@ -8,7 +8,7 @@ import { joinedParts, type FormatContext, type Formatter, type PartsFormatter } 
 import { safeHref } from './html/escape.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
-  compareFateChanges, countSeverities, fateText, formatBytes, formatCount, inUseSentence, plural, repositoriesByRisk, reportTotals, sortedRuleChanges,
+  compareFateChanges, countSeverities, fateText, formatBytes, formatCount, inUseLines, plural, repositoriesByRisk, reportTotals, sortedRuleChanges,
   type SeverityCounts,
 } from './storage-text.js';
 
@@ -191,8 +191,8 @@ function auditMarkdown(report: Report, context: FormatContext): string[] {
   const metas = metaMap(context);
   const totals = reportTotals(report);
   const heading = `## ecr-lifeguard ${context.command} at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''}`;
-  const inUse = inUseSentence(report);
-  return [heading, '', verdict(totals.severities, plural(totals.repositories, 'repository', 'repositories'), totals.incompleteRepositories.length), '', ...(inUse ? [mdText(inUse), ''] : []), ...auditBody(report, metas, true)];
+  const inUse = inUseLines(report);
+  return [heading, '', verdict(totals.severities, plural(totals.repositories, 'repository', 'repositories'), totals.incompleteRepositories.length), '', ...inUse.flatMap((l) => [mdText(l), '']), ...auditBody(report, metas, true)];
 }
 
 function auditBody(report: Report, metas: Map<string, CheckMeta>, withFindings: boolean): string[] {

@@ -1,4 +1,5 @@
 import type { Finding } from '../model/finding.js';
+import type { InUseCoverage } from '../model/in-use.js';
 import type { SourceLocation } from '../model/location.js';
 import { sortedTags, type ImageRecord } from '../model/image.js';
 import { short, type ImageDecision, type Verdict } from '../simulate/evaluate.js';
@@ -125,8 +126,12 @@ export interface Report {
   /** Lint: findings dropped by `ignore` entries of the config file, counted per check id. */
   ignored?: Record<string, number>;
   storage?: Record<string, unknown>;
-  /** With --in-use: how many references were read, and how many name other registries (not checked). */
-  inUse?: { references: number; otherRegistries: number };
+  /**
+   * What is in use, as read: how many references, how many name other registries (not checked), and
+   * the coverage (files read, references per source kind, unresolvable uses, files skipped). Without
+   * --in-use, `none` says so (dry-run and audit).
+   */
+  inUse?: { references: number; otherRegistries: number } & Partial<InUseCoverage>;
   /** Audit --shard K/N: the shards covered (index 1-based); merge reports the missing ones. */
   shards?: Array<{ index: number; count: number }>;
   /** Repositories that could not be read (audit); never silently dropped. */

@@ -367,11 +367,32 @@ export function storageSentence(storage: Record<string, unknown> | undefined, da
   return `Storage: ${parts.join(', ')} (each layer counted once; shared layers are not freed)${view.incomplete ? '; a lower bound: some manifests are missing' : ''}`;
 }
 
-/** "In use: 12 references from --in-use; 2 name other registries and are not checked", or undefined. */
-export function inUseSentence(report: Pick<Report, 'inUse'>): string | undefined {
+/**
+ * What the report says of what is in use (every human format prints these lines): "In use: 12 references
+ * from --in-use (3 files: kubernetes 9, list 3); 2 name other registries and are not checked; ...", then the
+ * files skipped per reason. Without --in-use: that only recent pulls count as in use.
+ */
+export function inUseLines(report: Pick<Report, 'inUse'>): string[] {
   const u = report.inUse;
-  if (!u) return undefined;
+  if (!u) return [];
+  if (u.none) return ['In use: no --in-use source was given: only images ECR recorded a recent pull of count as in use'];
   const n = u.otherRegistries;
-  const other = n === 0 ? '' : `; ${formatCount(n)} ${n === 1 ? 'names another registry and is' : 'name other registries and are'} not checked`;
-  return `In use: ${plural(u.references, 'reference')} from --in-use${other}`;
+  const parts = [`In use: ${plural(u.references, 'reference')} from --in-use${coverageOf(u)}`];
+  if (n > 0) parts.push(`${formatCount(n)} ${n === 1 ? 'names another registry and is' : 'name other registries and are'} not checked`);
+  if (u.unresolvable) parts.push(`${formatCount(u.unresolvable)} ${u.unresolvable === 1 ? 'use cannot be resolved' : 'uses cannot be resolved'} (placeholders, build args, deploy-time values: see the warnings)`);
+  if (u.replaced) parts.push(`${plural(u.replaced, 'image')} replaced by kustomize overrides`);
+  if (u.filesWithProblems) parts.push(`${plural(u.filesWithProblems, 'file')} read with warnings`);
+  const lines = [parts.join('; ')];
+  if (u.skipped?.length) {
+    const total = u.skipped.reduce((a, s) => a + s.count, 0);
+    lines.push(`Skipped: ${plural(total, 'file')}: ${u.skipped.map((s) => `${formatCount(s.count)} ${s.reason} (${s.examples.join(', ')}${s.count > s.examples.length ? ', ...' : ''})`).join('; ')}`);
+  }
+  return lines;
+}
+
+/** " (3 files: kubernetes 9, list 3)": files read and references per source kind. */
+function coverageOf(u: NonNullable<Report['inUse']>): string {
+  if (u.filesRead === undefined) return '';
+  const kinds = Object.entries(u.bySource ?? {}).map(([k, c]) => `${k} ${formatCount(c ?? 0)}`);
+  return ` (${plural(u.filesRead, 'file')}${kinds.length ? `: ${kinds.join(', ')}` : ''})`;
 }

@@ -4,7 +4,7 @@ import { formatLocation } from '../model/location.js';
 import { palette, type Palette } from './colour.js';
 import { joinedParts, type FormatContext } from './formatter.js';
 import { displayTags, imageCountOf, short, type Report, type ReportImage, type ReportRepository } from './model.js';
-import { formatBytes, inUseSentence, plural, storageSentence } from './storage-text.js';
+import { formatBytes, inUseLines, plural, storageSentence } from './storage-text.js';
 import { coverageSentence, notableSkips, policiesFound } from './coverage.js';
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
@@ -17,8 +17,7 @@ export function tableParts(report: Report, context: FormatContext): string[] {
   const p = palette(context.colour);
   const out: string[] = [];
   out.push(p.bold(`ecr-lifeguard ${context.command} at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''}`));
-  const inUse = inUseSentence(report);
-  if (inUse) out.push(inUse);
+  out.push(...inUseLines(report));
   for (const repo of report.repositories) out.push('', ...repositorySection(repo, report.days, p));
   if (report.unreadableRepositories?.length) {
     out.push('', p.red(p.bold(`${report.unreadableRepositories.length} repositories could not be read completely (results are incomplete):`)));

@@ -97,13 +97,20 @@ describe('audit input checks', () => {
       runCli(['dry-run', ...args, '--format', 'table']),
       runCli(['audit', ...args, '--format', 'markdown']),
     ]);
-    const expected = { references: 5, otherRegistries: 4 };
+    const expected = { references: 5, otherRegistries: 4, filesRead: 1, bySource: { list: 5 }, unresolvable: 0, replaced: 0, skipped: [], filesWithProblems: 0 };
     expect(JSON.parse(dryRun.stdout).inUse).toEqual(expected);
     expect(JSON.parse(audit.stdout).inUse).toEqual(expected);
-    expect(table.stdout.split('\n')[1]).toBe('In use: 5 references from --in-use; 4 name other registries and are not checked');
-    expect(markdown.stdout).toContain('In use: 5 references from --in-use; 4 name other registries and are not checked');
-    // Without --in-use there is nothing to count, and the report says nothing.
+    expect(table.stdout.split('\n')[1]).toBe('In use: 5 references from --in-use (1 file: list 5); 4 name other registries and are not checked');
+    expect(markdown.stdout).toContain('In use: 5 references from --in-use (1 file: list 5); 4 name other registries and are not checked');
+    // Without --in-use the report says so: only recent pulls count as in use.
     const none = await runCli(['dry-run', '--snapshot', 'samples/registry', '--now', NOW, '--format', 'json', '--fail-on', 'never']);
-    expect(JSON.parse(none.stdout)).not.toHaveProperty('inUse');
+    expect(JSON.parse(none.stdout).inUse).toEqual({ references: 0, otherRegistries: 0, none: true, filesRead: 0, bySource: {}, unresolvable: 0, replaced: 0, skipped: [], filesWithProblems: 0 });
+    // ... in every human format too, in the report itself.
+    const noneTable = await runCli(['dry-run', '--snapshot', 'samples/registry', '--now', NOW, '--format', 'table', '--fail-on', 'never']);
+    expect(noneTable.stdout.split('\n')[1]).toBe('In use: no --in-use source was given: only images ECR recorded a recent pull of count as in use');
+    for (const format of ['markdown', 'html']) {
+      const r = await runCli(['audit', '--snapshot', 'samples/registry', '--now', NOW, '--format', format, '--fail-on', 'never']);
+      expect(r.stdout).toContain('In use: no --in-use source was given: only images ECR recorded a recent pull of count as in use');
+    }
   });
 });

@@ -414,9 +414,19 @@ describe('inputs nested too deeply', () => {
   writeFileSync(join(dir, 'template.yaml'), `AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R:\n    Type: AWS::ECR::Repository\n    Metadata:\n      - ${'- '.repeat(20_000)}x\n`);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  // An in-use file is one source among many: located warning, counted in the coverage, and the run goes on.
   it.concurrent.each([
-    ['a JSON in-use file', ['dry-run', '--snapshot', 'samples/registry', '--in-use', join(dir, 'pods.json'), '--now', NOW], `${join(dir, 'pods.json')}:1:558: the JSON nests more than 512 levels deep; expected at most 512 levels of nesting (ecr-lifeguard's limit)`],
-    ['a YAML in-use file', ['dry-run', '--snapshot', 'samples/registry', '--in-use', join(dir, 'pods.yaml'), '--now', NOW], `${join(dir, 'pods.yaml')}:3:`],
+    ['a JSON in-use file', join(dir, 'pods.json'), `${join(dir, 'pods.json')}:1:558: the JSON nests more than 512 levels deep; expected at most 512 levels of nesting (ecr-lifeguard's limit)`],
+    ['a YAML in-use file', join(dir, 'pods.yaml'), `${join(dir, 'pods.yaml')}:3:`],
+  ])('%s: a located warning, and the run goes on', async (_name, file, message) => {
+    const r = await runCli(['dry-run', '--snapshot', 'samples/registry', '--in-use', file, '--now', NOW, '--format', 'json', '--fail-on', 'never']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ${message}`);
+    expect(r.stderr).not.toMatch(/^\s+at |unexpected error/m);
+    expect(JSON.parse(r.stdout).inUse).toMatchObject({ filesRead: 1, filesWithProblems: 1 });
+  });
+
+  it.concurrent.each([
     ['a --policy file', ['dry-run', '--snapshot', 'samples/registry', '--policy', join(dir, 'policy-4800.json'), '--now', NOW], `${join(dir, 'policy-4800.json')}:2:518: the JSON nests more than 512 levels deep`],
   ])('%s: exit 2 with a located message', async (_name, args, message) => {
     const r = await runCli(args);

@@ -90,7 +90,14 @@ function tokens(text: string): Token[] {
   return [...text.matchAll(/\S+/g)].map((m) => ({ text: m[0], offset: m.index }));
 }
 
-type Expansion = { ok: true; value: string } | { ok: false; missing: string };
+type Expansion = { ok: true; value: string } | { ok: false; missing: string; tooLong?: true };
+
+/**
+ * No image reference is longer than this (a 255-character name, a 128-character tag and a digest fit):
+ * expansion stops beyond it, so ARGs that double each other cannot take gigabytes.
+ */
+export const MAX_EXPANDED_LENGTH = 1024;
+const TOO_LONG: Expansion = { ok: false, missing: '', tooLong: true };
 
 /**
  * Shell-style expansion as BuildKit does it for FROM: `$V`, `${V}`, `${V:-w}` / `${V-w}` (default when
@@ -98,9 +105,11 @@ type Expansion = { ok: true; value: string } | { ok: false; missing: string };
  * default counts as unset.
  */
 export function expandArgs(word: string, vars: ReadonlyMap<string, string | undefined>, escape = '\\'): Expansion {
+  if (word.length > 4 * MAX_EXPANDED_LENGTH) return TOO_LONG;
   let out = '';
   let i = 0;
   while (i < word.length) {
+    if (out.length > MAX_EXPANDED_LENGTH) return TOO_LONG;
     const c = word[i]!;
     if (c === escape && word[i + 1] === '$') {
       out += '$';
@@ -148,7 +157,7 @@ export function expandArgs(word: string, vars: ReadonlyMap<string, string | unde
     out += piece.value;
     i = end + 1;
   }
-  return { ok: true, value: out };
+  return out.length > MAX_EXPANDED_LENGTH ? TOO_LONG : { ok: true, value: out };
 }
 
 /** ARG NAME[=value] ... (values may be quoted). */
@@ -163,6 +172,7 @@ function parseArgDeclarations(args: string): Array<{ name: string; value?: strin
 
 export function collectDockerfile(file: string, text: string, out: UseCollector): void {
   const globals = new Map<string, string | undefined>();
+  const buildArgs = out.context.buildArgs ?? new Map<string, string>();
   const stageNames = new Set<string>();
   let stage = -1;
   let sawFrom = false;
@@ -171,15 +181,15 @@ export function collectDockerfile(file: string, text: string, out: UseCollector)
   const record = (ins: Instruction, token: Token, value: string, what: string, isImage: (v: string) => boolean) => {
     const pos = positionOf(ins, token.offset);
     const expanded = expandArgs(value, globals, escape);
+    const origin: UseOrigin = { format: 'dockerfile', file, ...pos, path: `stage ${stage}: ${what}` };
     if (!expanded.ok) {
-      out.problem({ file, ...pos }, 'in-use/unresolved-arg', `${what} uses ARG ${expanded.missing}, which has no value before the first FROM; this build-time image cannot be resolved`, {
-        found: value,
-        expected: `a default (ARG ${expanded.missing}=...) before the first FROM, or \${${expanded.missing}:-default}`,
-      });
+      const why = expanded.tooLong
+        ? `it expands to more than ${MAX_EXPANDED_LENGTH} characters, longer than any image reference`
+        : `ARG ${expanded.missing} has no value before the first FROM (give --build-arg ${expanded.missing}=VALUE, or a default)`;
+      out.unresolved(origin, value, why, undefined, 'in-use/unresolved-arg');
       return;
     }
     if (!isImage(expanded.value)) return;
-    const origin: UseOrigin = { format: 'dockerfile', file, ...pos, path: `stage ${stage}: ${what}` };
     out.add(expanded.value, 'build', origin);
   };
 
@@ -188,8 +198,17 @@ export function collectDockerfile(file: string, text: string, out: UseCollector)
     const keyword = toks[0]?.text.toUpperCase();
     if (keyword === 'ARG' && !sawFrom) {
       for (const d of parseArgDeclarations(ins.text.slice(toks[0]!.text.length))) {
+        // --build-arg wins over the default, as with `docker build`.
+        const given = buildArgs.get(d.name);
+        if (given !== undefined) {
+          globals.set(d.name, given.length > MAX_EXPANDED_LENGTH ? undefined : given);
+          continue;
+        }
         // A default may use earlier ARGs; one that cannot be expanded leaves the ARG unset.
         const v = d.value === undefined ? undefined : expandArgs(d.value, globals, escape);
+        if (v && !v.ok && v.tooLong) {
+          out.problem({ file, ...positionOf(ins, toks[0]!.offset) }, 'in-use/arg-too-long', `ARG ${d.name} expands to more than ${MAX_EXPANDED_LENGTH} characters, longer than any image reference: it is left without a value`);
+        }
         globals.set(d.name, v?.ok ? v.value : undefined);
       }
     } else if (keyword === 'FROM') {

@@ -1,23 +1,17 @@
-import { forEachEntry, getPath, isRecord, type UseCollector } from './common.js';
+import { isRecord, type UseCollector } from './common.js';
 import { addReferenceAt, type PathSegment, type StructuredDocument } from './document.js';
 
-// Kubernetes: workload manifests (YAML or JSON, multi-document) and `kubectl get ... -o json`
-// lists. Images come from pod specs; for Pods, `status.*ContainerStatuses[].imageID` also gives
-// the digest the kubelet actually pulled.
+// Kubernetes: any object (YAML or JSON, multi-document, `kubectl get -o json` lists). The document is
+// walked for pod-spec shapes wherever they sit, not through a fixed list of kinds, so Deployments,
+// Argo Rollouts, Knative Services, Argo Workflows, KEDA ScaledJobs, OpenShift DeploymentConfigs,
+// Tekton tasks and custom resources are all read. For Pods, `status.*ContainerStatuses[].imageID`
+// also gives the digest the kubelet actually pulled.
 
-/** Where each workload kind keeps its pod spec. Other kinds are ignored. */
-const POD_SPEC_PATH: Record<string, readonly string[]> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
-
-const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
-const STATUS_LISTS = ['containerStatuses', 'initContainerStatuses', 'ephemeralContainerStatuses'] as const;
+/** Lists of containers: pod specs, Argo `containerSet` and sidecars, Tekton `steps` and `sidecars`. */
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers', 'sidecars', 'steps']);
+/** One container: Argo Workflows templates (`container`, `script`), Tekton `stepTemplate`. */
+const SINGLE_CONTAINERS = new Set(['container', 'script']);
+const STATUS_LISTS = new Set(['containerStatuses', 'initContainerStatuses', 'ephemeralContainerStatuses']);
 
 /** `docker-pullable://`, `docker://`, `containerd://`...: runtime prefixes in front of an imageID. */
 const RUNTIME_PREFIX = /^[a-z][a-z0-9+.-]*:\/\//;
@@ -34,52 +28,47 @@ export function collectKubernetes(doc: StructuredDocument, out: UseCollector): b
   const value = doc.value;
   if (!isKubernetesDocument(value)) return false;
   const kind = value.kind as string;
-  // `List` (kubectl) items carry their kind; typed lists from the API (`PodList`) may not.
-  if (kind.endsWith('List')) {
-    const items = value.items;
-    if (!Array.isArray(items)) return true;
-    const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
-    items.forEach((item, i) => {
-      if (!isRecord(item)) return;
-      const k = typeof item.kind === 'string' ? item.kind : itemKind;
-      if (k !== undefined) collectWorkload(doc, out, item, k, ['items', i], '');
-    });
-    return true;
-  }
-  collectWorkload(doc, out, value, kind, [], `${objectLabel(value, kind)}: `);
+  // Lists (`List`, `PodList`) name each item by its path; a single object by kind/namespace/name.
+  const label = kind.endsWith('List') && Array.isArray(value.items) ? '' : `${objectLabel(value, kind)}: `;
+  walk(doc, out, value, [], label);
   return true;
 }
 
 /** `Deployment/prod/api`, or `Deployment/api` without a namespace (Helm sets it at install time). */
-function objectLabel(obj: Record<string, unknown>, kind: string): string {
+export function objectLabel(obj: Record<string, unknown>, kind: string): string {
   const meta = isRecord(obj.metadata) ? obj.metadata : {};
   const name = typeof meta.name === 'string' ? meta.name : '?';
   return typeof meta.namespace === 'string' ? `${kind}/${meta.namespace}/${name}` : `${kind}/${name}`;
 }
 
-function collectWorkload(
-  doc: StructuredDocument,
-  out: UseCollector,
-  obj: Record<string, unknown>,
-  kind: string,
-  base: PathSegment[],
-  label: string,
-): void {
-  const specPath = POD_SPEC_PATH[kind];
-  if (!specPath) return;
-  const spec = getPath(obj, specPath);
-  if (isRecord(spec)) {
-    for (const list of CONTAINER_LISTS) {
-      forEachEntry(spec[list], (container, i) => {
-        addReferenceAt(doc, out, 'kubernetes', container.image, [...base, ...specPath, list, i, 'image'], label);
-      });
-    }
+function walk(doc: StructuredDocument, out: UseCollector, node: unknown, path: PathSegment[], label: string): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => walk(doc, out, item, [...path, i], label));
+    return;
   }
-  if (kind !== 'Pod' || !isRecord(obj.status)) return;
-  for (const list of STATUS_LISTS) {
-    forEachEntry(obj.status[list], (status, i) => {
-      addReferenceAt(doc, out, 'kubernetes', status.imageID, [...base, 'status', list, i, 'imageID'], label, normaliseImageId);
-    });
+  if (!isRecord(node)) return;
+  for (const [key, value] of Object.entries(node)) {
+    const here = [...path, key];
+    if (CONTAINER_LISTS.has(key) && Array.isArray(value)) {
+      value.forEach((c, i) => {
+        if (isRecord(c) && c.image !== undefined) addReferenceAt(doc, out, 'kubernetes', c.image, [...here, i, 'image'], label);
+      });
+    } else if ((SINGLE_CONTAINERS.has(key) || key === 'stepTemplate') && isRecord(value) && value.image !== undefined) {
+      addReferenceAt(doc, out, 'kubernetes', value.image, [...here, 'image'], label);
+    } else if (key === 'volumes' && Array.isArray(value)) {
+      // Image volumes (Kubernetes 1.31+): an OCI image mounted read-only.
+      value.forEach((v, i) => {
+        if (isRecord(v) && isRecord(v.image) && v.image.reference !== undefined) {
+          addReferenceAt(doc, out, 'kubernetes', v.image.reference, [...here, i, 'image', 'reference'], label);
+        }
+      });
+    } else if (STATUS_LISTS.has(key) && Array.isArray(value)) {
+      value.forEach((s, i) => {
+        if (isRecord(s)) addReferenceAt(doc, out, 'kubernetes', s.imageID, [...here, i, 'imageID'], label, normaliseImageId);
+      });
+      continue;
+    }
+    walk(doc, out, value, here, label);
   }
 }
 

@@ -14,7 +14,7 @@ import { renderReportParts, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { slimRepository, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
 import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
-import { analyseRepositoryInput, createReportAccumulator, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../../core/analysis.js';
+import { analyseRepositoryInput, createReportAccumulator, inUseContext, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../../core/analysis.js';
 import type { RegistryInfo } from '../../model/image.js';
 import { EXIT } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
@@ -63,7 +63,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   preferSmallHeap(true);
   const override = args.policy !== undefined ? await loadPolicyFile(args.policy) : undefined;
   override?.warnings.forEach(warn);
-  const declared = await loadDeclaredUseSources(args.inUse, warn);
+  // The registries are known only as repositories stream in: CloudFormation's pseudo parameters stay unresolvable here.
+  const declared = await loadDeclaredUseSources(args.inUse, warn, inUseContext(args, undefined));
   const declaredUses = declared.uses;
   const registriesSeen: RegistryInfo[] = [];
   const recentPullDays = recentPullDaysOf(args.recentPullDays);
@@ -189,7 +190,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     const storage = sumStorageTotals(totals) as unknown as Record<string, unknown>;
     findings.sort(compareFindings);
     const shards = shard ? { shards: [{ index: shard.index + 1, count: shard.count }] } : {};
-    const inUse = args.inUse?.length || snapshotInUse ? { inUse: inUseSummary(declared, registriesSeen) } : {};
+    const inUse = { inUse: inUseSummary(declared, registriesSeen) };
     // Reading the findings back allocates as fast as loading a repository: collected as it goes.
     if (json) json.end({ findings: spill ? spill.sorted(findings, () => collectGarbage(COLLECT_AFTER_GROWTH)) : findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable });
     else {

@@ -96,7 +96,7 @@ describe('Helm-rendered multi-document YAML', () => {
   });
 
   it('reports a non-string image with its pointer and an invalid one with its line', () => {
-    const text = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: x}', 'spec:', '  template:', '    spec:', '      containers:', '        - image: 42', `        - image: ${HOST}/UPPER:1`].join('\n');
+    const text = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: x}', 'spec:', '  template:', '    spec:', '      containers:', '        - image: 42', `        - image: ${HOST}/Upper:1`].join('\n');
     const res = parseInUseText('d.yaml', text);
     expect(res.uses).toEqual([]);
     expect(res.problems.map((p) => [p.code, p.location.line, p.location.pointer])).toEqual([
@@ -107,7 +107,8 @@ describe('Helm-rendered multi-document YAML', () => {
 
   it('skips a container without image (allowed in templates)', () => {
     const res = parseInUseText('p.yaml', 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: x\n');
-    expect(res).toEqual({ uses: [], problems: [], otherRegistryCount: 0 });
+    expect(res).toMatchObject({ uses: [], problems: [], otherRegistryCount: 0, unresolvable: [] });
+    expect(res.skipped).toBeUndefined();
   });
 });
 
@@ -143,7 +144,9 @@ describe('Lambda get-function', () => {
   });
 
   it('recognises a zip function and finds nothing', () => {
-    expect(parseFixture('lambda-zip-function.json')).toEqual({ uses: [], problems: [], otherRegistryCount: 0 });
+    const r = parseFixture('lambda-zip-function.json');
+    expect(r).toMatchObject({ uses: [], problems: [], otherRegistryCount: 0 });
+    expect(r.skipped).toBeUndefined();
   });
 });
 
@@ -195,12 +198,34 @@ describe('Dockerfiles', () => {
     const r = parseFixture('Dockerfile.unresolved');
     expect(brief(r.uses)).toEqual([[6, 6, 'stage 2: FROM', `${HOST}/api:latest`]]);
     expect(r.problems.map((p) => [p.code, p.location.line, p.location.column, p.found])).toEqual([
-      ['in-use/unresolved-arg', 3, 6, '${REGISTRY}/api:${TAG}'],
+      ['in-use/unresolved-arg', 3, 6, '"${REGISTRY}/api:${TAG}"'],
       // an ARG declared after the first FROM is not visible to FROM
-      ['in-use/unresolved-arg', 4, 6, `${HOST}/api:$VERSION`],
+      ['in-use/unresolved-arg', 4, 6, `"${HOST}/api:$VERSION"`],
     ]);
     expect(r.problems[0]!.message).toMatch(/ARG REGISTRY/);
     expect(r.problems[1]!.message).toMatch(/ARG VERSION/);
+    // Unresolvable uses, counted and located, with the stage they belong to.
+    expect(r.unresolvable.map((u) => [u.origin.line, u.origin.path])).toEqual([
+      [3, 'stage 0: FROM'],
+      [4, 'stage 1: FROM'],
+    ]);
+  });
+
+  it('--build-arg gives an ARG its value, over the default', () => {
+    const r = parseInUseText('Dockerfile.unresolved', readFileSync(join(FIXTURES, 'Dockerfile.unresolved'), 'utf8'), { buildArgs: new Map([['REGISTRY', HOST], ['TAG', '7']]) });
+    expect(brief(r.uses).map((u) => u[3])).toContain(`${HOST}/api:7`);
+    expect(r.unresolvable).toHaveLength(1);
+  });
+
+  it('bounds ARG expansion: 24 ARGs doubling each other end at once, reported at the ARG line that passes the limit', () => {
+    const lines = ['ARG A0=x'];
+    for (let i = 1; i <= 24; i++) lines.push(`ARG A${i}=\${A${i - 1}}\${A${i - 1}}`);
+    lines.push('FROM ${A24}');
+    const r = parseInUseText('Dockerfile', lines.join('\n'));
+    expect(r.uses).toEqual([]);
+    // 2^10 = 1024 characters is the limit: A11 is the first ARG beyond it.
+    expect(r.problems.find((p) => p.code === 'in-use/arg-too-long')).toMatchObject({ location: { line: 12 }, message: expect.stringMatching(/^ARG A11 expands to more than 1024/) });
+    expect(r.unresolvable.map((u) => u.origin.line)).toEqual([26]);
   });
 
   it('honours the escape directive', () => {
@@ -237,16 +262,17 @@ describe('Dockerfiles', () => {
 
 describe('unrecognised and broken files', () => {
   it.each([
-    ['notes.conf', undefined],
-    ['unknown.json', undefined],
-    ['values.yaml', 1],
-  ])('%s is an unrecognised-format problem', (name, line) => {
+    ['notes.conf', 'not an in-use source'],
+    ['unknown.json', 'JSON of no known kind: not an in-use source'],
+  ])('%s is skipped with the reason, no problem, nothing quoted', (name, reason) => {
     const r = parseFixture(name);
     expect(r.uses).toEqual([]);
-    expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatchObject({ code: 'in-use/unrecognised-format', location: { file: name } });
-    expect(r.problems[0]!.location.line).toBe(line);
-    expect(r.problems[0]!.found).toBeTruthy();
+    expect(r.problems).toEqual([]);
+    expect(r.skipped).toBe(reason);
+  });
+
+  it('values.yaml is a Helm values file', () => {
+    expect(brief(parseFixture('values.yaml').uses)).toEqual([[3, 15, 'image.repository', `${HOST}/shop/api:3.2.1`]]);
   });
 
   it('reports the first JSON syntax error with its line', () => {
@@ -256,6 +282,8 @@ describe('unrecognised and broken files', () => {
   });
 
   it('refuses binary content', () => {
-    expect(parseInUseText('blob', 'a\u0000b').problems.map((p) => p.code)).toEqual(['in-use/unrecognised-format']);
+    const r = parseInUseText('blob', 'a\u0000b');
+    expect(r.problems).toEqual([]);
+    expect(r.skipped).toBe('binary content');
   });
 });

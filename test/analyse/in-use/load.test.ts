@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,15 +45,20 @@ describe('loadInUse', () => {
     expect(r.otherRegistryCount).toBe(1);
   });
 
-  it('returns unreadable and unrecognised files as located problems instead of throwing', async () => {
+  it('a named path that does not exist is fatal; files under a folder that are no sources are skipped and counted', async () => {
     const missing = join(dir, 'does-not-exist.yaml');
     const r = await loadInUse([missing, dir]);
-    expect(r.problems.map((p) => [p.location.file.slice(dir.length + 1), p.code])).toEqual([
-      ['b/dangling.txt', 'in-use/unreadable'],
-      ['b/notes.conf', 'in-use/unrecognised-format'],
-      ['does-not-exist.yaml', 'in-use/unreadable'],
+    expect(r.fatal.map((p) => [p.location.file.slice(dir.length + 1), p.code])).toEqual([['does-not-exist.yaml', 'in-use/unreadable']]);
+    expect(r.fatal[0]!.message).toMatch(/no such file or directory/);
+    expect(r.problems).toEqual([]);
+    // Folders are named relative to the folder given; files by their path.
+    expect(r.coverage.skipped.map((s) => [s.reason, s.count, s.examples.map((e) => (e.startsWith(dir) ? e.slice(dir.length + 1) : e))])).toEqual([
+      ['a hidden, version control or dependency folder (not entered)', 2, ['.git', 'node_modules']],
+      ['a symbolic link to nothing', 1, ['b/dangling.txt']],
+      ['not an in-use source', 1, ['b/notes.conf']],
+      ['not an in-use source, by its name (not opened)', 1, ['README.md']],
     ]);
-    expect(r.problems.find((p) => p.location.file === missing)!.message).toMatch(/no such file or directory/);
+    expect(r.coverage.filesRead).toBe(4);
     // the readable files are still read
     expect(r.uses).toHaveLength(4);
   });
@@ -147,20 +154,18 @@ describe('loadInUse', () => {
   });
 
   it('reads the whole fixture directory: every use sorted by file, line, path', async () => {
-    const r = await loadInUse([FIXTURES]);
+    // The folder's own files (the corpus below it has its own test).
+    const r = await loadInUse(readdirSync(FIXTURES, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(FIXTURES, e.name)));
     const keys = r.uses.map((u) => [u.origin.file, u.origin.line ?? 0, u.origin.path ?? ''] as const);
     const sorted = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)));
     expect(keys).toEqual(sorted);
-    expect(new Set(r.uses.map((u) => u.origin.format))).toEqual(new Set(['dockerfile', 'kubernetes', 'ecs', 'lambda', 'list']));
-    expect(r.problems.map((p) => p.code).sort()).toEqual([
-      'in-use/invalid-reference',
-      'in-use/unrecognised-format',
-      'in-use/unrecognised-format',
-      'in-use/unrecognised-format',
-      'in-use/unresolved-arg',
-      'in-use/unresolved-arg',
-      'json/syntax',
-    ]);
+    const formats = new Set(r.uses.map((u) => u.origin.format));
+    for (const f of ['dockerfile', 'kubernetes', 'ecs', 'lambda', 'list', 'helm-values'] as const) expect(formats.has(f)).toBe(true);
+    expect(r.problems.map((p) => p.code).sort()).toEqual(['in-use/invalid-reference', 'in-use/unresolved-arg', 'in-use/unresolved-arg', 'json/syntax']);
+    // Not sources: skipped, counted, named; never a problem.
+    const skipped = r.coverage.skipped.flatMap((s) => s.examples.map((e) => [e.slice(FIXTURES.length + 1), s.reason]));
+    expect(skipped).toContainEqual(['notes.conf', 'not an in-use source']);
+    expect(skipped).toContainEqual(['unknown.json', 'JSON of no known kind: not an in-use source']);
   });
 
   it('keeps duplicate references on different lines: every use has its own origin', async () => {
@@ -169,6 +174,46 @@ describe('loadInUse', () => {
     const r = await loadInUse([file, file]);
     await rm(file);
     expect(r.uses.map((u) => u.origin.line)).toEqual([1, 2]);
+  });
+});
+
+describe('loadInUse on a hostile folder', () => {
+  it('two links to the folder itself, a FIFO and a .env: ends at once, nothing opened but regular files, no secret echoed, all counted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'in-use-hostile-'));
+    try {
+      await writeFile(join(dir, 'images.txt'), `${HOST}/a:1\n`);
+      await writeFile(join(dir, '.env'), 'API_TOKEN=s3cr3t-value\nDB=postgres://u:hunter2@h/db\n');
+      await symlink('.', join(dir, 'self'));
+      await symlink(dir, join(dir, 'again'));
+      execFileSync('mkfifo', [join(dir, 'pipe.txt')]);
+      const r = await loadInUse([dir]);
+      expect(r.fatal).toEqual([]);
+      expect(r.uses.map((u) => u.reference.raw)).toEqual([`${HOST}/a:1`]);
+      expect(r.problems).toEqual([]);
+      const reasons = r.coverage.skipped.map((s) => [s.reason.replace(/: points to .*$/, ''), s.count]);
+      expect(reasons).toEqual(expect.arrayContaining([
+        ['a symbolic link to a folder that contains it (a loop, not followed)', 2],
+        ['a FIFO (named pipe), not a regular file: never opened', 1],
+        ['a hidden file that is no known in-use source (not opened)', 1],
+      ]));
+      expect(JSON.stringify(r)).not.toMatch(/s3cr3t|hunter2/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('quotes at most a short escaped excerpt of a recognised image field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'in-use-quote-'));
+    try {
+      await writeFile(join(dir, 'images.txt'), `${HOST}/a:1\n${HOST}/Bad:1 \u001b]52;c;${'A'.repeat(200)}\u0007\n`);
+      const r = await loadInUse([dir]);
+      const found = r.problems.map((p) => p.found ?? '');
+      expect(found).toHaveLength(1);
+      expect(found[0]!.length).toBeLessThan(80);
+      expect(found[0]).not.toMatch(/[\u0000-\u001f\u007f]/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
