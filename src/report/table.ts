@@ -4,7 +4,7 @@ import { formatLocation } from '../model/location.js';
 import { palette, type Palette } from './colour.js';
 import { joinedParts, type FormatContext } from './formatter.js';
 import { displayTags, imageCountOf, short, type Report, type ReportImage, type ReportRepository } from './model.js';
-import { formatBytes, inUseSentence, plural, storageSentence } from './storage-text.js';
+import { actionCountsNow, formatBytes, inUseSentence, plural, storageSentence } from './storage-text.js';
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
 
@@ -30,7 +30,8 @@ export function tableParts(report: Report, context: FormatContext): string[] {
 }
 
 function repositorySection(repo: ReportRepository, days: number, p: Palette): string[] {
-  const counts = countVerdicts(repo.images);
+  // Counted over the whole repository (the timeline's day 0), whatever the listing holds.
+  const counts = actionCountsNow(repo);
   const lines: string[] = [];
   const policy = repo.policyStatus === 'present' ? '' : repo.policyStatus === 'none' ? ' (no lifecycle policy)' : ' (lifecycle policy unknown)';
   lines.push(p.bold(`Repository ${repo.repositoryName}${policy}`) + ` — ${plural(imageCountOf(repo), 'image')}: ` +
@@ -100,12 +101,6 @@ function ruleCell(img: ReportImage): string {
   if (img.appliedRulePriority !== undefined) return `acts ${img.appliedRulePriority}`;
   if (img.protectingRulePriority !== undefined) return `kept ${img.protectingRulePriority}`;
   return '-';
-}
-
-function countVerdicts(images: readonly ReportImage[]): Record<'EXPIRE' | 'TRANSITION' | 'KEEP', number> {
-  const c = { EXPIRE: 0, TRANSITION: 0, KEEP: 0 };
-  for (const i of images) c[i.action]++;
-  return c;
 }
 
 export function findingsSection(findings: readonly Finding[], p: Palette): string[] {
