@@ -7,6 +7,7 @@ import { CONTENT_SECURITY_POLICY, SCRIPT, STYLE } from './html/assets.js';
 import { actionsChart, dayDate } from './html/chart.js';
 import { attrs, esc, safeHref } from './html/escape.js';
 import { displayTags, short, type Report, type ReportImage, type ReportRepository, imageCountOf } from './model.js';
+import { printableDeep } from './printable.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
   actionsByDay, compareFateChanges, cumulativeBytesByDay, fateText, formatBytes, formatCount, inUseSentence, originLabel, plural, readStorage, repositoriesByRisk,
@@ -169,7 +170,9 @@ function policiesSection(report: Report): string {
 
 export const formatHtml: Formatter = (report, context) => htmlParts(report, context).join('');
 
-export const htmlParts: PartsFormatter = (report: Report, context: FormatContext) => {
+export const htmlParts: PartsFormatter = (input: Report, context: FormatContext) => {
+  // HTML escaping stops markup, not terminal escapes: a report printed or grepped in a terminal stays inert.
+  const report = printableDeep(input);
   const metas = new Map(checkMetas(context).map((m) => [m.id, m]));
   const totals = reportTotals(report);
   const risks = repositoriesByRisk(report);

@@ -5,6 +5,7 @@ import type { FateChange, Report, ReportDiff, ReportPolicy } from './model.js';
 import { displayTags, short, imageCountOf } from './model.js';
 import { joinedParts, type FormatContext, type Formatter, type PartsFormatter } from './formatter.js';
 import { safeHref } from './html/escape.js';
+import { printableDeep } from './printable.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
   compareFateChanges, countSeverities, fateText, formatBytes, formatCount, inUseSentence, plural, repositoriesByRisk, reportTotals, sortedRuleChanges,
@@ -249,7 +250,9 @@ function auditBody(report: Report, metas: Map<string, CheckMeta>, withFindings: 
   return out;
 }
 
-export const markdownParts: PartsFormatter = (report: Report, context: FormatContext) => {
+export const markdownParts: PartsFormatter = (input: Report, context: FormatContext) => {
+  // Control characters escaped: a comment or step summary is also read in logs and terminals.
+  const report = printableDeep(input);
   const lines = context.command === 'lint' ? lintMarkdown(report, context) : auditMarkdown(report, context);
   return [...joinedParts(lines, '\n'), '\n'];
 };

@@ -4,6 +4,7 @@ import { formatLocation } from '../model/location.js';
 import { palette, type Palette } from './colour.js';
 import { joinedParts, type FormatContext } from './formatter.js';
 import { displayTags, imageCountOf, short, type Report, type ReportImage, type ReportRepository } from './model.js';
+import { printableDeep } from './printable.js';
 import { actionCountsNow, formatBytes, inUseSentence, plural, storageSentence } from './storage-text.js';
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
@@ -12,7 +13,9 @@ export function formatTable(report: Report, context: FormatContext): string {
   return tableParts(report, context).join('');
 }
 
-export function tableParts(report: Report, context: FormatContext): string[] {
+export function tableParts(input: Report, context: FormatContext): string[] {
+  // Every value from the inputs escaped before it meets the terminal (see printable.ts).
+  const report = printableDeep(input);
   const p = palette(context.colour);
   const out: string[] = [];
   out.push(p.bold(`ecr-lifeguard ${context.command} at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''}`));
@@ -103,7 +106,8 @@ function ruleCell(img: ReportImage): string {
   return '-';
 }
 
-export function findingsSection(findings: readonly Finding[], p: Palette): string[] {
+export function findingsSection(input: readonly Finding[], p: Palette): string[] {
+  const findings = printableDeep(input);
   if (findings.length === 0) return [p.green('No findings.')];
   const bySeverity = { error: 0, warning: 0, info: 0 };
   for (const f of findings) bySeverity[f.severity]++;

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, NOW, runCli } from './support.js';
+import { assertBuilt, NOW, runCli, type CliRun } from './support.js';
 
 // Reports true at a glance (issue 18): what a person reads in the table, Markdown and HTML agrees with
 // the whole repository, whatever the listing holds.
@@ -22,7 +22,7 @@ const hex = (n: number) => n.toString(16).padStart(64, '0');
  * A snapshot of one repository of `count` images (one a day, tagged build-N) under "keep the newest
  * `keep`": count - keep images expire now. Returns the snapshot folder.
  */
-export async function countSnapshot(root: string, name: string, count: number, keep: number): Promise<string> {
+export async function countSnapshot(root: string, name: string, count: number, keep: number, description = `Keep ${keep} images`): Promise<string> {
   const snapshot = join(root, name);
   const repo = join(snapshot, 'team', 'app');
   await mkdir(repo, { recursive: true });
@@ -34,7 +34,7 @@ export async function countSnapshot(root: string, name: string, count: number, k
     imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json',
   }));
   await writeFile(join(repo, 'describe-images.json'), JSON.stringify({ imageDetails }));
-  const policy = { rules: [{ rulePriority: 1, description: `Keep ${keep} images`, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keep }, action: { type: 'expire' } }] };
+  const policy = { rules: [{ rulePriority: 1, description, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keep }, action: { type: 'expire' } }] };
   await writeFile(join(repo, 'get-lifecycle-policy.json'), JSON.stringify({ registryId: '123456789012', repositoryName: 'team/app', lifecyclePolicyText: JSON.stringify(policy) }));
   await writeFile(join(repo, 'repository.json'), JSON.stringify({ repositoryName: 'team/app', registryId: '123456789012', lifecyclePolicyStatus: 'present', complete: true, snapshotAt: '2026-11-21T00:00:00Z' }));
   return snapshot;
@@ -59,5 +59,67 @@ describe('counts come from the whole repository', () => {
     // Markdown's summary row: repositories, images, actions now.
     expect(markdown.stdout).toMatch(/\| 1 \| 500 \| 400 \|/);
     expect(html.stdout).toMatch(/data-metric="actions-now"><dt>Actions now<\/dt><dd>400<\/dd>/);
+  });
+});
+
+/** Everything a run printed is inert: no control character but line breaks, no GitHub Actions command. */
+function expectInert(r: CliRun): void {
+  for (const [stream, text] of [['stdout', r.stdout], ['stderr', r.stderr]] as const) {
+    const detail = `${stream} of a run that exited ${r.code}:\n${text}`;
+    expect(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text), detail).toBe(false);
+    expect(text.split('\n').filter((line) => /^\s*::/.test(line)), detail).toEqual([]);
+    expect(text.includes('##['), detail).toBe(false);
+  }
+}
+
+describe('nothing from an input reaches a terminal or CI log raw', () => {
+  const OSC52 = '\u001b]52;c;ZXZpbA==\u0007';
+  const OSC8 = '\u001b]8;;https://evil.example\u0007';
+  const CLEAR = '\u001b[2J\u001b[H';
+  let snapshot: string;
+  let inUse: string;
+  beforeAll(async () => {
+    // A rule description with a clipboard write and a stop-commands token; a repository read in part with a
+    // reason that clears the screen and forges annotations; a folder and a file name with escapes and a line
+    // break that starts "::error::"; a Kubernetes name with a link.
+    snapshot = await countSnapshot(dir, 'hostile', 10, 5, `Keep 5${OSC52} ##[stop-commands]tok`);
+    const repo = join(snapshot, 'team', 'app');
+    await writeFile(join(repo, 'repository.json'), JSON.stringify({
+      repositoryName: 'team/app', registryId: '123456789012', lifecyclePolicyStatus: 'present', complete: false,
+      incompleteReason: `throttled${CLEAR}\n::error file=x::forged\n##[stop-commands]tok`, snapshotAt: '2026-11-21T00:00:00Z',
+    }));
+    inUse = join(dir, `in-use${CLEAR}`);
+    await mkdir(inUse, { recursive: true });
+    await writeFile(join(inUse, 'list\n::error::forged.txt'), '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:build-1\n');
+    await writeFile(join(inUse, 'deployment.yaml'), [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', `  name: "web${OSC8.replace(/\u001b/g, '\\e').replace(/\u0007/g, '\\a')}"`, '  namespace: shop',
+      'spec:', '  template:', '    spec:', '      containers:', '        - name: web', '          image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:build-2', '',
+    ].join('\n'));
+  });
+
+  it('dry-run and audit in every human format, --explain, and the exit-3 message', async () => {
+    const args = ['--snapshot', snapshot, '--in-use', inUse, '--now', NOW];
+    const runs = await Promise.all([
+      runCli(['dry-run', ...args, '--format', 'table']),
+      runCli(['dry-run', ...args, '--explain', 'build-2']),
+      runCli(['audit', ...args, '--format', 'table']),
+      runCli(['audit', ...args, '--format', 'markdown']),
+      runCli(['audit', ...args, '--format', 'html']),
+    ]);
+    for (const r of runs) expectInert(r);
+    const [table, explain, audit] = runs;
+    expect(table!.code).toBe(3);
+    // Each hostile value is still there, visible: escaped, not dropped.
+    expect(table!.stdout).toContain('throttled\\x1b[2J\\x1b[H\\n::error file=x::forged\\n##\\x5bstop-commands]tok');
+    expect(table!.stdout).toContain('list\\n::error::forged.txt');
+    expect(explain!.stdout).toContain('Keep 5\\x1b]52;c;ZXZpbA==\\x07 ##\\x5bstop-commands]tok');
+    expect(audit!.stderr).toContain('(exit 3)');
+  });
+
+  it('exit-2 messages: a file name with a line break and a command prefix stays on its line', async () => {
+    const r = await runCli(['dry-run', '--policy', `missing\n::error::forged${OSC52}.json`, '--images', `x\n##[stop-commands]tok`, '--now', NOW]);
+    expect(r.code).toBe(2);
+    expectInert(r);
+    expect(r.stderr).toContain('missing\\n::error::forged\\x1b]52;c;ZXZpbA==\\x07.json');
   });
 });

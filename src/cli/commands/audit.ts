@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { addToRegistryBlobIndex, createRegistryBlobIndex } from '../../analyse/graph.js';
 import { repositoryKey, shardOf } from '../../aws/shard.js';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
-import { formatProblem, InputError, UsageError, type InputProblem } from '../../model/errors.js';
+import { InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { compareFindings, SEVERITY_RANK, type Finding } from '../../model/finding.js';
 import { loadPolicyFile } from '../../load/policy.js';
 import { openSnapshot, readSnapshotStatus, SNAPSHOT_FILES } from '../../load/snapshot.js';
@@ -15,7 +15,7 @@ import { slimRepository, unreadableRegistryEntry, type Report, type ReportReposi
 import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
 import { analyseRepositoryInput, createReportAccumulator, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../analysis.js';
 import type { RegistryInfo } from '../../model/image.js';
-import { EXIT } from '../exit.js';
+import { EXIT, problemLine } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { collectGarbage, preferSmallHeap } from '../collect-garbage.js';
@@ -54,7 +54,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   const format = parseChoice<ReportFormat>('--format', args.format, AUDIT_FORMATS, io.stdoutIsTTY && args.output === undefined ? 'table' : 'json');
   const failOn = parseFailOn(args.failOn);
   const shard = parseShard(args.shard);
-  const warn = (p: InputProblem) => io.stderr(`warning: ${formatProblem(p)}\n`);
+  const warn = (p: InputProblem) => io.stderr(problemLine('warning: ', p));
   // Until the repositories are counted, an audit is taken to cover many (in-use files load first).
   preferSmallHeap(true);
   const override = args.policy !== undefined ? await loadPolicyFile(args.policy) : undefined;

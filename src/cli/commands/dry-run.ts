@@ -1,11 +1,11 @@
-import { formatProblem, UsageError } from '../../model/errors.js';
+import { UsageError } from '../../model/errors.js';
 import { failsOn, type FailOn } from '../../model/finding.js';
 import { explainImage, findImage } from '../../simulate/explain.js';
 import { formatExplanation } from '../../report/explain-text.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import { writeJsonReport } from '../../report/json.js';
 import { unreadableRegistryEntry } from '../../report/model.js';
-import { EXIT } from '../exit.js';
+import { EXIT, problemLine } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
 import { openOutput, writeOutput } from '../output.js';
@@ -31,9 +31,9 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   const format = parseChoice<ReportFormat>('--format', args.format, ['table', 'json'], io.stdoutIsTTY ? 'table' : 'json');
   const failOn: FailOn = parseFailOn(args.failOn);
   const inputs = await loadInputs(args, now);
-  for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
+  for (const w of inputs.warnings) io.stderr(problemLine('warning: ', w));
 
-  const analysis = await analyseInputs(inputs, { ...args, now, days }, (p) => io.stderr(`warning: ${formatProblem(p)}\n`));
+  const analysis = await analyseInputs(inputs, { ...args, now, days }, (p) => io.stderr(problemLine('warning: ', p)));
 
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 
