@@ -9,11 +9,12 @@ import { actionCountsNow, formatBytes, inUseSentence, plural, storageSentence } 
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
 
-export function formatTable(report: Report, context: FormatContext): string {
-  return tableParts(report, context).join('');
+/** `findings: false`: the repositories' tables only (the interactive `show`, whose findings are a command of their own). */
+export function formatTable(report: Report, context: FormatContext, options: { findings?: boolean } = {}): string {
+  return tableParts(report, context, options).join('');
 }
 
-export function tableParts(input: Report, context: FormatContext): string[] {
+export function tableParts(input: Report, context: FormatContext, options: { findings?: boolean } = {}): string[] {
   // Every value from the inputs escaped before it meets the terminal (see printable.ts).
   const report = printableDeep(input);
   const p = palette(context.colour);
@@ -26,7 +27,7 @@ export function tableParts(input: Report, context: FormatContext): string[] {
     out.push('', p.red(p.bold(`${report.unreadableRepositories.length} repositories could not be read completely (results are incomplete):`)));
     for (const u of report.unreadableRepositories) out.push(`  ${u.repositoryName}: ${u.reason}`);
   }
-  out.push('', ...findingsSection(report.findings, p));
+  if (options.findings !== false) out.push('', ...findingsSection(report.findings, p));
   const registryStorage = storageSentence(report.storage, report.days);
   if (registryStorage && report.repositories.length > 1) out.push('', p.bold(`Registry: ${registryStorage.replace(/^Storage: /, '')}`));
   return [...joinedParts(out, '\n'), '\n'];

@@ -49,9 +49,11 @@ describe('exploring: repositories, verdict tables, the clock, the timeline, expl
   it('use switches, show filters the verdict table', () => {
     expect(r.stdout).toContain('now on shop/web: 9 images\n');
     const [expired, inUse] = between(r.stdout, 'now on shop/web', 'evaluating at').split('ecr-lifeguard dry-run at').slice(1);
-    expect(expired).toContain('Repository shop/web — 1 image: 1 EXPIRE, 0 TRANSITION, 0 KEEP now');
+    // The heading counts the whole repository, the rows are the filter's.
+    expect(expired).toContain('Repository shop/web — 9 images: 1 EXPIRE, 1 TRANSITION, 7 KEEP now');
     expect(expired).toContain('showing 1 of 9 images (expired)');
-    expect(inUse).toContain('Repository shop/web — 3 images: 0 EXPIRE, 1 TRANSITION, 2 KEEP now');
+    expect(inUse).toContain('Repository shop/web — 9 images: 1 EXPIRE, 1 TRANSITION, 7 KEEP now');
+    expect(expired).not.toContain('No findings');
     expect(inUse).toContain('showing 3 of 9 images (in-use)');
     expect(expired).toMatch(/│ v1\.9\.0\s+│ 2025-12-01 │ EXPIRE/);
     expect(expired).not.toContain('v2.3.0');

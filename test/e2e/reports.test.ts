@@ -60,6 +60,30 @@ describe('counts come from the whole repository', () => {
     expect(markdown.stdout).toMatch(/\| 1 \| 500 \| 400 \|/);
     expect(html.stdout).toMatch(/data-metric="actions-now"><dt>Actions now<\/dt><dd>400<\/dd>/);
   });
+
+  it('the listing: JSON holds the 400 images that matter, the table at most 200 of them; --all every image', async () => {
+    const snapshot = await countSnapshot(dir, 'listing', 500, 100);
+    const args = ['--snapshot', snapshot, '--now', NOW];
+    const [json, jsonAll, table, tableAll] = await Promise.all([
+      runCli(['audit', ...args, '--format', 'json']),
+      runCli(['audit', ...args, '--format', 'json', '--all']),
+      runCli(['audit', ...args, '--format', 'table']),
+      runCli(['dry-run', ...args, '--format', 'table', '--all']),
+    ]);
+    type Repo = { imageCount: number; images: Array<{ action: string }>; notes: string[]; timeline: unknown[] };
+    const listed = (JSON.parse(json.stdout) as { repositories: Repo[] }).repositories[0]!;
+    const whole = (JSON.parse(jsonAll.stdout) as { repositories: Repo[] }).repositories[0]!;
+    expect(listed.images).toHaveLength(400);
+    expect(listed.images.every((i) => i.action === 'EXPIRE')).toBe(true);
+    expect(listed.imageCount).toBe(500);
+    expect(listed.timeline).toEqual(whole.timeline);
+    expect(listed.notes).toContain('... and 100 more images not listed (kept, not in use, no finding); --all lists every image');
+    expect(whole.images).toHaveLength(500);
+    const rows = (text: string) => text.split('\n').filter((l) => /^│ sha256:/.test(l)).length;
+    expect(rows(table.stdout)).toBe(200);
+    expect(table.stdout).toContain('note: ... and 300 more images not listed (100 kept, not in use, no finding; 200 more beyond the first 200); --all lists every image');
+    expect(rows(tableAll.stdout)).toBe(500);
+  });
 });
 
 /** Everything a run printed is inert: no control character but line breaks, no GitHub Actions command. */

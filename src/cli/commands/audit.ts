@@ -11,7 +11,7 @@ import { openSnapshot, readSnapshotStatus, SNAPSHOT_FILES } from '../../load/sna
 import { checkTimesAgainstNow } from '../../load/images.js';
 import { renderReportParts, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
-import { slimRepository, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
+import { findingDigests, listedRepository, MAX_LISTED_IMAGES, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
 import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
 import { analyseRepositoryInput, createReportAccumulator, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../analysis.js';
 import type { RegistryInfo } from '../../model/image.js';
@@ -39,6 +39,7 @@ export interface AuditArgs extends AnalysisOptions, LiveSelectionArgs {
   output?: string;
   failOn?: string;
   shard?: string;
+  all?: boolean;
 }
 
 /** A full collection between repositories pays off once a repository has left this much garbage. */
@@ -152,8 +153,10 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         const analysed = analyseRepositoryInput(input, input.policy?.policy, setup);
         accumulator.add(analysed);
         spill?.add(analysed.findings);
-        json?.repository(analysed.report);
-        if (!json) listed.push(slimRepository(analysed.report));
+        // The listing rule (images that matter; the human formats at most MAX_LISTED_IMAGES): --all lists every image.
+        const shown = listedRepository(analysed.report, findingDigests(analysed.findings).get(input.repositoryName), { all: args.all === true, ...(json ? {} : { cap: MAX_LISTED_IMAGES }) });
+        json?.repository(shown);
+        if (!json) listed.push(shown);
       };
       for (const folder of mine) {
         try {

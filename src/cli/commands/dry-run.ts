@@ -4,7 +4,7 @@ import { explainImage, findImage } from '../../simulate/explain.js';
 import { formatExplanation } from '../../report/explain-text.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import { writeJsonReport } from '../../report/json.js';
-import { unreadableRegistryEntry } from '../../report/model.js';
+import { findingDigests, listedRepository, MAX_LISTED_IMAGES, unreadableRegistryEntry } from '../../report/model.js';
 import { EXIT, problemLine } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../../load/inputs.js';
 import { useColour, type CliIO } from '../io.js';
@@ -21,6 +21,7 @@ export interface DryRunArgs extends StateOptions, AnalysisOptions {
   explain?: string;
   failOn?: string;
   output?: string;
+  all?: boolean;
 }
 
 export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
@@ -37,7 +38,10 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
 
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 
-  const report = analysis.report;
+  // The listing rule: the images that matter (the table at most MAX_LISTED_IMAGES each); --all lists every image.
+  const flagged = findingDigests(analysis.report.findings);
+  const report = { ...analysis.report, repositories: analysis.report.repositories.map((r) =>
+    listedRepository(r, flagged.get(r.repositoryName), { all: args.all === true, ...(format === 'json' ? {} : { cap: MAX_LISTED_IMAGES }) })) };
   // Registries the snapshot could not list: said in the report, and the run is incomplete (exit 3).
   if (inputs.unreadableRegistries.length > 0) {
     report.unreadableRepositories = inputs.unreadableRegistries.map((r) => unreadableRegistryEntry(r, r.reason));

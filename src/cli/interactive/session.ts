@@ -273,10 +273,11 @@ export class Session {
     if (!f) throw new SessionUsage(COMMANDS.show!.usage);
     const a = this.analysed();
     const shown = a.report.images.filter(f);
-    // imageCount: the table's heading counts the rows shown, not the repository (audit's meaning of imageCount).
-    const report = assembleReport([{ ...a, report: { ...a.report, images: shown, imageCount: shown.length } }], this.ctx);
-    // The session shows findings with `findings`; keep `show` to the verdict table.
-    const table = formatTable({ ...report, findings: [] }, { colour: this.io.colour, command: 'dry-run' }).split('\nNo findings.')[0]!.trimEnd();
+    // The heading counts the whole repository; the rows are those the filter keeps.
+    const report = assembleReport([{ ...a, report: { ...a.report, images: shown } }], this.ctx);
+    // The session shows findings with `findings`; keep `show` to the verdict table (no "No findings." line,
+    // which read as a clean bill of health for a repository with errors).
+    const table = formatTable(report, { colour: this.io.colour, command: 'dry-run' }, { findings: false }).trimEnd();
     const scope = filter === 'all' ? '' : `showing ${shown.length} of ${a.report.images.length} images (${filter})\n`;
     return `${table}\n${scope}`;
   }
