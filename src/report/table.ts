@@ -5,16 +5,17 @@ import { palette, type Palette } from './colour.js';
 import { joinedParts, type FormatContext } from './formatter.js';
 import { displayTags, imageCountOf, short, type Report, type ReportImage, type ReportRepository } from './model.js';
 import { printableDeep } from './printable.js';
-import { actionCountsNow, formatBytes, inUseSentence, plural, storageSentence } from './storage-text.js';
+import { actionCountsNow, formatBytes, formatCount, inUseSentence, plural, reportTotals, storageSentence } from './storage-text.js';
+import { breaksHeading, breakText, MAX_BREAK_LINES, whatBreaks } from './breaks.js';
 
 // The human report: per repository, every image with its verdict and why; then findings and storage.
 
-/** `findings: false`: the repositories' tables only (the interactive `show`, whose findings are a command of their own). */
-export function formatTable(report: Report, context: FormatContext, options: { findings?: boolean } = {}): string {
+/** `imagesOnly`: the repositories' tables only (the interactive `show`; findings and what breaks are commands of their own). */
+export function formatTable(report: Report, context: FormatContext, options: { imagesOnly?: boolean } = {}): string {
   return tableParts(report, context, options).join('');
 }
 
-export function tableParts(input: Report, context: FormatContext, options: { findings?: boolean } = {}): string[] {
+export function tableParts(input: Report, context: FormatContext, options: { imagesOnly?: boolean } = {}): string[] {
   // Every value from the inputs escaped before it meets the terminal (see printable.ts).
   const report = printableDeep(input);
   const p = palette(context.colour);
@@ -22,15 +23,34 @@ export function tableParts(input: Report, context: FormatContext, options: { fin
   out.push(p.bold(`ecr-lifeguard ${context.command} at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''}`));
   const inUse = inUseSentence(report);
   if (inUse) out.push(inUse);
+  // What a person reads first: what breaks, when; then the counts; then the details.
+  if (!options.imagesOnly && (context.command !== 'lint' || report.repositories.length > 0)) out.push('', ...breaksSection(report, p), totalsLine(report));
   for (const repo of report.repositories) out.push('', ...repositorySection(repo, report.days, p));
   if (report.unreadableRepositories?.length) {
     out.push('', p.red(p.bold(`${report.unreadableRepositories.length} repositories could not be read completely (results are incomplete):`)));
     for (const u of report.unreadableRepositories) out.push(`  ${u.repositoryName}: ${u.reason}`);
   }
-  if (options.findings !== false) out.push('', ...findingsSection(report.findings, p));
+  if (!options.imagesOnly) out.push('', ...findingsSection(report.findings, p));
   const registryStorage = storageSentence(report.storage, report.days);
   if (registryStorage && report.repositories.length > 1) out.push('', p.bold(`Registry: ${registryStorage.replace(/^Storage: /, '')}`));
   return [...joinedParts(out, '\n'), '\n'];
+}
+
+function breaksSection(report: Report, p: Palette): string[] {
+  const lines = whatBreaks(report);
+  const heading = breaksHeading(report, lines);
+  const out = [p.bold(lines.length > 0 ? p.red(heading) : heading)];
+  for (const b of lines.slice(0, MAX_BREAK_LINES)) out.push(`  ${breakText(b)}`);
+  if (lines.length > MAX_BREAK_LINES) out.push(`  ... and ${formatCount(lines.length - MAX_BREAK_LINES)} more (see the findings below)`);
+  return out;
+}
+
+/** The counts of the whole report, in one line. */
+function totalsLine(report: Report): string {
+  const t = reportTotals(report);
+  const within = report.days > 0 ? `, ${plural(t.actionsOverHorizon - t.actionsNow, 'more action')} within ${plural(report.days, 'day')}` : '';
+  const freed = t.storage ? `; frees ${formatBytes(t.storage.now?.bytesFreed ?? 0)} now${report.days > 0 ? `, ${formatBytes(t.storage.horizon?.bytesFreed ?? 0)} within ${plural(report.days, 'day')}` : ''}${t.storage.incomplete ? ' (at least)' : ''}` : '';
+  return `Totals: ${plural(t.repositories, 'repository', 'repositories')}, ${plural(t.images, 'image')}; ${plural(t.actionsNow, 'action')} now${within}${freed}`;
 }
 
 function repositorySection(repo: ReportRepository, days: number, p: Palette): string[] {
@@ -43,7 +63,8 @@ function repositorySection(repo: ReportRepository, days: number, p: Palette): st
     (days > 0 ? `; ${repo.timeline.filter((t) => t.day > 0).length} more actions within ${days} days` : ''));
   if (!repo.complete) lines.push(p.red(`  INCOMPLETE: ${repo.incompleteReason ?? 'could not be read completely'}; verdicts below are not complete`));
   for (const note of repo.notes) lines.push(p.yellow(`  note: ${note}`));
-  if (repo.images.length === 0) return [...lines, '  (no images)'];
+  // A repository whose images are all left out of the listing has said so in its note.
+  if (repo.images.length === 0) return imageCountOf(repo) === 0 ? [...lines, '  (no images)'] : lines;
   const head = ['Image', 'Tags', 'Pushed', 'Verdict', 'Rule', 'Why'];
   if (days > 0) head.splice(5, 0, `Within ${days}d`);
   const rows: string[][] = [];

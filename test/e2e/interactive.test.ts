@@ -44,6 +44,9 @@ describe('exploring: repositories, verdict tables, the clock, the timeline, expl
     expect(table).toMatch(/^ {2}shop\/api\s+16\s+8\s+0\s+0\s+3\s+1$/m);
     // The current repository is marked.
     expect(rows.filter((l) => l.startsWith('>'))).toHaveLength(1);
+    // What breaks, when, across the repositories, before the table.
+    expect(r.stdout).toContain('What breaks, when: 5 workloads affected\n  CronJob shop/shop-api-reindex loses shop/api@sha256:f9b4ff39a655 (deleted) today, by rule 3\n');
+    expect(r.stdout.indexOf('What breaks, when')).toBeLessThan(r.stdout.indexOf('  repository'));
   });
 
   it('use switches, show filters the verdict table', () => {

@@ -147,3 +147,23 @@ describe('nothing from an input reaches a terminal or CI log raw', () => {
     expect(r.stderr).toContain('missing\\n::error::forged\\x1b]52;c;ZXZpbA==\\x07.json');
   });
 });
+
+describe('what breaks, when comes first', () => {
+  it('the table opens with each affected workload, what it loses, when and the rule; then the counts; then the details', async () => {
+    const r = await runCli(['dry-run', '--snapshot', 'samples/registry', '--in-use', 'samples/in-use', '--now', NOW, '--days', '30', '--format', 'table', '--fail-on', 'never']);
+    expect(r.code).toBe(0);
+    const head = r.stdout.slice(0, r.stdout.indexOf('\nRepository '));
+    expect(head).toContain('What breaks, when: 6 workloads affected\n');
+    expect(head).toContain('  Deployment shop/shop-api-canary loses shop/api:release-1.2 (deleted) today, by rule 1\n');
+    expect(head).toContain('  CronJob shop/shop-api-reindex loses shop/api@sha256:f9b4ff39a655 (deleted) today, by rule 3\n');
+    expect(head).toContain('  Dockerfile samples/in-use/build/Dockerfile:4 loses base image platform/base:python-3.11 (deleted) today, by rule 1\n');
+    expect(head).toContain('  ECS task samples/in-use/ecs/web-task-definition.json loses children linux/arm64, linux/amd64 of shop/web:v2.3.0 (deleted) in 1 day, 2026-11-23, by rule 3\n');
+    expect(head).toMatch(/\nTotals: 5 repositories, 36 images; 15 actions now, 2 more actions within 30 days; frees [\d.]+ MiB now, [\d.]+ MiB within 30 days\n/);
+    expect(head.indexOf('What breaks')).toBeLessThan(head.indexOf('Totals:'));
+  });
+
+  it('without --in-use, it says that nothing was checked rather than that nothing breaks', async () => {
+    const r = await runCli(['dry-run', '--snapshot', 'samples/registry', '--now', NOW, '--format', 'table', '--fail-on', 'never']);
+    expect(r.stdout).toContain('What breaks, when: not checked (no --in-use given: nothing is known to be in use)\n');
+  });
+});
