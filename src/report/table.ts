@@ -25,7 +25,7 @@ export function tableParts(input: Report, context: FormatContext, options: { ima
   if (inUse) out.push(inUse);
   // What a person reads first: what breaks, when; then the counts; then the details.
   if (!options.imagesOnly && (context.command !== 'lint' || report.repositories.length > 0)) out.push('', ...breaksSection(report, p), totalsLine(report));
-  for (const repo of report.repositories) out.push('', ...repositorySection(repo, report.days, p));
+  for (const repo of report.repositories) out.push('', ...repositorySection(repo, report.days, p, context.width));
   if (report.unreadableRepositories?.length) {
     out.push('', p.red(p.bold(`${report.unreadableRepositories.length} repositories could not be read completely (results are incomplete):`)));
     for (const u of report.unreadableRepositories) out.push(`  ${u.repositoryName}: ${u.reason}`);
@@ -33,7 +33,93 @@ export function tableParts(input: Report, context: FormatContext, options: { ima
   if (!options.imagesOnly) out.push('', ...findingsSection(report.findings, p));
   const registryStorage = storageSentence(report.storage, report.days);
   if (registryStorage && report.repositories.length > 1) out.push('', p.bold(`Registry: ${registryStorage.replace(/^Storage: /, '')}`));
-  return [...joinedParts(out, '\n'), '\n'];
+  const fitted = context.width === undefined ? out : out.map((item) => fitLines(item, context.width!));
+  return [...joinedParts(fitted, '\n'), '\n'];
+}
+
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[[0-9;]*m/g;
+const visibleLength = (s: string): number => [...s.replace(SGR, '')].length;
+
+/** Each line of `text` within `width` columns (table drawings already are): wrapped at spaces with a hanging indent. */
+function fitLines(text: string, width: number): string {
+  return text.split('\n').map((line) => (/^[┌│├└]/.test(line) ? line : wrapLine(line, width).join('\n'))).join('\n');
+}
+
+/**
+ * A line wrapped at spaces to `width` columns; continuation lines indented under the text (findings under
+ * their message). A word longer than a line is cut between characters, never inside one.
+ */
+export function wrapLine(line: string, width: number): string[] {
+  if (visibleLength(line) <= width) return [line];
+  const lead = /^ */.exec(line)![0].length;
+  const indent = ' '.repeat(Math.min(width >> 1, /^ {2}(error|warning|info)/.test(line.replace(SGR, '')) ? 10 : lead + 2));
+  const out: string[] = [];
+  let current = ' '.repeat(lead);
+  let length = lead;
+  let empty = true;
+  const push = () => {
+    out.push(current);
+    current = indent;
+    length = indent.length;
+    empty = true;
+  };
+  for (let word of line.slice(lead).split(' ')) {
+    while (true) {
+      const wl = visibleLength(word);
+      if (length + (empty ? 0 : 1) + wl <= width) {
+        current += (empty ? '' : ' ') + word;
+        length += (empty ? 0 : 1) + wl;
+        empty = false;
+        break;
+      }
+      if (!empty) {
+        push();
+        continue;
+      }
+      // Longer than a whole line: cut by characters when it holds no colour escape, else let it overflow.
+      if (word.includes('\u001b')) {
+        current += word;
+        length += wl;
+        empty = false;
+        break;
+      }
+      const chars = [...word];
+      const room = Math.max(1, width - length);
+      current += chars.slice(0, room).join('');
+      word = chars.slice(room).join('');
+      push();
+      if (word === '') break;
+    }
+  }
+  if (!empty) out.push(current);
+  return out;
+}
+
+/** The image table's columns for a width: the fixed layout without one; narrower, 12-character digests and no empty horizon column. */
+function imageLayout(days: number, images: readonly ReportImage[], width: number | undefined): { head: string[]; widths: number[]; horizon: boolean; digest: (d: string) => string; pushed: boolean } {
+  if (width === undefined) {
+    const head = ['Image', 'Tags', 'Pushed', 'Verdict', 'Rule', 'Why'];
+    if (days > 0) head.splice(5, 0, `Within ${days}d`);
+    return { head, widths: days > 0 ? [22, 26, 12, 12, 8, 20, 48] : [22, 30, 12, 12, 8, 56], horizon: days > 0, digest: short, pushed: true };
+  }
+  const narrow = width < 120;
+  const horizon = days > 0 && images.some((i) => i.fate !== undefined && i.fate.day > 0);
+  const digest = narrow ? (d: string) => d.replace(/^sha256:/, '').slice(0, 12) : short;
+  const cols: Array<[string, number]> = [['Image', narrow ? 14 : 22], ['Tags', narrow ? 16 : 26], ['Pushed', 12], ['Verdict', 12], ['Rule', 8]];
+  if (horizon) cols.push([`Within ${days}d`, narrow ? 14 : 20]);
+  const why = (c: Array<[string, number]>) => width - c.reduce((a, [, w]) => a + w, 0) - (c.length + 2);
+  let pushed = true;
+  if (why(cols) < 24) {
+    cols.splice(2, 1);
+    pushed = false;
+  }
+  if (why(cols) < 16) {
+    // Still too narrow: tags and the horizon column wrap within fewer columns.
+    for (const c of cols) if (c[0] === 'Tags' || c[0].startsWith('Within')) c[1] = 12;
+  }
+  cols.push(['Why', Math.max(8, why(cols))]);
+  return { head: cols.map(([h]) => h), widths: cols.map(([, w]) => w), horizon, digest, pushed };
 }
 
 function breaksSection(report: Report, p: Palette): string[] {
@@ -53,7 +139,7 @@ function totalsLine(report: Report): string {
   return `Totals: ${plural(t.repositories, 'repository', 'repositories')}, ${plural(t.images, 'image')}; ${plural(t.actionsNow, 'action')} now${within}${freed}`;
 }
 
-function repositorySection(repo: ReportRepository, days: number, p: Palette): string[] {
+function repositorySection(repo: ReportRepository, days: number, p: Palette, width?: number): string[] {
   // Counted over the whole repository (the timeline's day 0), whatever the listing holds.
   const counts = actionCountsNow(repo);
   const lines: string[] = [];
@@ -65,22 +151,21 @@ function repositorySection(repo: ReportRepository, days: number, p: Palette): st
   for (const note of repo.notes) lines.push(p.yellow(`  note: ${note}`));
   // A repository whose images are all left out of the listing has said so in its note.
   if (repo.images.length === 0) return imageCountOf(repo) === 0 ? [...lines, '  (no images)'] : lines;
-  const head = ['Image', 'Tags', 'Pushed', 'Verdict', 'Rule', 'Why'];
-  if (days > 0) head.splice(5, 0, `Within ${days}d`);
+  const layout = imageLayout(days, repo.images, width);
   const rows: string[][] = [];
   for (const img of repo.images) {
     const row = [
-      short(img.imageDigest),
+      layout.digest(img.imageDigest),
       displayTags(img.imageTags),
-      img.imagePushedAt.slice(0, 10),
+      ...(layout.pushed ? [img.imagePushedAt.slice(0, 10)] : []),
       verdictCell(img, p),
       ruleCell(img),
       img.reason + (img.inUse?.length ? ` [in use: ${img.inUse.length}]` : ''),
     ];
-    if (days > 0) row.splice(5, 0, img.fate && img.fate.day > 0 ? `${img.fate.action} ${img.fate.date.slice(0, 10)} (r${img.fate.appliedRulePriority})` : '');
+    if (layout.horizon) row.splice(row.length - 1, 0, img.fate && img.fate.day > 0 ? `${img.fate.action} ${img.fate.date.slice(0, 10)} (r${img.fate.appliedRulePriority})` : '');
     rows.push(row);
   }
-  lines.push(drawTable(head.map((h) => p.bold(h)), days > 0 ? [22, 26, 12, 12, 8, 20, 48] : [22, 30, 12, 12, 8, 56], rows));
+  lines.push(drawTable(layout.head.map((h) => p.bold(h)), layout.widths, rows));
   const storage = storageSentence(repo.storage, days);
   if (storage) lines.push(`  ${storage}`);
   return lines;

@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, NOW, runCli, type CliRun } from './support.js';
+import { assertBuilt, CLI, NOW, ROOT, runCli, type CliRun } from './support.js';
 
 // Reports true at a glance (issue 18): what a person reads in the table, Markdown and HTML agrees with
 // the whole repository, whatever the listing holds.
@@ -165,5 +166,47 @@ describe('what breaks, when comes first', () => {
   it('without --in-use, it says that nothing was checked rather than that nothing breaks', async () => {
     const r = await runCli(['dry-run', '--snapshot', 'samples/registry', '--now', NOW, '--format', 'table', '--fail-on', 'never']);
     expect(r.stdout).toContain('What breaks, when: not checked (no --in-use given: nothing is known to be in use)\n');
+  });
+});
+
+describe('the table fits the terminal', () => {
+  const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
+
+  /** The table printed on a pseudo-terminal of `width` columns (tmux); lines the terminal wrapped are joined back (-J). */
+  async function onTerminal(width: number): Promise<string> {
+    const socket = `ecr-lifeguard-reports-${process.pid}-${width}`;
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm-256color' } });
+    const command = `env -u COLUMNS -u NO_COLOR -u FORCE_COLOR node ${CLI} dry-run --snapshot samples/registry --in-use samples/in-use --now ${NOW} --days 30 --format table --fail-on never; echo "[exited $?]"; sleep 60`;
+    expect(tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'e2e', '-x', String(width), '-y', '50', '-c', ROOT, command).status).toBe(0);
+    try {
+      for (let waited = 0; ; waited += 100) {
+        const screen = tmux('capture-pane', '-p', '-J', '-S', '-10000', '-t', 'e2e').stdout;
+        if (screen.includes('[exited ')) return screen;
+        if (waited > 20_000) throw new Error(`the table did not finish:\n${screen}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      tmux('kill-server');
+    }
+  }
+
+  it.runIf(hasTmux)('at 80 and 200 columns no line is wider than the terminal, and the table uses the room it has', async () => {
+    const [narrow, wide] = [await onTerminal(80), await onTerminal(200)];
+    // eslint-disable-next-line no-control-regex
+    const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
+    for (const [width, screen] of [[80, narrow], [200, wide]] as const) {
+      const lines = plain(screen).split('\n');
+      expect(lines.filter((l) => [...l].length > width), `${width} columns:\n${screen}`).toEqual([]);
+      expect(screen).toContain('[exited 0]');
+      expect(screen).toContain('What breaks, when: 6 workloads affected');
+    }
+    // 80 columns: 12-character digests, no Pushed column; findings wrapped under their message.
+    expect(plain(narrow)).toMatch(/│ Image {8}│ Tags/);
+    expect(plain(narrow)).toMatch(/│ [0-9a-f]{12} │/);
+    expect(plain(narrow)).toMatch(/\n {2}error {3}in-use-image-expired .*\n {10}\S/);
+    // 200 columns: the full digest prefix and the Pushed column, the table as wide as the terminal.
+    expect(plain(wide)).toMatch(/│ sha256:[0-9a-f]{12} {2}│/);
+    expect(plain(wide)).toContain('│ Pushed ');
+    expect(Math.max(...plain(wide).split('\n').filter((l) => l.startsWith('┌')).map((l) => [...l].length))).toBe(200);
   });
 });

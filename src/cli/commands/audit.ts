@@ -17,7 +17,7 @@ import { analyseRepositoryInput, createReportAccumulator, inUseSummary, reportHe
 import type { RegistryInfo } from '../../model/image.js';
 import { EXIT, problemLine } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
-import { useColour, type CliIO } from '../io.js';
+import { useColour, widthOf, type CliIO } from '../io.js';
 import { collectGarbage, preferSmallHeap } from '../collect-garbage.js';
 import { FindingSpill } from '../finding-spill.js';
 import { holdTemporary, removeTemporary } from '../temporary.js';
@@ -180,7 +180,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     if (json) json.end({ findings: spill ? spill.sorted(findings, () => collectGarbage(COLLECT_AFTER_GROWTH)) : findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable });
     else {
       // In parts: the report of a whole registry may be longer than one string can be.
-      writeParts(out, await renderReportParts({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+      writeParts(out, await renderReportParts({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit', ...widthOf(args.output, io) }));
     }
     await out.close();
     if (incomplete || unreadable.length > 0) {

@@ -7,7 +7,7 @@ import { writeJsonReport } from '../../report/json.js';
 import { findingDigests, listedRepository, MAX_LISTED_IMAGES, unreadableRegistryEntry } from '../../report/model.js';
 import { EXIT, problemLine } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../../load/inputs.js';
-import { useColour, type CliIO } from '../io.js';
+import { useColour, widthOf, type CliIO } from '../io.js';
 import { openOutput, writeOutput } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
 import { analyseInputs, type AnalysisOptions } from '../analysis.js';
@@ -57,7 +57,7 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
       out.abort();
     }
   } else {
-    await writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
+    await writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run', ...widthOf(args.output, io) }));
   }
   if (report.repositories.some((r) => !r.complete) || inputs.unreadableRegistries.length > 0) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;

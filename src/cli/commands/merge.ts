@@ -10,7 +10,7 @@ import { findingDigests, listedRepository, MAX_LISTED_IMAGES, type Report, type 
 import { JsonReportWriter } from '../../report/json.js';
 import { formatBytes } from '../../report/storage-text.js';
 import { EXIT } from '../exit.js';
-import { useColour, type CliIO } from '../io.js';
+import { useColour, widthOf, type CliIO } from '../io.js';
 import { openOutput, writeOutput, type Output } from '../output.js';
 import { RepositorySpill } from '../repository-spill.js';
 import { parseChoice, parseFailOn } from '../options.js';
@@ -72,7 +72,7 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
         const repo = spill.get(r.spilled);
         return listedRepository(repo, flagged.get(repo.repositoryName), { all: args.all === true, cap: MAX_LISTED_IMAGES });
       }) };
-      await writeOutput(args.output, io, await renderReportParts(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+      await writeOutput(args.output, io, await renderReportParts(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit', ...widthOf(args.output, io) }));
     }
     if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
     return failsOn(merged.findings, failOn) ? EXIT.findings : EXIT.ok;
