@@ -12,6 +12,8 @@ export interface CliIO {
   stderr(text: string): void;
   /** Whether stdout is a terminal (table by default, colour). */
   stdoutIsTTY: boolean;
+  /** The terminal's width in columns, when stdout is a terminal. */
+  columns?: number;
   /** Whether stderr is a terminal (progress lines). */
   stderrIsTTY: boolean;
   env: NodeJS.ProcessEnv;
@@ -26,6 +28,7 @@ export function processIO(): CliIO {
     stdoutBytes: (bytes) => writeWhenReady(process.stdout, bytes),
     stderr: (t) => process.stderr.write(t),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
     cwd: process.cwd(),
@@ -72,4 +75,20 @@ export function useColour(io: CliIO): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
   if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
   return io.stdoutIsTTY;
+}
+
+/**
+ * The width the table fits: the terminal's columns, else COLUMNS when set (a pipe into a pager, a test).
+ * Undefined otherwise: the table keeps its fixed layout, byte-identical whatever the machine.
+ */
+export function terminalWidth(io: CliIO): number | undefined {
+  const fromEnv = Number(io.env.COLUMNS);
+  const width = io.stdoutIsTTY && io.columns ? io.columns : Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : undefined;
+  return width === undefined ? undefined : Math.max(40, width);
+}
+
+/** The report's width for a FormatContext: only for standard output (a file keeps the fixed layout). */
+export function widthOf(output: string | undefined, io: CliIO): { width?: number } {
+  const width = output === undefined ? terminalWidth(io) : undefined;
+  return width === undefined ? {} : { width };
 }

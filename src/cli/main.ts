@@ -4,6 +4,7 @@ import { copyingToStdout, processIO } from './io.js';
 import { EXIT } from './exit.js';
 import { reasonOf } from './output.js';
 import { removeTemporaries } from './temporary.js';
+import { printableLines } from '../report/printable.js';
 
 // The AWS SDK warns on every run under Node 20 that future SDK releases will need Node 22; the CLI's
 // stderr is for the user's findings and errors, so use the SDK's own switch to silence that notice.
@@ -27,6 +28,9 @@ for (const stream of [process.stdout, process.stderr]) {
 // However the process ends (an early exit above included), no temporary file outlives it.
 process.on('exit', removeTemporaries);
 
+/** What a progress line starts with: back to the start of the line, and clear it. */
+const PROGRESS_PREFIX = '\r\u001b[2K';
+
 /** How long an interrupted command waits for snapshot files under way (each takes milliseconds). */
 const WRITES_GRACE_MS = 2000;
 let interrupted = false;
@@ -47,10 +51,13 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
 
 // Once interrupted, the command is only winding down (writes it tries now are refused): its messages
 // about that are noise, so standard error stays quiet until the exit.
+// Every message to standard error passes here: whatever values from inputs a message quotes, no control
+// character reaches the terminal and no line can be a GitHub Actions command (see printable.ts). The
+// progress line's own carriage return and line clear are the one escape the CLI writes on purpose.
 const io = processIO();
 const { stderr } = io;
 io.stderr = (text) => {
-  if (!interrupted) stderr(text);
+  if (!interrupted) stderr(printableLines(text, PROGRESS_PREFIX));
 };
 
 runCli(process.argv.slice(2), io).then(
@@ -59,7 +66,7 @@ runCli(process.argv.slice(2), io).then(
   },
   (error: unknown) => {
     if (interrupted) return; // see above
-    process.stderr.write(`ecr-lifeguard: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(printableLines(`ecr-lifeguard: ${error instanceof Error ? error.message : String(error)}\n`));
     process.exitCode = 2;
   },
 );

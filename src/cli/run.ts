@@ -83,6 +83,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       (y) => analysisOptions(stateOptions(y))
         .option('format', { type: 'string', choices: ['table', 'json'], describe: 'Output format (default: table on a terminal, json otherwise)' })
         .option('explain', { type: 'string', describe: 'Print the decision trace of one image (tag or digest)' })
+        .option('all', { type: 'boolean', describe: 'List every image (default: those with an action now or within the horizon, in use, or with a finding)' })
         .option('interactive', { type: 'boolean', describe: 'Explore and tune the policy in a session (scriptable through standard input)' }),
       (args) => {
         handler = {
@@ -117,7 +118,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         .option('live', { type: 'boolean', describe: 'Read ECR live (read-only API calls only)' })
         .option('policy', { type: 'string', describe: 'Simulate this policy in every repository instead of their own' })
         .option('format', { type: 'string', choices: ['table', 'json', 'markdown', 'html'], describe: 'Output format (default: table on a terminal, json otherwise)' })
-        .option('shard', { type: 'string', describe: 'Process only shard K of N (1-based, e.g. 2/8), by a stable hash of each repository' }),
+        .option('shard', { type: 'string', describe: 'Process only shard K of N (1-based, e.g. 2/8), by a stable hash of each repository' })
+        .option('all', { type: 'boolean', describe: 'List every image (default: those with an action now or within the horizon, in use, or with a finding)' }),
       (args) => {
         handler = { args, run: async (a, io2) => (await import('./commands/audit.js')).runAudit(camel(a), io2) };
       },
@@ -140,7 +142,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         .positional('reports', { type: 'string', array: true, describe: 'JSON reports (audit --format json)' })
         .option('format', { type: 'string', choices: ['table', 'json', 'markdown', 'html'], describe: 'Output format (default: table on a terminal, json otherwise)' })
         .option('output', { type: 'string', describe: 'Write the report to this file instead of standard output' })
-        .option('fail-on', { type: 'string', choices: ['error', 'warning', 'info', 'never'], describe: 'Exit 1 when a finding at or above this severity exists (default: error)' }),
+        .option('fail-on', { type: 'string', choices: ['error', 'warning', 'info', 'never'], describe: 'Exit 1 when a finding at or above this severity exists (default: error)' })
+        .option('all', { type: 'boolean', describe: 'Table, Markdown, HTML: list every image the reports hold (default: at most 200 per repository)' }),
       (args) => {
         handler = { args, run: async (a, io2) => (await import('./commands/merge.js')).runMerge(camel(a), io2) };
       },

@@ -13,6 +13,8 @@ export interface FormatContext {
   checks?: CheckMeta[];
   /** Directory file paths are made relative to (SARIF, GitHub annotations); default: the process's. */
   cwd?: string;
+  /** Columns the table must fit (a terminal's width); none: the table's fixed layout. */
+  width?: number;
 }
 
 export type Formatter = (report: Report, context: FormatContext) => string;

@@ -1,16 +1,19 @@
 import type { Finding } from '../model/finding.js';
 import type { FormatContext, Formatter } from './formatter.js';
 import type { Report } from './model.js';
+import { printable } from './printable.js';
 import { primaryPosition, relativeFile, sortedFindings } from './sarif.js';
 import { countSeverities, formatCount, originLabel, plural, reportTotals } from './storage-text.js';
 import { coverageSentence, policiesFound } from './coverage.js';
 
 // GitHub Actions workflow commands: one annotation per finding, on the file and line it is about
 // (a policy value, or the first place the image is used). Escaping follows @actions/core's
-// command.ts: data escapes % CR LF; property values additionally : and ,.
+// command.ts: data escapes % CR LF; property values additionally : and ,. What the runner would not
+// decode (other control characters, `##[`, which starts a command anywhere in a line) is made
+// printable as in every other format.
 
 export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return printable(s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 }
 
 export function escapeProperty(s: string): string {

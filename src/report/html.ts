@@ -7,6 +7,8 @@ import { CONTENT_SECURITY_POLICY, SCRIPT, STYLE } from './html/assets.js';
 import { actionsChart, dayDate } from './html/chart.js';
 import { attrs, esc, safeHref } from './html/escape.js';
 import { displayTags, short, type Report, type ReportImage, type ReportRepository, imageCountOf } from './model.js';
+import { printableDeep } from './printable.js';
+import { breaksHeading, MAX_BREAK_LINES, whatBreaks, whenText, workloadCount, type BreakLine } from './breaks.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
   actionsByDay, compareFateChanges, cumulativeBytesByDay, fateText, formatBytes, formatCount, inUseLines, originLabel, plural, readStorage, repositoriesByRisk,
@@ -61,6 +63,14 @@ function findingsTable(findings: readonly Finding[], metas: Map<string, CheckMet
     td(f.date ? h(f.date.slice(0, 10)) : '', 'mono'),
   ]);
   return table(['Severity', 'Check', 'Where', 'Message', 'Used at', 'When'], rows, id);
+}
+
+function breaksBlock(report: Report, lines: readonly BreakLine[]): string {
+  const items = lines.slice(0, MAX_BREAK_LINES).map((b) =>
+    `<li><strong>${h(b.workload)}</strong> loses ${code(b.loses)} <span class="muted">(${h(b.how)})</span> ` +
+    `<time${attrs({ datetime: b.date, title: b.date })}>${h(whenText(b.day, b.date))}</time>${b.rulePriority !== undefined ? `, by rule ${h(String(b.rulePriority))}` : ''}</li>`);
+  if (lines.length > MAX_BREAK_LINES) items.push(`<li class="muted">${h(`... and ${formatCount(lines.length - MAX_BREAK_LINES)} more (see the findings)`)}</li>`);
+  return `<section id="breaks"${attrs({ class: lines.length ? 'alert' : undefined })}><h2>${h(breaksHeading(report, lines))}</h2>${items.length ? `<ul>${items.join('')}</ul>` : ''}</section>`;
 }
 
 function verdictLine(c: SeverityCounts, scope: string, incomplete = 0): string {
@@ -169,7 +179,9 @@ function policiesSection(report: Report): string {
 
 export const formatHtml: Formatter = (report, context) => htmlParts(report, context).join('');
 
-export const htmlParts: PartsFormatter = (report: Report, context: FormatContext) => {
+export const htmlParts: PartsFormatter = (input: Report, context: FormatContext) => {
+  // HTML escaping stops markup, not terminal escapes: a report printed or grepped in a terminal stays inert.
+  const report = printableDeep(input);
   const metas = new Map(checkMetas(context).map((m) => [m.id, m]));
   const totals = reportTotals(report);
   const risks = repositoriesByRisk(report);
@@ -184,6 +196,9 @@ export const htmlParts: PartsFormatter = (report: Report, context: FormatContext
   const scope = context.command === 'lint' ? plural(report.policies?.length ?? 0, 'policy', 'policies') : plural(totals.repositories, 'repository', 'repositories');
   body.push(verdictLine(totals.severities, scope, totals.incompleteRepositories.length));
   for (const line of inUseLines(report)) body.push(`<p class="meta">${h(line)}</p>`);
+  const breaks = whatBreaks(report);
+  // What a person reads first: what breaks, when (above the fold), then the counts, then the details.
+  if (report.repositories.length || context.command !== 'lint') body.push(breaksBlock(report, breaks));
 
   if (totals.incompleteRepositories.length) {
     body.push(`<section id="incomplete" class="alert"><h2>${h(`${plural(totals.incompleteRepositories.length, 'repository', 'repositories')} could not be read completely: their results are incomplete`)}</h2><ul>`);
@@ -201,7 +216,7 @@ export const htmlParts: PartsFormatter = (report: Report, context: FormatContext
     body.push(card('images', 'Images', formatCount(totals.images)));
     body.push(card('actions-now', 'Actions now', formatCount(totals.actionsNow)));
     if (report.days > 0) body.push(card('actions-horizon', `Actions${within}`, formatCount(totals.actionsOverHorizon)));
-    body.push(card('broken-references', 'Broken in-use references', formatCount(totals.brokenReferences)));
+    body.push(card('workloads-affected', 'Workloads affected', formatCount(workloadCount(breaks))));
     body.push(card('bytes-now', 'Bytes freed now', s?.now?.bytesFreed !== undefined ? formatBytes(s.now.bytesFreed) : 'n/a'));
     if (report.days > 0) body.push(card('bytes-horizon', `Bytes freed${within}`, s?.horizon?.bytesFreed !== undefined ? formatBytes(s.horizon.bytesFreed) : 'n/a'));
     if (s?.horizon?.bytesMovedToArchive) body.push(card('bytes-archived', `Bytes moved to archive${within}`, formatBytes(s.horizon.bytesMovedToArchive)));
@@ -238,11 +253,11 @@ export const htmlParts: PartsFormatter = (report: Report, context: FormatContext
         td(h(policyLabel(repo))),
         num(imageCountOf(repo)), num(r.severities.error), num(r.severities.warning), num(r.actionsNow),
         ...(report.days > 0 ? [num(r.actionsOverHorizon)] : []),
-        num(r.brokenReferences), num(r.bytesFreed !== undefined ? formatBytes(r.bytesFreed) : 'n/a'),
+        num(workloadCount(whatBreaks({ now: report.now, findings: r.findings }))), num(r.bytesFreed !== undefined ? formatBytes(r.bytesFreed) : 'n/a'),
       ].join('') + '</tr>';
     });
     const head: Array<string | [string, 'num']> = ['Repository', 'Status', ['Images', 'num'], ['Errors', 'num'], ['Warnings', 'num'], ['Actions now', 'num'],
-      ...(report.days > 0 ? [[`Actions${within}`, 'num'] as [string, 'num']] : []), ['Broken references', 'num'], ['Bytes freed', 'num']];
+      ...(report.days > 0 ? [[`Actions${within}`, 'num'] as [string, 'num']] : []), ['Workloads affected', 'num'], ['Bytes freed', 'num']];
     body.push(`<table id="repo-table"><thead><tr>${head.map((c) => (Array.isArray(c) ? `<th class="num">${h(c[0])}</th>` : `<th>${h(c)}</th>`)).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
     body.push('</section>');
 

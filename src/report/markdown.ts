@@ -6,6 +6,8 @@ import type { FateChange, Report, ReportDiff, ReportPolicy } from './model.js';
 import { displayTags, short, imageCountOf } from './model.js';
 import { joinedParts, type FormatContext, type Formatter, type PartsFormatter } from './formatter.js';
 import { safeHref } from './html/escape.js';
+import { printableDeep } from './printable.js';
+import { breaksHeading, MAX_BREAK_LINES, whatBreaks, whenText, workloadCount } from './breaks.js';
 import { checkMetas, sortedFindings } from './sarif.js';
 import {
   compareFateChanges, countSeverities, fateText, formatBytes, formatCount, inUseLines, plural, repositoriesByRisk, reportTotals, sortedRuleChanges,
@@ -192,7 +194,19 @@ function auditMarkdown(report: Report, context: FormatContext): string[] {
   const totals = reportTotals(report);
   const heading = `## ecr-lifeguard ${context.command} at ${report.now}${report.days > 0 ? `, horizon ${report.days} days` : ''}`;
   const inUse = inUseLines(report);
-  return [heading, '', verdict(totals.severities, plural(totals.repositories, 'repository', 'repositories'), totals.incompleteRepositories.length), '', ...inUse.flatMap((l) => [mdText(l), '']), ...auditBody(report, metas, true)];
+  return [heading, '', verdict(totals.severities, plural(totals.repositories, 'repository', 'repositories'), totals.incompleteRepositories.length), '', ...inUse.flatMap((l) => [mdText(l), '']), ...breaksMarkdown(report), ...auditBody(report, metas, true)];
+}
+
+/** What a person reads first: what breaks, when. */
+function breaksMarkdown(report: Report): string[] {
+  const lines = whatBreaks(report);
+  const out = [`### ${mdText(breaksHeading(report, lines))}`, ''];
+  for (const b of lines.slice(0, MAX_BREAK_LINES)) {
+    out.push(`- **${mdText(b.workload)}** loses ${mdCode(b.loses)} (${mdText(b.how)}) **${mdText(whenText(b.day, b.date))}**${b.rulePriority !== undefined ? `, by rule ${b.rulePriority}` : ''}`);
+  }
+  if (lines.length > MAX_BREAK_LINES) out.push(`- _… and ${formatCount(lines.length - MAX_BREAK_LINES)} more; see the findings._`);
+  if (lines.length > 0) out.push('');
+  return out;
 }
 
 function auditBody(report: Report, metas: Map<string, CheckMeta>, withFindings: boolean): string[] {
@@ -206,11 +220,11 @@ function auditBody(report: Report, metas: Map<string, CheckMeta>, withFindings: 
     out.push('');
   }
   const within = report.days > 0 ? ` within ${report.days} days` : '';
-  const head = ['Repositories', 'Images', 'Actions now', ...(report.days > 0 ? [`Actions${within}`] : []), 'Broken in-use references', 'Bytes freed now', ...(report.days > 0 ? [`Bytes freed${within}`] : [])];
+  const head = ['Repositories', 'Images', 'Actions now', ...(report.days > 0 ? [`Actions${within}`] : []), 'Workloads affected', 'Bytes freed now', ...(report.days > 0 ? [`Bytes freed${within}`] : [])];
   const row = [
     formatCount(totals.repositories), formatCount(totals.images), formatCount(totals.actionsNow),
     ...(report.days > 0 ? [formatCount(totals.actionsOverHorizon)] : []),
-    formatCount(totals.brokenReferences),
+    formatCount(workloadCount(whatBreaks(report))),
     bytes(totals.storage?.now?.bytesFreed),
     ...(report.days > 0 ? [bytes(totals.storage?.horizon?.bytesFreed)] : []),
   ];
@@ -255,7 +269,9 @@ function auditBody(report: Report, metas: Map<string, CheckMeta>, withFindings: 
   return out;
 }
 
-export const markdownParts: PartsFormatter = (report: Report, context: FormatContext) => {
+export const markdownParts: PartsFormatter = (input: Report, context: FormatContext) => {
+  // Control characters escaped: a comment or step summary is also read in logs and terminals.
+  const report = printableDeep(input);
   const lines = context.command === 'lint' ? lintMarkdown(report, context) : auditMarkdown(report, context);
   return [...joinedParts(lines, '\n'), '\n'];
 };

@@ -5,6 +5,7 @@ import { sortedTags, type ImageRecord } from '../model/image.js';
 import { short, type ImageDecision, type Verdict } from '../simulate/evaluate.js';
 import type { HorizonResult, TimelineEntry } from '../simulate/horizon.js';
 import { isoTime } from '../model/time.js';
+import { formatCount } from './storage-text.js';
 
 // The report document every command emits as JSON (schemas/report.schema.json) and every
 // other format renders. Built once from analysis results; formatters never recompute anything.
@@ -221,15 +222,55 @@ export function displayTags(tags: readonly string[], max = 3): string {
 
 export { short };
 
-/** Images listed per repository by registry-wide reports in table, Markdown and HTML; JSON lists every image. */
+/** Images the human formats (table, Markdown, HTML) list per repository by default; --all lists every one. */
 export const MAX_LISTED_IMAGES = 200;
 
-/** For registry-wide reports: only the images that matter (acted on, or in use), at most MAX_LISTED_IMAGES. */
-export function slimRepository(repo: ReportRepository): ReportRepository {
-  const interesting = repo.images.filter((i) => i.action !== 'KEEP' || i.fate !== undefined || (i.inUse?.length ?? 0) > 0);
-  if (interesting.length === repo.images.length && interesting.length <= MAX_LISTED_IMAGES) return repo;
-  const shown = interesting.slice(0, MAX_LISTED_IMAGES);
-  const hidden = imageCountOf(repo) - shown.length;
-  const why = interesting.length > MAX_LISTED_IMAGES ? `kept and not in use, or beyond the first ${MAX_LISTED_IMAGES}` : 'kept and not in use';
-  return { ...repo, imageCount: imageCountOf(repo), images: shown, notes: [...repo.notes, `${hidden} images not listed here (${why}); --format json lists every image`] };
+export interface ListingOptions {
+  /** --all: every image, no cap. */
+  all?: boolean;
+  /** Images listed at most (human formats); none: every image that matters (JSON). */
+  cap?: number;
+}
+
+/** Digests with a finding, per repository name (findings carry no registry id). */
+export function findingDigests(findings: Iterable<Finding>): Map<string, Set<string>> {
+  const byRepository = new Map<string, Set<string>>();
+  for (const f of findings) {
+    if (!f.image || f.repositoryName === undefined) continue;
+    let set = byRepository.get(f.repositoryName);
+    if (!set) byRepository.set(f.repositoryName, (set = new Set()));
+    set.add(f.image.imageDigest);
+  }
+  return byRepository;
+}
+
+/**
+ * The listing rule of every report (README, "What a report lists"): the images that matter, those with
+ * an action now or within the horizon, those in use, and those with a finding; `cap` at most, those in use
+ * or with a finding first, in the report's order. Everything else of the repository (imageCount,
+ * previewResults, summary, timeline, storage, whose per-image figures are only for images acted on)
+ * stays whole. A note says how many images are not listed and how to list them.
+ */
+export function listedRepository(repo: ReportRepository, withFinding: ReadonlySet<string> | undefined, options: ListingOptions = {}): ReportRepository {
+  if (options.all) return repo;
+  const flagged = (i: ReportImage) => (i.inUse?.length ?? 0) > 0 || (withFinding?.has(i.imageDigest) ?? false);
+  const matters = repo.images.filter((i) => i.action !== 'KEEP' || i.fate !== undefined || flagged(i));
+  let shown = matters;
+  if (options.cap !== undefined && matters.length > options.cap) {
+    // Images in use or with a finding are never the ones left out for the cap, while they fit in it.
+    const first = new Set(matters.filter(flagged).slice(0, options.cap));
+    for (const i of matters) {
+      if (first.size >= options.cap) break;
+      first.add(i);
+    }
+    shown = matters.filter((i) => first.has(i));
+  }
+  if (shown.length === repo.images.length) return repo;
+  const count = imageCountOf(repo);
+  const hidden = count - shown.length;
+  const beyond = matters.length - shown.length;
+  const why = beyond > 0
+    ? `${formatCount(hidden - beyond)} kept, not in use, no finding; ${formatCount(beyond)} more beyond the first ${formatCount(shown.length)}`
+    : 'kept, not in use, no finding';
+  return { ...repo, imageCount: count, images: shown, notes: [...repo.notes, `... and ${formatCount(hidden)} more ${hidden === 1 ? 'image' : 'images'} not listed (${why}); --all lists every image`] };
 }

@@ -207,13 +207,26 @@ export function brokenReferences(findings: readonly Finding[]): number {
   return n;
 }
 
-export function actionsNow(repo: ReportRepository): number {
-  return repo.images.filter((i) => i.action !== 'KEEP').length;
+/**
+ * Actions at `now`, by kind, for the whole repository: from the timeline's day 0 (the horizon always
+ * runs day 0, and the timeline is never trimmed), not from `images`, which lists only what matters.
+ */
+export function actionCountsNow(repo: Pick<ReportRepository, 'timeline'>): { EXPIRE: number; TRANSITION: number } {
+  const c = { EXPIRE: 0, TRANSITION: 0 };
+  for (const t of repo.timeline) {
+    if (t.day === 0) c[t.action]++;
+  }
+  return c;
 }
 
-/** Actions from day 0 to the horizon's end (the timeline includes day 0); without a timeline, the actions now. */
-export function actionsOverHorizon(repo: ReportRepository): number {
-  return repo.timeline.length > 0 ? repo.timeline.length : actionsNow(repo);
+export function actionsNow(repo: Pick<ReportRepository, 'timeline'>): number {
+  const c = actionCountsNow(repo);
+  return c.EXPIRE + c.TRANSITION;
+}
+
+/** Actions from day 0 to the horizon's end (the timeline includes day 0). */
+export function actionsOverHorizon(repo: Pick<ReportRepository, 'timeline'>): number {
+  return repo.timeline.length;
 }
 
 export interface RepositoryRisk {
@@ -319,14 +332,11 @@ export interface DayActions {
   TRANSITION: number;
 }
 
-/** Actions by day (0..days) and kind, from the repositories' timelines (without one: the actions now). */
+/** Actions by day (0..days) and kind, from the repositories' timelines (whole, day 0 included). */
 export function actionsByDay(repositories: readonly ReportRepository[], days: number): DayActions[] {
   const out: DayActions[] = Array.from({ length: Math.max(0, days) + 1 }, (_, day) => ({ day, EXPIRE: 0, TRANSITION: 0 }));
   for (const r of repositories) {
-    const entries = r.timeline.length > 0
-      ? r.timeline
-      : r.images.flatMap((i) => (i.action === 'KEEP' ? [] : [{ day: 0, action: i.action }]));
-    for (const t of entries) {
+    for (const t of r.timeline) {
       const slot = out[t.day];
       if (slot) slot[t.action]++;
     }

@@ -110,13 +110,13 @@ describe('audit formats', () => {
     expect(r.code).toBe(1);
     const s = summaryOf(JSON.parse(json) as JsonReport);
     expect(s.actionsNow).toBeGreaterThan(0);
-    expect(s.brokenReferences).toBeGreaterThan(0);
+    expect(s.workloadsAffected).toBeGreaterThan(0);
     expect(markdownSummary(r.stdout)).toEqual({
       Repositories: formatCount(s.repositories),
       Images: formatCount(s.images),
       'Actions now': formatCount(s.actionsNow),
       'Actions within 30 days': formatCount(s.actionsHorizon),
-      'Broken in-use references': formatCount(s.brokenReferences),
+      'Workloads affected': formatCount(s.workloadsAffected),
       'Bytes freed now': formatBytes(s.bytesFreedNow!),
       'Bytes freed within 30 days': formatBytes(s.bytesFreedHorizon!),
     });
@@ -163,7 +163,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
       expect(await metric('images')).toBe(formatCount(s.images));
       expect(await metric('actions-now')).toBe(formatCount(s.actionsNow));
       expect(await metric('actions-horizon')).toBe(formatCount(s.actionsHorizon));
-      expect(await metric('broken-references')).toBe(formatCount(s.brokenReferences));
+      expect(await metric('workloads-affected')).toBe(formatCount(s.workloadsAffected));
       expect(await metric('bytes-now')).toBe(formatBytes(s.bytesFreedNow!));
       expect(await metric('bytes-horizon')).toBe(formatBytes(s.bytesFreedHorizon!));
       expect((await page.locator('details.repo').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).sort()).toEqual(

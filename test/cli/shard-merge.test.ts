@@ -104,10 +104,9 @@ describe('merge', () => {
       for (const name of REPOSITORIES) expect(html.stdout).toContain(`data-name="${name}"`);
     });
 
-    // Was a bug (src/cli/commands/merge.ts, runMerge renders the full reports; audit.ts renders table,
-    // Markdown and HTML through slim(), at most MAX_LISTED_IMAGES images per repository, with a note):
-    // the merged Markdown lacks the "images not listed here" notes, and the merged HTML lists every
-    // image of every repository (unbounded for large registries) where the unsharded audit lists 200.
+    // Was a bug (merge rendered the full reports, where audit lists images by the listing rule,
+    // listedRepository, at most MAX_LISTED_IMAGES per repository, with a note): the merged Markdown
+    // lacked the "not listed" notes, and the merged HTML listed every image of every repository.
     it('Markdown and HTML exactly as the unsharded audit renders them', () => {
       expect(md.stdout).toBe(mdWhole.stdout);
       expect(html.stdout).toBe(htmlWhole.stdout);

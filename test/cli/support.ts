@@ -142,7 +142,7 @@ export interface JsonReport {
     images: Array<{ action: string }>;
     timeline: unknown[];
   }>;
-  findings: Array<{ id: string; severity: string; repositoryName?: string; image?: unknown; date?: string; origins?: Array<{ format?: string }> }>;
+  findings: Array<{ id: string; severity: string; repositoryName?: string; image?: unknown; date?: string; origins?: Array<{ format?: string; file?: string; path?: string; line?: number }> }>;
   storage?: { now?: { bytesFreed?: number }; horizon?: { bytesFreed?: number } };
   unreadableRepositories?: Array<{ repositoryName: string; registryId?: string; region?: string; reason: string }>;
 }
@@ -152,7 +152,8 @@ export interface SummaryNumbers {
   images: number;
   actionsNow: number;
   actionsHorizon: number;
-  brokenReferences: number;
+  /** Distinct workloads an action breaks (recorded pulls are not workloads). */
+  workloadsAffected: number;
   bytesFreedNow?: number;
   bytesFreedHorizon?: number;
 }
@@ -173,15 +174,24 @@ export function summaryOf(report: JsonReport): SummaryNumbers {
     actionsNow += now;
     actionsHorizon += r.timeline.length > 0 ? r.timeline.length : now;
   }
-  const brokenReferences = report.findings
-    .filter((f) => f.image !== undefined && f.date !== undefined)
-    .reduce((n, f) => n + (f.origins ?? []).filter((o) => o.format !== 'recent-pull').length, 0);
+  // A workload: a Kubernetes object (by the kind/namespace/name its path starts with, or its item in a
+  // list), a Dockerfile or list line, or the whole file of an ECS task or a Lambda.
+  const workloads = new Set<string>();
+  for (const f of report.findings) {
+    if (f.image === undefined || f.date === undefined) continue;
+    for (const o of f.origins ?? []) {
+      if (o.format === 'recent-pull') continue;
+      const object = o.format === 'kubernetes' ? (/^[A-Za-z]+\/[^:]+/.exec(o.path ?? '')?.[0] ?? /^items\[\d+\]/.exec(o.path ?? '')?.[0] ?? '') : '';
+      const line = o.format === 'dockerfile' || o.format === 'list' ? String(o.line ?? '') : '';
+      workloads.add(`${o.format}\u0000${o.file}\u0000${object}\u0000${line}`);
+    }
+  }
   return {
     repositories: names.size,
     images,
     actionsNow,
     actionsHorizon,
-    brokenReferences,
+    workloadsAffected: workloads.size,
     ...(report.storage?.now?.bytesFreed !== undefined ? { bytesFreedNow: report.storage.now.bytesFreed } : {}),
     ...(report.storage?.horizon?.bytesFreed !== undefined ? { bytesFreedHorizon: report.storage.horizon.bytesFreed } : {}),
   };

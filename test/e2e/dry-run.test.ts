@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_NOW, generateSnapshot } from '../bench/generate.js';
-import { assertBuilt, BIN, expectCleanFailure, FIXTURES, NOW, ROOT, runCli, runCommand, SAMPLES, type CliRun } from './support.js';
+import { assertBuilt, between, BIN, expectCleanFailure, FIXTURES, NOW, ROOT, runCli, runCommand, SAMPLES, type CliRun } from './support.js';
 
 // `ecr-lifeguard dry-run` end to end (issue 2): the built CLI on the bundled samples, as a user runs it.
 
@@ -29,6 +29,8 @@ interface JsonImage {
   protectingRulePriority?: number;
   cause?: string;
   reason: string;
+  fate?: { action: string; date: string; day: number };
+  inUse?: string[];
 }
 interface JsonRepository {
   repositoryName: string;
@@ -152,9 +154,33 @@ describe('dry-run --format json on the samples', () => {
     expect(web.previewResults.find((p) => p.imageTags.includes('v2.3.0'))).toMatchObject({ action: { type: 'TRANSITION', targetStorageClass: 'ARCHIVE' }, appliedRulePriority: 1, storageClass: 'STANDARD' });
   });
 
-  it('lists every image of every repository with its action, rule and a one-line reason', () => {
+  it('lists the images that matter: an action now or within the horizon, in use, or with a finding; the counts stay whole', async () => {
+    const all = JSON.parse((await runCli([...args, '--all'])).stdout) as JsonReport;
+    let left = 0;
     for (const [name, digests] of sampleDigests()) {
-      const r = repo(report, name);
+      const whole = repo(all, name);
+      const listed = repo(report, name);
+      const flagged = new Set(report.findings.filter((f) => f.repositoryName === name && f.image).map((f) => f.image!.imageDigest));
+      const matters = whole.images.filter((i) => i.action !== 'KEEP' || i.fate !== undefined || (i.inUse?.length ?? 0) > 0 || flagged.has(i.imageDigest));
+      expect(listed.images, name).toEqual(matters);
+      expect(whole.images.map((i) => i.imageDigest).sort(), name).toEqual(digests);
+      // Everything else of the repository is the same whole: preview, summary, timeline, storage, image count.
+      const { images: _a, notes: notesListed, ...restListed } = listed as JsonRepository & { notes: string[] };
+      const { images: _b, notes: notesWhole, ...restWhole } = whole as JsonRepository & { notes: string[] };
+      expect(restListed, name).toEqual(restWhole);
+      const hidden = digests.length - matters.length;
+      left += hidden;
+      if (hidden > 0) expect(notesListed, name).toEqual([...notesWhole, expect.stringMatching(new RegExp(`^\\.\\.\\. and ${hidden} more images? not listed \\(kept, not in use, no finding\\); --all lists every image$`))]);
+      else expect(notesListed, name).toEqual(notesWhole);
+    }
+    expect(left).toBeGreaterThan(0);
+    expect(repo(report, 'legacy/batch').images.some((i) => i.imageTags.includes('2024.06'))).toBe(false);
+  });
+
+  it('with --all, lists every image of every repository with its action, rule and a one-line reason', async () => {
+    const all = JSON.parse((await runCli([...args, '--all'])).stdout) as JsonReport;
+    for (const [name, digests] of sampleDigests()) {
+      const r = repo(all, name);
       expect(r.images.map((i) => i.imageDigest).sort(), name).toEqual(digests);
       for (const i of r.images) {
         expect(['EXPIRE', 'TRANSITION', 'KEEP']).toContain(i.action);
@@ -164,10 +190,10 @@ describe('dry-run --format json on the samples', () => {
         else expect(Number.isInteger(i.appliedRulePriority)).toBe(true);
       }
     }
-    const api = repo(report, 'shop/api');
+    const api = repo(all, 'shop/api');
     expect(byTag(api, 'release-1.2')).toMatchObject({ action: 'EXPIRE', appliedRulePriority: 1, reason: 'rule 1 expires it: rank 7 of 9 it selects, beyond the newest 5' });
     expect(byTag(api, 'release-1.8')).toMatchObject({ action: 'KEEP', protectingRulePriority: 1, reason: 'rule 1 keeps it: rank 1 of 9 it selects, within the newest 5' });
-    expect(byTag(repo(report, 'legacy/batch'), '2024.06')).toMatchObject({ action: 'KEEP', reason: 'no rule selects it' });
+    expect(byTag(repo(all, 'legacy/batch'), '2024.06')).toMatchObject({ action: 'KEEP', reason: 'no rule selects it' });
   });
 
   it('dates every action of the timeline within the horizon, in date order', () => {
@@ -243,8 +269,8 @@ describe.concurrent('dry-run --format table', () => {
   // eslint-disable-next-line no-control-regex
   const ANSI = /\u001b\[/;
 
-  it('lists every image of a repository with its verdict, without colour when stdout is not a terminal', async () => {
-    const r = await runCli(args);
+  it('with --all, lists every image of a repository with its verdict, without colour when stdout is not a terminal', async () => {
+    const r = await runCli([...args, '--all']);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(ANSI);
     const section = r.stdout.slice(r.stdout.indexOf('Repository shop/api'), r.stdout.indexOf('Repository shop/web'));
@@ -254,6 +280,15 @@ describe.concurrent('dry-run --format table', () => {
     expect(section).toMatch(/│ sha256:d056bdd48598\s+│ latest, release-1\.8\s+│ 2026-11-15 │ KEEP\s+│ kept 1 │/);
     expect(r.stdout).toMatch(/│ v2\.3\.0\s+│ 2026-09-01 │ TRANSITION │ acts 1 │/);
     expect(r.stdout).toMatch(/^Findings: \d+ errors/m);
+  });
+
+  it('by default lists the images that matter and says how many others there are', async () => {
+    const [r, json] = await Promise.all([runCli(args), runCli(['dry-run', ...SAMPLES, '--now', NOW, '--format', 'json'])]);
+    const listed = (JSON.parse(json.stdout) as JsonReport).repositories.find((x) => x.repositoryName === 'legacy/batch')!;
+    const section = between(r.stdout, 'Repository legacy/batch', 'Repository ');
+    for (const i of listed.images) expect(section).toContain(i.imageDigest.slice(0, 19));
+    expect(section).not.toContain('2024.06');
+    expect(section).toMatch(/note: \.\.\. and \d+ more images? not listed \(kept, not in use, no finding\); --all lists every image/);
   });
 
   it('colours with FORCE_COLOR=1, and NO_COLOR wins over it', async () => {

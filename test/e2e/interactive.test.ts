@@ -45,14 +45,19 @@ describe('exploring: repositories, verdict tables, the clock, the timeline, expl
     expect(table).toMatch(/^ {2}shop\/api\s+16\s+8\s+0\s+0\s+3\s+1$/m);
     // The current repository is marked.
     expect(rows.filter((l) => l.startsWith('>'))).toHaveLength(1);
+    // What breaks, when, across the repositories, before the table.
+    expect(r.stdout).toContain('What breaks, when: 5 workloads affected\n  CronJob shop/shop-api-reindex loses shop/api@sha256:f9b4ff39a655 (deleted) today, by rule 3\n');
+    expect(r.stdout.indexOf('What breaks, when')).toBeLessThan(r.stdout.indexOf('  repository'));
   });
 
   it('use switches, show filters the verdict table', () => {
     expect(r.stdout).toContain('now on shop/web: 9 images\n');
     const [expired, inUse] = between(r.stdout, 'now on shop/web', 'evaluating at').split('ecr-lifeguard dry-run at').slice(1);
-    expect(expired).toContain('Repository shop/web — 1 image: 1 EXPIRE, 0 TRANSITION, 0 KEEP now');
+    // The heading counts the whole repository, the rows are the filter's.
+    expect(expired).toContain('Repository shop/web — 9 images: 1 EXPIRE, 1 TRANSITION, 7 KEEP now');
     expect(expired).toContain('showing 1 of 9 images (expired)');
-    expect(inUse).toContain('Repository shop/web — 3 images: 0 EXPIRE, 1 TRANSITION, 2 KEEP now');
+    expect(inUse).toContain('Repository shop/web — 9 images: 1 EXPIRE, 1 TRANSITION, 7 KEEP now');
+    expect(expired).not.toContain('No findings');
     expect(inUse).toContain('showing 3 of 9 images (in-use)');
     expect(expired).toMatch(/│ v1\.9\.0\s+│ 2025-12-01 │ EXPIRE/);
     expect(expired).not.toContain('v2.3.0');

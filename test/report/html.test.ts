@@ -119,7 +119,11 @@ describe.skipIf(!haveChromium)('html report in headless Chromium', () => {
     expect(await metric('images')).toBe('12');
     expect(await metric('actions-now')).toBe('2');
     expect(await metric('actions-horizon')).toBe('7');
-    expect(await metric('broken-references')).toBe('4');
+    expect(await metric('workloads-affected')).toBe('4');
+    // What breaks, when: first, with relative dates and the ISO date in a tooltip.
+    expect(await page.locator('#breaks h2').textContent()).toBe('What breaks, when: 4 workloads affected');
+    expect(await page.locator('#breaks time').first().getAttribute('title')).toBe('2026-11-26T00:00:00.000Z');
+    expect(await page.locator('#breaks time').first().textContent()).toBe('in 4 days, 2026-11-26');
     expect(await metric('bytes-horizon')).toBe('443.0 MiB');
     expect(await page.locator('#verdict').textContent()).toBe('2 errors, 3 warnings, 0 info in 5 repositories. Incomplete: 2 repositories could not be read completely, so these results are not complete.');
     expect(await page.locator('#incomplete li').allTextContents()).toEqual([

@@ -93,10 +93,21 @@ describe('markdown audit report', () => {
     expect(md).toContain('> - `tools/ci-runner` (123456789012 eu-west-1): DescribeImages failed after 5 attempts');
   });
 
-  it('summarises repositories, images, actions now and over the horizon, broken references and bytes freed', () => {
+  it('starts with what breaks, when: one line per workload, what it loses, when as a person says it, the rule', () => {
+    const block = section(md, '### What breaks, when: 4 workloads affected');
+    expect(md.indexOf('### What breaks')).toBeLessThan(md.indexOf('### Summary'));
+    expect(block.split('\n').filter((l) => l.startsWith('- '))).toEqual([
+      expect.stringMatching(/^- \*\*Dockerfile services\/worker\/Dockerfile.*\*\* loses `base image .*` \(deleted\) \*\*in 4 days, 2026-11-26\*\*, by rule \d+$/),
+      expect.stringMatching(/^- \*\*Lambda lambda\/thumbnailer\.json\*\* loses .* \(archived: pulls fail until it is restored\) \*\*in 6 days, 2026-11-28\*\*/),
+      expect.stringMatching(/^- \*\*ECS task ecs\/api-task\.json\*\* loses .* \(deleted\) \*\*in 10 days, 2026-12-02\*\*/),
+      expect.stringMatching(/^- \*\*Kubernetes deploy\/k8s\/api-canary\.yaml\*\* loses .* \*\*in 10 days, 2026-12-02\*\*/),
+    ]);
+  });
+
+  it('summarises repositories, images, actions now and over the horizon, workloads affected and bytes freed', () => {
     const rows = tableRows(section(md, '### Summary'));
-    expect(rows[0]).toEqual(['Repositories', 'Images', 'Actions now', 'Actions within 30 days', 'Broken in-use references', 'Bytes freed now', 'Bytes freed within 30 days']);
-    // 4 read + 1 unreadable; 12 images; 2 actions now; 7 over the horizon; 4 use sites (recorded pulls excluded); registry totals.
+    expect(rows[0]).toEqual(['Repositories', 'Images', 'Actions now', 'Actions within 30 days', 'Workloads affected', 'Bytes freed now', 'Bytes freed within 30 days']);
+    // 4 read + 1 unreadable; 12 images; 2 actions now; 7 over the horizon; 4 workloads (recorded pulls excluded); registry totals.
     expect(rows[1]).toEqual(['5', '12', '2', '7', '4', '175.0 MiB', '443.0 MiB']);
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { addToRegistryBlobIndex, createRegistryBlobIndex } from '../../analyse/graph.js';
 import { repositoryKey, shardOf } from '../../aws/shard.js';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
-import { formatProblem, InputError, UsageError, type InputProblem } from '../../model/errors.js';
+import { InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { compareFindings, SEVERITY_RANK, type Finding } from '../../model/finding.js';
 import { loadPolicyFile } from '../../load/policy.js';
 import { openSnapshot, readSnapshotStatus, SNAPSHOT_FILES } from '../../load/snapshot.js';
@@ -12,13 +12,13 @@ import { implausibleTimes } from '../../load/images.js';
 import { ProblemTally } from '../../load/problems.js';
 import { renderReportParts, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
-import { slimRepository, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
+import { findingDigests, listedRepository, MAX_LISTED_IMAGES, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
 import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
 import { analyseRepositoryInput, createReportAccumulator, inUseContext, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../../core/analysis.js';
 import type { RegistryInfo } from '../../model/image.js';
-import { EXIT } from '../exit.js';
+import { EXIT, problemLine } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
-import { useColour, type CliIO } from '../io.js';
+import { useColour, widthOf, type CliIO } from '../io.js';
 import { collectGarbage, preferSmallHeap } from '../collect-garbage.js';
 import { FindingSpill } from '../finding-spill.js';
 import { holdTemporary, removeTemporary } from '../temporary.js';
@@ -41,6 +41,7 @@ export interface AuditArgs extends AnalysisOptions, LiveSelectionArgs, LiveInUse
   output?: string;
   failOn?: string;
   shard?: string;
+  all?: boolean;
 }
 
 /** A full collection between repositories pays off once a repository has left this much garbage. */
@@ -58,7 +59,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   const shard = parseShard(args.shard);
   if (wantsLiveInUse(args) && !args.live) throw new UsageError('audit: --in-use-live and --in-use-kube read what runs now, so they need --live; for a snapshot, give them to snapshot, and audit --snapshot reads what it found');
   await checkLiveInUseArgs(args, io);
-  const warn = (p: InputProblem) => io.stderr(`warning: ${formatProblem(p)}\n`);
+  const warn = (p: InputProblem) => io.stderr(problemLine('warning: ', p));
   // Until the repositories are counted, an audit is taken to cover many (in-use files load first).
   preferSmallHeap(true);
   const override = args.policy !== undefined ? await loadPolicyFile(args.policy) : undefined;
@@ -169,8 +170,10 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
         const analysed = analyseRepositoryInput(input, input.policy?.policy, setup);
         accumulator.add(analysed);
         spill?.add(analysed.findings);
-        json?.repository(analysed.report);
-        if (!json) listed.push(slimRepository(analysed.report));
+        // The listing rule (images that matter; the human formats at most MAX_LISTED_IMAGES): --all lists every image.
+        const shown = listedRepository(analysed.report, findingDigests(analysed.findings).get(input.repositoryName), { all: args.all === true, ...(json ? {} : { cap: MAX_LISTED_IMAGES }) });
+        json?.repository(shown);
+        if (!json) listed.push(shown);
       };
       for (const folder of mine) {
         try {
@@ -195,7 +198,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     if (json) json.end({ findings: spill ? spill.sorted(findings, () => collectGarbage(COLLECT_AFTER_GROWTH)) : findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable });
     else {
       // In parts: the report of a whole registry may be longer than one string can be.
-      writeParts(out, await renderReportParts({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+      writeParts(out, await renderReportParts({ ...head, repositories: listed, findings, storage, ...inUse, ...shards, unreadableRepositories: unreadable }, format, { colour: args.output === undefined && useColour(io), command: 'audit', ...widthOf(args.output, io) }));
     }
     await out.close();
     if (snapshotInUse && snapshotInUse.missing.length > 0) {

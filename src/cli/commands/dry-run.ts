@@ -1,13 +1,13 @@
-import { formatProblem, UsageError } from '../../model/errors.js';
+import { UsageError } from '../../model/errors.js';
 import { failsOn, type FailOn } from '../../model/finding.js';
 import { explainImage, findImage } from '../../simulate/explain.js';
 import { formatExplanation } from '../../report/explain-text.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import { writeJsonReport } from '../../report/json.js';
-import { unreadableRegistryEntry } from '../../report/model.js';
-import { EXIT } from '../exit.js';
+import { findingDigests, listedRepository, MAX_LISTED_IMAGES, unreadableRegistryEntry } from '../../report/model.js';
+import { EXIT, problemLine } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../../load/inputs.js';
-import { useColour, type CliIO } from '../io.js';
+import { useColour, widthOf, type CliIO } from '../io.js';
 import { openOutput, writeOutput } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
 import { analyseInputs, type AnalysisOptions } from '../../core/analysis.js';
@@ -21,6 +21,7 @@ export interface DryRunArgs extends StateOptions, AnalysisOptions {
   explain?: string;
   failOn?: string;
   output?: string;
+  all?: boolean;
 }
 
 export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
@@ -31,13 +32,16 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   const format = parseChoice<ReportFormat>('--format', args.format, ['table', 'json'], io.stdoutIsTTY ? 'table' : 'json');
   const failOn: FailOn = parseFailOn(args.failOn);
   const inputs = await loadInputs(args, now);
-  for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
+  for (const w of inputs.warnings) io.stderr(problemLine('warning: ', w));
 
-  const analysis = await analyseInputs(inputs, { ...args, now, days }, (p) => io.stderr(`warning: ${formatProblem(p)}\n`));
+  const analysis = await analyseInputs(inputs, { ...args, now, days }, (p) => io.stderr(problemLine('warning: ', p)));
 
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 
-  const report = analysis.report;
+  // The listing rule: the images that matter (the table at most MAX_LISTED_IMAGES each); --all lists every image.
+  const flagged = findingDigests(analysis.report.findings);
+  const report = { ...analysis.report, repositories: analysis.report.repositories.map((r) =>
+    listedRepository(r, flagged.get(r.repositoryName), { all: args.all === true, ...(format === 'json' ? {} : { cap: MAX_LISTED_IMAGES }) })) };
   // Registries the snapshot could not list: said in the report, and the run is incomplete (exit 3).
   if (inputs.unreadableRegistries.length > 0) {
     report.unreadableRepositories = inputs.unreadableRegistries.map((r) => unreadableRegistryEntry(r, r.reason));
@@ -53,7 +57,7 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
       out.abort();
     }
   } else {
-    await writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
+    await writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run', ...widthOf(args.output, io) }));
   }
   if (report.repositories.some((r) => !r.complete) || inputs.unreadableRegistries.length > 0) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;

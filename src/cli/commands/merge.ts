@@ -6,11 +6,11 @@ import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
 import { readJsonDocument } from '../../load/json-document.js';
 import { validateAgainstSchema } from '../../load/schemas.js';
 import { renderReportParts, type ReportFormat } from '../../report/index.js';
-import { slimRepository, type Report, type ReportRepository } from '../../report/model.js';
+import { findingDigests, listedRepository, MAX_LISTED_IMAGES, type Report, type ReportRepository } from '../../report/model.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { formatBytes } from '../../report/storage-text.js';
 import { EXIT } from '../exit.js';
-import { useColour, type CliIO } from '../io.js';
+import { useColour, widthOf, type CliIO } from '../io.js';
 import { openOutput, writeOutput, type Output } from '../output.js';
 import { RepositorySpill } from '../repository-spill.js';
 import { parseChoice, parseFailOn } from '../options.js';
@@ -23,6 +23,7 @@ export interface MergeArgs {
   format?: string;
   output?: string;
   failOn?: string;
+  all?: boolean;
 }
 
 export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
@@ -64,9 +65,14 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
       json.end(rest);
       await out.close();
     } else {
-      // As audit does: the other formats list the images that matter.
-      const shown = { ...merged, repositories: merged.repositories.map((r) => slimRepository(spill.get(r.spilled))) };
-      await writeOutput(args.output, io, await renderReportParts(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit' }));
+      // As audit does: the other formats list the images that matter, at most MAX_LISTED_IMAGES each
+      // unless --all (the JSON carries what the shards' reports hold).
+      const flagged = findingDigests(merged.findings);
+      const shown = { ...merged, repositories: merged.repositories.map((r) => {
+        const repo = spill.get(r.spilled);
+        return listedRepository(repo, flagged.get(repo.repositoryName), { all: args.all === true, cap: MAX_LISTED_IMAGES });
+      }) };
+      await writeOutput(args.output, io, await renderReportParts(shown, format, { colour: args.output === undefined && useColour(io), command: 'audit', ...widthOf(args.output, io) }));
     }
     if (merged.repositories.some((r) => !r.complete) || (merged.unreadableRepositories?.length ?? 0) > 0) return EXIT.incomplete;
     return failsOn(merged.findings, failOn) ? EXIT.findings : EXIT.ok;

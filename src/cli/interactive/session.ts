@@ -7,6 +7,8 @@ import { explainImage, findImage } from '../../simulate/explain.js';
 import { DAY_MS } from '../../simulate/evaluate.js';
 import { formatExplanation } from '../../report/explain-text.js';
 import { palette } from '../../report/colour.js';
+import { breaksHeading, breakText, MAX_BREAK_LINES, whatBreaks } from '../../report/breaks.js';
+import { printable } from '../../report/printable.js';
 import { displayTags, short, type ReportImage } from '../../report/model.js';
 import { findingsSection, formatTable } from '../../report/table.js';
 import { prepareRepository, type PreparedRepository } from '../../analyse/analyse.js';
@@ -261,7 +263,11 @@ export class Session {
   }
 
   private repos(): string {
-    const lines = ['  repository                         images  expire  archive  within-horizon  errors  warnings'];
+    // What breaks, when, across the repositories, first (as in every human format).
+    const findings = this.repositories.flatMap((_, i) => this.analysed(i).findings);
+    const breaks = whatBreaks({ now: isoTime(this.ctx.now), findings });
+    const first = [breaksHeading({ days: this.ctx.days, ...(this.ctx.inUse ? { inUse: this.ctx.inUse } : {}) }, breaks), ...breaks.slice(0, MAX_BREAK_LINES).map((b) => `  ${printable(breakText(b))}`), ''];
+    const lines = [...first, '  repository                         images  expire  archive  within-horizon  errors  warnings'];
     const rows = this.repositories.map((r, i) => ({ i, r, ...this.row(i) }));
     rows.sort((x, y) => y.errors - x.errors || y.warnings - x.warnings || y.expire + y.archive - (x.expire + x.archive) || (x.r.repositoryName < y.r.repositoryName ? -1 : 1));
     for (const row of rows) {
@@ -297,10 +303,11 @@ export class Session {
     if (!f) throw new SessionUsage(COMMANDS.show!.usage);
     const a = this.analysed();
     const shown = a.report.images.filter(f);
-    // imageCount: the table's heading counts the rows shown, not the repository (audit's meaning of imageCount).
-    const report = assembleReport([{ ...a, report: { ...a.report, images: shown, imageCount: shown.length } }], this.ctx);
-    // The session shows findings with `findings`; keep `show` to the verdict table.
-    const table = formatTable({ ...report, findings: [] }, { colour: this.io.colour, command: 'dry-run' }).split('\nNo findings.')[0]!.trimEnd();
+    // The heading counts the whole repository; the rows are those the filter keeps.
+    const report = assembleReport([{ ...a, report: { ...a.report, images: shown } }], this.ctx);
+    // The session shows findings with `findings`; keep `show` to the verdict table (no "No findings." line,
+    // which read as a clean bill of health for a repository with errors).
+    const table = formatTable(report, { colour: this.io.colour, command: 'dry-run' }, { imagesOnly: true }).trimEnd();
     const scope = filter === 'all' ? '' : `showing ${shown.length} of ${a.report.images.length} images (${filter})\n`;
     return `${table}\n${scope}`;
   }
