@@ -137,3 +137,14 @@ export async function readSnapshotInUse(dir: string, warn: (problem: InputProble
   }
   return { status, uses, notEcr, missing };
 }
+
+/** The report's entries for what discovery could not read (audit and dry-run of a snapshot alike). */
+export function discoveryUnreadable(found: SnapshotInUse): Array<{ repositoryName: string; reason: string }> {
+  return found.missing.map((m) => ({ repositoryName: '*', reason: `in-use discovery incomplete: ${m}` }));
+}
+
+/** The stderr line when discovery missed something (the run then exits 3). */
+export function discoveryIncompleteNotice(found: SnapshotInUse): string {
+  const n = found.missing.length;
+  return `ecr-lifeguard: in-use discovery could not read ${n} ${n === 1 ? 'part' : 'parts'} of what runs; the report names them, and images they use may be missing from the in-use checks (exit 3)\n`;
+}

@@ -19,6 +19,8 @@ import { VERSION } from '../version.js';
 
 export interface AnalysisOptions {
   inUse?: string[];
+  /** Uses already read besides --in-use (a snapshot's own discovery, in-use/): counted in the report alike. */
+  foundUses?: { uses: InUseReference[]; notEcr: number };
   recentPullDays?: number;
   blobMounting?: boolean;
 }
@@ -58,7 +60,11 @@ export interface Analysis {
 
 export async function prepareAnalysis(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void): Promise<AnalysisSetup> {
   const declared = await loadDeclaredUseSources(o.inUse, warn);
-  return setupAnalysis(inputs, o.inUse?.length ? declared : undefined, o);
+  if (o.foundUses) {
+    declared.uses.push(...o.foundUses.uses);
+    declared.notEcr += o.foundUses.notEcr;
+  }
+  return setupAnalysis(inputs, o.inUse?.length || o.foundUses ? declared : undefined, o);
 }
 
 /**

@@ -116,6 +116,33 @@ describe('audit --live --in-use-live all (built CLI, real SDK clients)', () => {
     expect((await listFiles(out)).filter((f) => f.startsWith('in-use'))).toEqual([]);
   });
 
+  it('dry-run --snapshot reads the snapshot\'s in-use folder as audit --snapshot does: same findings, same exit 3 when discovery missed a part', async () => {
+    const out = join(home, 'dry-run-snapshot');
+    expect((await runCli(['snapshot', '--out', out, '--in-use-live', 'ecs,lambda'], env)).code).toBe(0);
+    const offline = { ...env, AWS_ENDPOINT_URL_ECS: 'http://127.0.0.1:9' };
+    const audit = await runCli(['audit', '--snapshot', out, ...analysis], offline);
+    const dry = await runCli(['dry-run', '--snapshot', out, ...analysis], offline);
+    expect(dry.stderr).toBe('');
+    expect([audit.code, dry.code]).toEqual([1, 1]);
+    const dryReport = JSON.parse(dry.stdout) as Report;
+    expect(expired(dryReport)).toHaveLength(1);
+    expect(JSON.stringify(dryReport.findings)).toBe(JSON.stringify((JSON.parse(audit.stdout) as Report).findings));
+    expect(dryReport.inUse).toEqual((JSON.parse(audit.stdout) as Report).inUse);
+
+    const partial = join(home, 'dry-run-partial');
+    live.inject({ operation: 'ecs:ListTasks', kind: 'access-denied' });
+    const s = await runCli(['snapshot', '--out', partial, '--in-use-live', 'ecs'], env);
+    live.clearFaults();
+    expect(s.code).toBe(3);
+    const a = await runCli(['audit', '--snapshot', partial, ...analysis], offline);
+    const d = await runCli(['dry-run', '--snapshot', partial, ...analysis], offline);
+    expect([a.code, d.code]).toEqual([3, 3]);
+    expect(d.stderr).toMatch(/^ecr-lifeguard: in-use discovery could not read 1 part of what runs; the report names them/m);
+    const unreadable = (JSON.parse(d.stdout) as Report).unreadableRepositories;
+    expect(unreadable).toEqual((JSON.parse(a.stdout) as Report).unreadableRepositories);
+    expect(unreadable).toEqual([{ repositoryName: '*', reason: expect.stringMatching(/^in-use discovery incomplete: ECS us-east-1 cluster prod: its running tasks/) as unknown as string }]);
+  });
+
   it('an offline audit of that snapshot loads none of the discovery clients (module trace)', async () => {
     const out = join(home, 'traced');
     expect((await runCli(['snapshot', '--out', out, '--in-use-live', 'all'], env)).code).toBe(0);

@@ -1,4 +1,4 @@
-import { formatProblem, UsageError } from '../../model/errors.js';
+import { formatProblem, UsageError, type InputProblem } from '../../model/errors.js';
 import { failsOn, type FailOn } from '../../model/finding.js';
 import { explainImage, findImage } from '../../simulate/explain.js';
 import { formatExplanation } from '../../report/explain-text.js';
@@ -11,6 +11,7 @@ import { useColour, type CliIO } from '../io.js';
 import { openOutput, writeOutput } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
 import { analyseInputs, type AnalysisOptions } from '../../core/analysis.js';
+import { discoveryIncompleteNotice, discoveryUnreadable, readSnapshotInUse } from '../in-use-live.js';
 
 // `ecr-lifeguard dry-run`: what the policy does now and over --days, and why, for each image.
 
@@ -33,15 +34,17 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   const inputs = await loadInputs(args, now);
   for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
 
-  const analysis = await analyseInputs(inputs, { ...args, now, days }, (p) => io.stderr(`warning: ${formatProblem(p)}\n`));
+  const warn = (p: InputProblem) => io.stderr(`warning: ${formatProblem(p)}\n`);
+  // What runs, as snapshot --in-use-live/--in-use-kube found it: read as audit --snapshot reads it.
+  const found = args.snapshot !== undefined ? await readSnapshotInUse(args.snapshot, warn) : undefined;
+  const analysis = await analyseInputs(inputs, { ...args, now, days, ...(found ? { foundUses: found } : {}) }, warn);
 
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 
   const report = analysis.report;
   // Registries the snapshot could not list: said in the report, and the run is incomplete (exit 3).
-  if (inputs.unreadableRegistries.length > 0) {
-    report.unreadableRepositories = inputs.unreadableRegistries.map((r) => unreadableRegistryEntry(r, r.reason));
-  }
+  const unreadable = [...inputs.unreadableRegistries.map((r) => unreadableRegistryEntry(r, r.reason)), ...(found ? discoveryUnreadable(found) : [])];
+  if (unreadable.length > 0) report.unreadableRepositories = unreadable;
   if (format === 'json') {
     // Written as it is serialised: a 100,000-image report is larger than the longest string V8 allows,
     // and holding its chunks would double the peak memory. A file target is still replaced atomically.
@@ -55,7 +58,8 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   } else {
     await writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run' }));
   }
-  if (report.repositories.some((r) => !r.complete) || inputs.unreadableRegistries.length > 0) return EXIT.incomplete;
+  if (found && found.missing.length > 0) io.stderr(discoveryIncompleteNotice(found));
+  if (report.repositories.some((r) => !r.complete) || unreadable.length > 0) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
 }
 
