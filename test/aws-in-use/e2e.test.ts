@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeEcrServer, digestOf, manifestText } from '../support/fake-ecr/server.js';
+import { ASSUMED_SECRET_PREFIX, ASSUMED_SESSION_TOKEN_PREFIX, FakeEcrServer, assumedAccessKeyId, digestOf, manifestText } from '../support/fake-ecr/server.js';
 import { dockerImage } from '../support/fake-ecr/harness.js';
 import { FakeAwsLiveServer, ACCOUNT, type LiveSeed } from '../support/fake-aws-live/server.js';
 import { FakeKubeServer, kubeconfig } from '../support/fake-kube/server.js';
@@ -141,6 +141,30 @@ describe('audit --live --in-use-live all (built CLI, real SDK clients)', () => {
     const unreadable = (JSON.parse(d.stdout) as Report).unreadableRepositories;
     expect(unreadable).toEqual((JSON.parse(a.stdout) as Report).unreadableRepositories);
     expect(unreadable).toEqual([{ repositoryName: '*', reason: expect.stringMatching(/^in-use discovery incomplete: ECS us-east-1 cluster prod: its running tasks/) as unknown as string }]);
+  });
+
+  it('--role-arn: discovery assumes the role through STS and signs every call with its credentials, which reach no file', async () => {
+    const out = join(home, 'role');
+    const role = `arn:aws:iam::${ACCOUNT}:role/ecr-lifeguard-read`;
+    const before = live.log.length;
+    const stsBefore = ecr.log.filter((c) => c.target === 'sts:AssumeRole').length;
+    const s = await runCli(['snapshot', '--out', out, '--in-use-live', 'ecs', '--role-arn', role], env);
+    // The only line: the ECR read's own advice about this role's pull-time updates (not discovery's).
+    expect(s.stderr.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/^warning: arn:aws:iam::\d+:role\/ecr-lifeguard-read is not in the pull-time update exclusions/)]);
+    expect(s.code).toBe(0);
+    const assumed = ecr.log.filter((c) => c.target === 'sts:AssumeRole').slice(stsBefore);
+    // STS saw the base keys; the stand-in saw only the assumed role's.
+    expect(assumed.length).toBeGreaterThan(0);
+    expect(assumed.every((c) => c.accessKeyId !== assumedAccessKeyId(ACCOUNT))).toBe(true);
+    expect(live.log.slice(before).filter((o) => o.startsWith('ecs:')).length).toBeGreaterThan(0);
+    expect(new Set(live.signedBy.slice(before))).toEqual(new Set([assumedAccessKeyId(ACCOUNT)]));
+    const status = JSON.parse(await readFile(join(out, 'in-use-status.json'), 'utf8')) as { sources: Array<{ scope: string; missing: string[] }> };
+    expect(status.sources.map((x) => [x.scope, x.missing])).toEqual([[`us-east-1 role ${role}`, []]]);
+    const text = await allText(out);
+    for (const secret of [...SECRETS, ASSUMED_SECRET_PREFIX, ASSUMED_SESSION_TOKEN_PREFIX]) expect(text).not.toContain(secret);
+    const r = await runCli(['audit', '--snapshot', out, ...analysis], env);
+    expect(r.code).toBe(1);
+    expect(expired(JSON.parse(r.stdout) as Report)).toHaveLength(1);
   });
 
   it('an offline audit of that snapshot loads none of the discovery clients (module trace)', async () => {
