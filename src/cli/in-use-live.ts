@@ -5,7 +5,7 @@ import { readJsonDocument } from '../load/json-document.js';
 import { throwIfProblems } from '../load/problems.js';
 import { validateAgainstSchema } from '../load/schemas.js';
 import { InputError, UsageError, type InputProblem } from '../model/errors.js';
-import type { InUseReference } from '../model/in-use.js';
+import type { InUseCoverage, InUseReference } from '../model/in-use.js';
 import type { InUseStatusFile, LiveSource } from '../aws/in-use/types.js';
 import { IN_USE_DIR, IN_USE_OWN_FOLDERS, IN_USE_STATUS_FILE, LIVE_SOURCES } from '../aws/in-use/types.js';
 import type { CliIO } from './io.js';
@@ -108,6 +108,8 @@ export interface SnapshotInUse {
   status: InUseStatusFile;
   uses: InUseReference[];
   notEcr: number;
+  /** What was read of the in-use folder, as for --in-use. */
+  coverage: InUseCoverage;
   /** One line per part of a source that could not be read (the audit reports them and exits 3). */
   missing: string[];
 }
@@ -130,10 +132,21 @@ export async function readSnapshotInUse(dir: string, warn: (problem: InputProble
     }
   });
   const missing = status.sources.flatMap((s) => s.missing.map((m) => (s.scope.includes(' role ') ? `${m} (${s.scope})` : m)));
-  const { uses, notEcr } = await loadDeclaredUseSources(status.files.map((f) => join(dir, IN_USE_DIR, ...f.split('/'))), warn);
+  const { uses, notEcr, coverage } = await loadDeclaredUseSources(status.files.map((f) => join(dir, IN_USE_DIR, ...f.split('/'))), warn);
   if (shownAs !== undefined) {
     const prefix = join(dir, IN_USE_DIR) + sep;
     for (const u of uses) if (u.origin.file.startsWith(prefix)) u.origin.file = `${shownAs}${IN_USE_DIR}/${u.origin.file.slice(prefix.length).split(sep).join('/')}`;
   }
-  return { status, uses, notEcr, missing };
+  return { status, uses, notEcr, coverage, missing };
+}
+
+/** The report's entries for what discovery could not read (audit and dry-run of a snapshot alike). */
+export function discoveryUnreadable(found: SnapshotInUse): Array<{ repositoryName: string; reason: string }> {
+  return found.missing.map((m) => ({ repositoryName: '*', reason: `in-use discovery incomplete: ${m}` }));
+}
+
+/** The stderr line when discovery missed something (the run then exits 3). */
+export function discoveryIncompleteNotice(found: SnapshotInUse): string {
+  const n = found.missing.length;
+  return `ecr-lifeguard: in-use discovery could not read ${n} ${n === 1 ? 'part' : 'parts'} of what runs; the report names them, and images they use may be missing from the in-use checks (exit 3)\n`;
 }

@@ -1,6 +1,6 @@
 import { analyseRepository, missingRepositoryFindings, type AnalysedRepository, type PreparedRepository } from '../analyse/analyse.js';
 import { addToRegistryBlobIndex, blobsForPull, createRegistryBlobIndex, holdersOf, type RegistryBlobIndex } from '../analyse/graph.js';
-import { loadDeclaredUseSources, parseBuildArgs, parseDefaultRegistry, recentPullDaysOf, recentPullUses, type DeclaredUses, type ReadContext } from '../analyse/in-use/index.js';
+import { addDeclaredUses, loadDeclaredUseSources, parseBuildArgs, parseDefaultRegistry, recentPullDaysOf, recentPullUses, type DeclaredUses, type ReadContext } from '../analyse/in-use/index.js';
 import { namesRegistry } from '../analyse/references.js';
 import { createRegistryStorageAccumulator, type RegistryStorageTotals } from '../analyse/storage.js';
 import type { InputProblem } from '../model/errors.js';
@@ -23,6 +23,8 @@ export interface AnalysisOptions {
   buildArg?: string[];
   /** --default-registry HOST for references written without a registry. */
   defaultRegistry?: string;
+  /** Uses already read besides --in-use (a snapshot's own discovery, in-use/): counted in the report alike. */
+  foundUses?: Pick<DeclaredUses, 'uses' | 'notEcr' | 'coverage'>;
   recentPullDays?: number;
   blobMounting?: boolean;
 }
@@ -62,6 +64,7 @@ export interface Analysis {
 
 export async function prepareAnalysis(inputs: LoadedInputs, o: AnalysisOptions & AnalysisContext, warn: (problem: InputProblem) => void): Promise<AnalysisSetup> {
   const declared = await loadDeclaredUseSources(o.inUse, warn, inUseContext(o, snapshotRegistry(inputs)));
+  if (o.foundUses) addDeclaredUses(declared, o.foundUses);
   warnHostless(declared, inputs.repositories.map((r) => r.repositoryName), snapshotRegistry(inputs), warn);
   return setupAnalysis(inputs, declared, o);
 }

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeEcrServer, digestOf, manifestText } from '../support/fake-ecr/server.js';
+import { ASSUMED_SECRET_PREFIX, ASSUMED_SESSION_TOKEN_PREFIX, FakeEcrServer, assumedAccessKeyId, digestOf, manifestText } from '../support/fake-ecr/server.js';
 import { dockerImage } from '../support/fake-ecr/harness.js';
 import { FakeAwsLiveServer, ACCOUNT, type LiveSeed } from '../support/fake-aws-live/server.js';
 import { FakeKubeServer, kubeconfig } from '../support/fake-kube/server.js';
@@ -114,6 +114,57 @@ describe('audit --live --in-use-live all (built CLI, real SDK clients)', () => {
     const again = await runCli(['snapshot', '--out', out], env);
     expect(again.code).toBe(0);
     expect((await listFiles(out)).filter((f) => f.startsWith('in-use'))).toEqual([]);
+  });
+
+  it('dry-run --snapshot reads the snapshot\'s in-use folder as audit --snapshot does: same findings, same exit 3 when discovery missed a part', async () => {
+    const out = join(home, 'dry-run-snapshot');
+    expect((await runCli(['snapshot', '--out', out, '--in-use-live', 'ecs,lambda'], env)).code).toBe(0);
+    const offline = { ...env, AWS_ENDPOINT_URL_ECS: 'http://127.0.0.1:9' };
+    const audit = await runCli(['audit', '--snapshot', out, ...analysis], offline);
+    const dry = await runCli(['dry-run', '--snapshot', out, ...analysis], offline);
+    expect(dry.stderr).toBe('');
+    expect([audit.code, dry.code]).toEqual([1, 1]);
+    const dryReport = JSON.parse(dry.stdout) as Report;
+    expect(expired(dryReport)).toHaveLength(1);
+    expect(JSON.stringify(dryReport.findings)).toBe(JSON.stringify((JSON.parse(audit.stdout) as Report).findings));
+    expect(dryReport.inUse).toEqual((JSON.parse(audit.stdout) as Report).inUse);
+
+    const partial = join(home, 'dry-run-partial');
+    live.inject({ operation: 'ecs:ListTasks', kind: 'access-denied' });
+    const s = await runCli(['snapshot', '--out', partial, '--in-use-live', 'ecs'], env);
+    live.clearFaults();
+    expect(s.code).toBe(3);
+    const a = await runCli(['audit', '--snapshot', partial, ...analysis], offline);
+    const d = await runCli(['dry-run', '--snapshot', partial, ...analysis], offline);
+    expect([a.code, d.code]).toEqual([3, 3]);
+    expect(d.stderr).toMatch(/^ecr-lifeguard: in-use discovery could not read 1 part of what runs; the report names them/m);
+    const unreadable = (JSON.parse(d.stdout) as Report).unreadableRepositories;
+    expect(unreadable).toEqual((JSON.parse(a.stdout) as Report).unreadableRepositories);
+    expect(unreadable).toEqual([{ repositoryName: '*', reason: expect.stringMatching(/^in-use discovery incomplete: ECS us-east-1 cluster prod: its running tasks/) as unknown as string }]);
+  });
+
+  it('--role-arn: discovery assumes the role through STS and signs every call with its credentials, which reach no file', async () => {
+    const out = join(home, 'role');
+    const role = `arn:aws:iam::${ACCOUNT}:role/ecr-lifeguard-read`;
+    const before = live.log.length;
+    const stsBefore = ecr.log.filter((c) => c.target === 'sts:AssumeRole').length;
+    const s = await runCli(['snapshot', '--out', out, '--in-use-live', 'ecs', '--role-arn', role], env);
+    // The only line: the ECR read's own advice about this role's pull-time updates (not discovery's).
+    expect(s.stderr.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/^warning: arn:aws:iam::\d+:role\/ecr-lifeguard-read is not in the pull-time update exclusions/)]);
+    expect(s.code).toBe(0);
+    const assumed = ecr.log.filter((c) => c.target === 'sts:AssumeRole').slice(stsBefore);
+    // STS saw the base keys; the stand-in saw only the assumed role's.
+    expect(assumed.length).toBeGreaterThan(0);
+    expect(assumed.every((c) => c.accessKeyId !== assumedAccessKeyId(ACCOUNT))).toBe(true);
+    expect(live.log.slice(before).filter((o) => o.startsWith('ecs:')).length).toBeGreaterThan(0);
+    expect(new Set(live.signedBy.slice(before))).toEqual(new Set([assumedAccessKeyId(ACCOUNT)]));
+    const status = JSON.parse(await readFile(join(out, 'in-use-status.json'), 'utf8')) as { sources: Array<{ scope: string; missing: string[] }> };
+    expect(status.sources.map((x) => [x.scope, x.missing])).toEqual([[`us-east-1 role ${role}`, []]]);
+    const text = await allText(out);
+    for (const secret of [...SECRETS, ASSUMED_SECRET_PREFIX, ASSUMED_SESSION_TOKEN_PREFIX]) expect(text).not.toContain(secret);
+    const r = await runCli(['audit', '--snapshot', out, ...analysis], env);
+    expect(r.code).toBe(1);
+    expect(expired(JSON.parse(r.stdout) as Report)).toHaveLength(1);
   });
 
   it('an offline audit of that snapshot loads none of the discovery clients (module trace)', async () => {

@@ -325,6 +325,28 @@ export async function loadDeclaredUseSources(paths: readonly string[] | undefine
   return { uses: loaded.uses, notEcr: loaded.otherRegistryCount, coverage: loaded.coverage, hostless: loaded.hostless };
 }
 
+/**
+ * Adds uses read elsewhere (a snapshot's own in-use/ folder, written by live discovery) to those of
+ * --in-use: the references and the coverage count both, so a report says what it read from either.
+ */
+export function addDeclaredUses(into: Pick<DeclaredUses, 'uses' | 'notEcr' | 'coverage'>, found: Pick<DeclaredUses, 'uses' | 'notEcr' | 'coverage'>): void {
+  into.uses.push(...found.uses);
+  into.notEcr += found.notEcr;
+  const a = into.coverage;
+  const b = found.coverage;
+  if (b.none) return;
+  const bySource = { ...a.bySource };
+  for (const [k, n] of Object.entries(b.bySource)) bySource[k as UseSourceFormat] = (bySource[k as UseSourceFormat] ?? 0) + (n ?? 0);
+  into.coverage = {
+    filesRead: a.filesRead + b.filesRead,
+    bySource,
+    unresolvable: a.unresolvable + b.unresolvable,
+    replaced: a.replaced + b.replaced,
+    skipped: [...a.skipped, ...b.skipped],
+    filesWithProblems: a.filesWithProblems + b.filesWithProblems,
+  };
+}
+
 export function recentPullDaysOf(value: number | undefined): number {
   if (value === undefined) return DEFAULT_RECENT_PULL_DAYS;
   if (!Number.isInteger(value) || value < 0) throw new UsageError(`--recent-pull-days must be a whole number of days, 0 or more; found ${String(value)}`);

@@ -13,7 +13,7 @@ import { ProblemTally } from '../../load/problems.js';
 import { renderReportParts, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { findingDigests, listedRepository, MAX_LISTED_IMAGES, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
-import { loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
+import { addDeclaredUses, loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
 import { analyseRepositoryInput, createReportAccumulator, inUseContext, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../../core/analysis.js';
 import type { RegistryInfo } from '../../model/image.js';
 import { EXIT, problemLine } from '../exit.js';
@@ -25,7 +25,7 @@ import { holdTemporary, removeTemporary } from '../temporary.js';
 import { openOutput, writeParts, type Output } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow, parseShard } from '../options.js';
 import { liveOptions, progressPrinter, type LiveSelectionArgs } from './snapshot.js';
-import { checkLiveInUseArgs, discoverInUseInto, readSnapshotInUse, wantsLiveInUse, type LiveInUseArgs } from '../in-use-live.js';
+import { checkLiveInUseArgs, discoverInUseInto, discoveryIncompleteNotice, discoveryUnreadable, readSnapshotInUse, wantsLiveInUse, type LiveInUseArgs } from '../in-use-live.js';
 
 // `ecr-lifeguard audit`: every repository of one or many registries, its own policy (or --policy),
 // joined with what is in use. Repositories are read and analysed one at a time: memory stays at about
@@ -91,9 +91,8 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     // What runs, as snapshot --in-use-live/--in-use-kube found it (a live audit's own discovery too).
     const snapshotInUse = await readSnapshotInUse(dir!, warn, temporary !== undefined ? 'live:' : undefined);
     if (snapshotInUse) {
-      declaredUses.push(...snapshotInUse.uses);
-      declared.notEcr += snapshotInUse.notEcr;
-      for (const m of snapshotInUse.missing) unreadable.push({ repositoryName: '*', reason: `in-use discovery incomplete: ${m}` });
+      addDeclaredUses(declared, snapshotInUse);
+      unreadable.push(...discoveryUnreadable(snapshotInUse));
     }
     // Registries the snapshot could not list, from its status file (the live one's too).
     for (const r of await readSnapshotStatus(dir!)) unreadable.push(unreadableRegistryEntry(r, r.reason));
@@ -202,7 +201,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     }
     await out.close();
     if (snapshotInUse && snapshotInUse.missing.length > 0) {
-      io.stderr(`ecr-lifeguard: in-use discovery could not read ${snapshotInUse.missing.length} ${snapshotInUse.missing.length === 1 ? 'part' : 'parts'} of what runs; the report names them, and images they use may be missing from the in-use checks (exit 3)\n`);
+      io.stderr(discoveryIncompleteNotice(snapshotInUse));
       if (!incomplete && unreadable.length === snapshotInUse.missing.length) return EXIT.incomplete;
     }
     if (incomplete || unreadable.length > 0) {

@@ -1,4 +1,4 @@
-import { UsageError } from '../../model/errors.js';
+import { UsageError, type InputProblem } from '../../model/errors.js';
 import { failsOn, type FailOn } from '../../model/finding.js';
 import { explainImage, findImage } from '../../simulate/explain.js';
 import { formatExplanation } from '../../report/explain-text.js';
@@ -11,6 +11,7 @@ import { useColour, widthOf, type CliIO } from '../io.js';
 import { openOutput, writeOutput } from '../output.js';
 import { checkHorizon, parseChoice, parseDays, parseFailOn, parseNow } from '../options.js';
 import { analyseInputs, type AnalysisOptions } from '../../core/analysis.js';
+import { discoveryIncompleteNotice, discoveryUnreadable, readSnapshotInUse } from '../in-use-live.js';
 
 // `ecr-lifeguard dry-run`: what the policy does now and over --days, and why, for each image.
 
@@ -34,7 +35,10 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   const inputs = await loadInputs(args, now);
   for (const w of inputs.warnings) io.stderr(problemLine('warning: ', w));
 
-  const analysis = await analyseInputs(inputs, { ...args, now, days }, (p) => io.stderr(problemLine('warning: ', p)));
+  const warn = (p: InputProblem) => io.stderr(problemLine('warning: ', p));
+  // What runs, as snapshot --in-use-live/--in-use-kube found it: read as audit --snapshot reads it.
+  const found = args.snapshot !== undefined ? await readSnapshotInUse(args.snapshot, warn) : undefined;
+  const analysis = await analyseInputs(inputs, { ...args, now, days, ...(found ? { foundUses: found } : {}) }, warn);
 
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 
@@ -43,9 +47,8 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   const report = { ...analysis.report, repositories: analysis.report.repositories.map((r) =>
     listedRepository(r, flagged.get(r.repositoryName), { all: args.all === true, ...(format === 'json' ? {} : { cap: MAX_LISTED_IMAGES }) })) };
   // Registries the snapshot could not list: said in the report, and the run is incomplete (exit 3).
-  if (inputs.unreadableRegistries.length > 0) {
-    report.unreadableRepositories = inputs.unreadableRegistries.map((r) => unreadableRegistryEntry(r, r.reason));
-  }
+  const unreadable = [...inputs.unreadableRegistries.map((r) => unreadableRegistryEntry(r, r.reason)), ...(found ? discoveryUnreadable(found) : [])];
+  if (unreadable.length > 0) report.unreadableRepositories = unreadable;
   if (format === 'json') {
     // Written as it is serialised: a 100,000-image report is larger than the longest string V8 allows,
     // and holding its chunks would double the peak memory. A file target is still replaced atomically.
@@ -59,7 +62,8 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   } else {
     await writeOutput(args.output, io, await renderReport(report, format, { colour: args.output === undefined && useColour(io), command: 'dry-run', ...widthOf(args.output, io) }));
   }
-  if (report.repositories.some((r) => !r.complete) || inputs.unreadableRegistries.length > 0) return EXIT.incomplete;
+  if (found && found.missing.length > 0) io.stderr(discoveryIncompleteNotice(found));
+  if (report.repositories.some((r) => !r.complete) || unreadable.length > 0) return EXIT.incomplete;
   return failsOn(report.findings, failOn) ? EXIT.findings : EXIT.ok;
 }
 

@@ -64,6 +64,8 @@ export class FakeAwsLiveServer {
   readonly url: string;
   /** Every request, as `service:Operation`, retries included. */
   readonly log: string[] = [];
+  /** The access key id that signed each request of `log` (same order): which credentials were used. */
+  readonly signedBy: string[] = [];
   private faults: Array<LiveFault & { remaining: number }> = [];
   /** Requests being answered now, and the most there ever were (the client's concurrency bound). */
   inFlight = 0;
@@ -127,6 +129,7 @@ export class FakeAwsLiveServer {
     } else [service, operation] = ['unknown', target || url.pathname];
     const key = `${service}:${operation}`;
     this.log.push(key);
+    this.signedBy.push(/Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '');
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     res.on('close', () => this.inFlight--);
