@@ -99,7 +99,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       (y) => analysisOptions(stateOptions(y))
         .positional('paths', { type: 'string', array: true, describe: 'Files or directories to search (default: the current directory)' })
         .option('format', { type: 'string', describe: 'Output format: table, json, sarif, markdown, github (default: table on a terminal, json otherwise)' })
-        .option('config', { type: 'string', describe: 'Configuration file (default: .ecr-lifeguard.json in the current directory, when present)' })
+        .option('config', { type: 'string', describe: 'Configuration file (default: the nearest .ecr-lifeguard.json, from the current directory up to the repository root)' })
         .option('base', { type: 'string', describe: 'Compare with this policy file, or the same files at this git revision' })
         .option('skip-other-files', { type: 'boolean', describe: 'Skip files given explicitly that hold no lifecycle policy (for pre-commit)' }),
       (args) => {
