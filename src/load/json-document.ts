@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { didYouMean } from './hints.js';
 import { readFile, stat } from 'node:fs/promises';
 import jsonc from 'jsonc-parser';
 import { InputError, type InputProblem } from '../model/errors.js';
@@ -358,7 +359,7 @@ const withoutByteOrderMark = (text: string): string => (text.charCodeAt(0) === 0
 export function fileUnreadable(file: string, e: unknown): InputProblem {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EISDIR') return unreadable(file, 'it is a directory', 'a JSON file');
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  const why = code === 'ENOENT' ? `no such file${didYouMean(file)}` : code === 'EACCES' ? 'permission denied' : (e as Error).message;
   return unreadable(file, `cannot read the file: ${why}`, undefined);
 }
 

@@ -1,4 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { didYouMean } from '../hints.js';
 import { join } from 'node:path';
 import type { InputProblem } from '../../model/errors.js';
 import { compareSources, extractPolicySources, looksEcrRelated, recognise } from './extract.js';
@@ -63,7 +64,7 @@ export async function discoverPolicySources(paths: string[]): Promise<PolicySour
       problems.push({
         location: { file: p },
         code: missing ? 'source/not-found' : 'source/unreadable',
-        message: missing ? 'no such file or directory' : `cannot read (${errorCode(e)})`,
+        message: missing ? `no such file or directory${didYouMean(p)}` : `cannot read (${errorCode(e)})`,
       });
     }
   }
