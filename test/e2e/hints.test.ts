@@ -100,3 +100,14 @@ describe('no AWS credentials', () => {
     expect(audit.stderr).toContain(HINT);
   });
 });
+
+describe('merge given something that is not a report', () => {
+  it('names what it looks like', async () => {
+    const run = await runCli(['merge', 'samples/registry', `${API}/describe-images.json`, `${API}/get-lifecycle-policy.json`, '--format', 'json']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('samples/registry: this folder holds a snapshot, not a report; audit it first (ecr-lifeguard audit --snapshot DIR --format json --output REPORT.json) and merge the reports');
+    expect(run.stderr).toContain(`${API}/describe-images.json: this looks like \`aws ecr describe-images\` output, not a report; merge combines the JSON reports of audit (audit --format json)`);
+    expect(run.stderr).toContain(`${API}/get-lifecycle-policy.json: this looks like \`aws ecr get-lifecycle-policy\` output, not a report`);
+  });
+});
