@@ -111,3 +111,19 @@ describe('merge given something that is not a report', () => {
     expect(run.stderr).toContain(`${API}/get-lifecycle-policy.json: this looks like \`aws ecr get-lifecycle-policy\` output, not a report`);
   });
 });
+
+describe('describe-images saved without --filter imageStatus=ANY', () => {
+  const POLICY = 'test/fixtures/load/policies/raw-valid.json'; // rule 2 archives, rule 4 expires archived images
+  it('is a located warning when the policy has archive rules and no image is ARCHIVED or ACTIVATING', async () => {
+    const run = await runCli(['dry-run', '--policy', POLICY, '--images', `${API}/describe-images.json`, '--now', NOW, '--format', 'json', '--fail-on', 'never']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`\nwarning: ${API}/describe-images.json: the policy has archive rules (rulePriority 2, 4) but no image here is ARCHIVED or ACTIVATING: describe-images lists only ACTIVE images unless given --filter imageStatus=ANY; save it again with that filter (ignore this if the repository has no archived image)\n`);
+  });
+
+  it('is not given when an image is archived, or when the policy does not archive', async () => {
+    const archived = await runCli(['dry-run', '--policy', POLICY, '--images', 'samples/registry/shop/web/describe-images.json', '--now', NOW, '--format', 'json', '--fail-on', 'never']);
+    expect(archived.stderr).not.toContain('imageStatus=ANY');
+    const expireOnly = await runCli(['dry-run', '--policy', `${API}/get-lifecycle-policy.json`, '--images', `${API}/describe-images.json`, '--now', NOW, '--format', 'json', '--fail-on', 'never']);
+    expect(expireOnly.stderr).not.toContain('imageStatus=ANY');
+  });
+});
