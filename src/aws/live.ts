@@ -98,6 +98,19 @@ export function describeAwsError(operation: string, err: unknown): string {
   return `${operation} failed${after}: ${errorName(err)}${message !== '' && message !== errorName(err) ? `: ${message}` : ''}`;
 }
 
+/**
+ * No credentials anywhere in the SDK's chain is a set-up mistake, not data that could not be read:
+ * say how to fix it (exit 2) before any call. The SDK keeps the credentials it resolves, so the calls
+ * that follow do not resolve them again. Other failures are left to the calls, which report them.
+ */
+async function requireCredentials(client: ECRClient): Promise<void> {
+  try {
+    await client.config.credentials();
+  } catch (err) {
+    if (errorName(err) === 'CredentialsProviderError') throw new UsageError('no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run aws sso login');
+  }
+}
+
 /** Global counters for the progress callback. */
 class Tracker {
   readonly progress: SnapshotProgress = { repositoriesDone: 0, repositoriesTotal: 0, imagesRead: 0, apiCalls: 0, retries: 0 };
@@ -556,6 +569,7 @@ export async function* readLiveEvents(options: LiveReadOptions): AsyncGenerator<
         }
         const problem = regionProblem(region);
         if (problem !== undefined) throw new UsageError(`${problem} (from AWS_REGION or the profile)`);
+        if (roleArn === undefined && options.credentials === undefined) await requireCredentials(client);
         yield* readRegistry(client, region, roleArn, options, { cache, concurrency, tracker });
       } finally {
         client.destroy();

@@ -73,8 +73,21 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   let handler: { run: Handler; args: Record<string, unknown> } | undefined;
   let usageError: string | undefined;
+  // `completion SHELL`: yargs takes the shell from the environment, so the argument is applied there.
+  let yargsArgv = argv;
+  let restoreEnv = () => {};
+  if (argv[0] === 'completion') {
+    try {
+      const { completionRequest, applyEnv } = await import('./commands/completion.js');
+      const request = completionRequest(argv);
+      yargsArgv = request.argv;
+      restoreEnv = applyEnv(request.env);
+    } catch (error) {
+      return reportError(error, io, debug);
+    }
+  }
   const { default: yargs } = await import('yargs');
-  const parser = yargs(argv)
+  const parser = yargs(yargsArgv)
     .scriptName('ecr-lifeguard')
     .usage('$0 <command> [options]\n\nMake Amazon ECR lifecycle policies safe: simulate them exactly, offline, and see what they would break.')
     .command(
@@ -101,7 +114,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       (y) => analysisOptions(stateOptions(y))
         .positional('paths', { type: 'string', array: true, describe: 'Files or directories to search (default: the current directory)' })
         .option('format', { type: 'string', describe: 'Output format: table, json, sarif, markdown, github (default: table on a terminal, json otherwise)' })
-        .option('config', { type: 'string', describe: 'Configuration file (default: .ecr-lifeguard.json in the current directory, when present)' })
+        .option('config', { type: 'string', describe: 'Configuration file (default: the nearest .ecr-lifeguard.json, from the current directory up to the repository root)' })
         .option('base', { type: 'string', describe: 'Compare with this policy file, or the same files at this git revision' })
         .option('skip-other-files', { type: 'boolean', describe: 'Skip files given explicitly that hold no lifecycle policy (for pre-commit)' }),
       (args) => {
@@ -166,8 +179,17 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         handler = { args, run: async (a, io2) => (await import('./commands/verify.js')).runVerify(camel(a), io2) };
       },
     )
+    .command(
+      'checks',
+      'List every check: its id, default severity, what it catches and its documentation',
+      (y) => y.option('format', { type: 'string', choices: ['table', 'json'], describe: 'Output format (default: table)' }),
+      (args) => {
+        handler = { args, run: async (a, io2) => (await import('./commands/checks.js')).runChecks(camel(a), io2) };
+      },
+    )
+    .completion('completion', 'Print a shell completion script: completion [bash|zsh] (see README, Shell completion)')
     .option('debug', { type: 'boolean', describe: 'Show stack traces of unexpected errors' })
-    .demandCommand(1, 'Give a command: dry-run, lint, audit, snapshot, merge, verify')
+    .demandCommand(1, 'Give a command: dry-run, lint, audit, snapshot, merge, verify, checks, completion')
     .strict()
     .version(VERSION)
     .help()
@@ -179,11 +201,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   let helpOutput = '';
   try {
-    await parser.parseAsync(argv, {}, (_err, _argv, output) => {
+    await parser.parseAsync(yargsArgv, {}, (_err, _argv, output) => {
       helpOutput = output;
     });
   } catch (error) {
     usageError ??= error instanceof Error ? error.message : String(error);
+  } finally {
+    restoreEnv();
   }
   if (usageError !== undefined) return reportError(new UsageError(usageError), io, debug);
   if (!handler) {

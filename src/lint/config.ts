@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../model/errors.js';
 import type { Finding, Severity } from '../model/finding.js';
 import { locationIn, parseJsonDocument, readTextFile } from '../load/json-document.js';
@@ -57,18 +57,38 @@ export function parseConfigText(text: string, file: string): LintConfig {
 }
 
 /**
- * `--config FILE` (must exist), else `.ecr-lifeguard.json` in `cwd` when present, else defaults.
- * The explicit path is resolved against `cwd`.
+ * `--config FILE` (must exist), else the nearest `.ecr-lifeguard.json` (see findConfigFile), else
+ * defaults. The explicit path is resolved against `cwd`.
  */
 export async function loadConfig(explicit: string | undefined, cwd: string): Promise<LintConfig> {
   let file: string;
   if (explicit !== undefined) file = isAbsolute(explicit) ? explicit : displayPath(resolve(cwd, explicit));
   else {
-    const candidate = join(cwd, CONFIG_FILE);
-    if (!(await access(candidate).then(() => true, () => false))) return emptyConfig();
-    file = displayPath(candidate);
+    const found = await findConfigFile(cwd);
+    if (found === undefined) return emptyConfig();
+    file = displayPath(found);
   }
   return parseConfigText(await readTextFile(file), file);
+}
+
+/**
+ * `.ecr-lifeguard.json` in `cwd` or its nearest parent up to the repository root (the folder holding
+ * `.git`, a directory or a worktree's file), never beyond: a file above the repository belongs to
+ * something else. Outside a repository only `cwd` is looked at.
+ */
+export async function findConfigFile(cwd: string): Promise<string | undefined> {
+  const exists = (path: string) => access(path).then(() => true, () => false);
+  const folders: string[] = [];
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    folders.push(dir);
+    if (await exists(join(dir, '.git'))) break;
+    if (dirname(dir) === dir) {
+      folders.splice(1); // no repository: the current directory only
+      break;
+    }
+  }
+  for (const dir of folders) if (await exists(join(dir, CONFIG_FILE))) return join(dir, CONFIG_FILE);
+  return undefined;
 }
 
 /** Relative to the process's directory when inside it, so messages stay short. */

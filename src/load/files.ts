@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Sta
 import { lstat, open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { InputProblem } from '../model/errors.js';
+import { didYouMean } from './hints.js';
 
 // The one place input files are opened. Only regular files are ever opened for reading: a FIFO
 // blocks open() and read() until a writer comes (forever, and no signal handler runs meanwhile in a
@@ -204,7 +205,7 @@ export function skipProblem(s: Skipped, expected = 'a regular file'): InputProbl
   const code = s.reason === 'unreadable' || s.reason === 'not-found' || s.reason === 'directory' ? 'file/unreadable' : `file/${s.reason}`;
   const message =
     s.reason === 'not-found'
-      ? 'cannot read the file: no such file'
+      ? `cannot read the file: no such file${didYouMean(s.path)}`
       : s.reason === 'directory'
         ? 'it is a directory'
         : s.reason === 'unreadable'

@@ -91,6 +91,8 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
     if (manifests) {
       for (const image of images) image.subjectManifestDigest ??= manifests.manifests.get(image.imageDigest)?.subject;
     }
+    const unfiltered = override ? archiveRulesWithoutArchivedImages(override, images, o.images!) : undefined;
+    if (unfiltered) warnings.push(unfiltered);
     const notes = manifests?.failures.length ? [`${manifests.failures.length} manifests could not be fetched (batch-get-image failures)`] : [];
     const incompleteReason = manifestIncompleteReason(images, manifests);
     repositories = [{
@@ -109,4 +111,19 @@ export async function loadInputs(o: StateOptions, now: number): Promise<LoadedIn
   }
   warnings.push(...late.summary());
   return { registry, repositories, warnings, unreadableRegistries };
+}
+
+/**
+ * `aws ecr describe-images` lists only ACTIVE images unless given `--filter imageStatus=ANY`: with a
+ * policy that archives, or acts on archived images, an images file holding no ARCHIVED or ACTIVATING
+ * image was most likely saved without the filter, and the archive rules would be simulated on nothing.
+ */
+function archiveRulesWithoutArchivedImages(policy: LoadedPolicy, images: readonly { imageStatus: string }[], file: string): InputProblem | undefined {
+  const archiveRules = policy.policy.rules.filter((r) => r.action.type === 'transition' || r.selection.storageClass === 'archive').map((r) => r.rulePriority);
+  if (archiveRules.length === 0 || images.some((i) => i.imageStatus === 'ARCHIVED' || i.imageStatus === 'ACTIVATING')) return undefined;
+  return {
+    location: { file },
+    code: 'images/no-archived-images',
+    message: `the policy has archive rules (rulePriority ${archiveRules.join(', ')}) but no image here is ARCHIVED or ACTIVATING: describe-images lists only ACTIVE images unless given --filter imageStatus=ANY; save it again with that filter (ignore this if the repository has no archived image)`,
+  };
 }

@@ -3,6 +3,7 @@ import { InputError, type InputProblem } from '../model/errors.js';
 import type { SourceLocation } from '../model/location.js';
 import { readRegularFile, readRegularFileSync, skipProblem, type ReadFile } from './files.js';
 import { sortProblems } from './problems.js';
+import { didYouMean } from './hints.js';
 
 // Strict JSON with positions: every loader reports problems at the line and column of the value.
 
@@ -357,7 +358,7 @@ const withoutByteOrderMark = (text: string): string => (text.charCodeAt(0) === 0
 export function fileUnreadable(file: string, e: unknown): InputProblem {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EISDIR') return unreadable(file, 'it is a directory', 'a JSON file');
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  const why = code === 'ENOENT' ? `no such file${didYouMean(file)}` : code === 'EACCES' ? 'permission denied' : (e as Error).message;
   return unreadable(file, `cannot read the file: ${why}`, undefined);
 }
 

@@ -33,10 +33,34 @@ export function detectInputKind(value: unknown): InputKind | undefined {
  * `expectedBy` names the consumer, e.g. `--policy expects`; `accepted` says what it takes.
  */
 export function assertInputKind(doc: JsonDocument, accepted: readonly InputKind[], expectedBy: string): InputKind | undefined {
+  const quoted = quotedDocumentHint(doc.value);
+  if (quoted !== undefined) throw new InputError([problemAt(doc, '', 'input/quoted-json', quoted)]);
   const kind = detectInputKind(doc.value);
   if (kind === undefined || accepted.includes(kind)) return kind;
   const wanted = accepted.map((k) => KIND_LABELS[k]).join(' or ');
   throw new InputError([
     problemAt(doc, '', 'input/wrong-kind', `this looks like ${KIND_LABELS[kind]}, but ${expectedBy} ${wanted}`),
   ]);
+}
+
+/**
+ * A file holding one JSON string whose text is itself JSON: what `aws ... --query X` writes without
+ * `--output text` (the CLI's default output is JSON, so the text arrives quoted). Says which command
+ * does it and the fix; undefined for anything else.
+ */
+export function quotedDocumentHint(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  let inner: unknown;
+  try {
+    inner = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  if (detectInputKind(inner) === 'policy') {
+    return 'this file holds the policy as one quoted JSON string, as `aws ecr get-lifecycle-policy --query lifecyclePolicyText` writes it without `--output text`; save it again with `--output text` (or without --query)';
+  }
+  if (inner !== null && typeof inner === 'object') {
+    return 'this file holds a JSON document quoted as one string, as `aws ... --query X` writes it without `--output text`; save it again with `--output text`';
+  }
+  return undefined;
 }

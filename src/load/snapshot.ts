@@ -1,4 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
+import { didYouMean, snapshotsBelow } from './hints.js';
 import { join, relative, sep } from 'node:path';
 import { InputError, type InputProblem } from '../model/errors.js';
 import type { ImageRecord, ManifestInfo, RegistryInfo, RepositoryState } from '../model/image.js';
@@ -114,7 +115,12 @@ export async function loadSnapshot(dir: string): Promise<Snapshot> {
 async function assertDirectory(dir: string): Promise<void> {
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) {
-    throw new InputError([{ location: { file: dir }, code: 'file/unreadable', message: st ? 'not a directory' : 'no such directory', expected: 'a snapshot directory' }]);
+    throw new InputError([{ location: { file: dir }, code: 'file/unreadable', message: st ? 'not a directory' : `no such directory${didYouMean(dir)}`, expected: 'a snapshot directory' }]);
+  }
+  const below = snapshotsBelow(dir, [SNAPSHOT_FILES.registry, SNAPSHOT_FILES.status]);
+  if (below.length > 0) {
+    const listed = below.slice(0, 5).join(', ') + (below.length > 5 ? `, ... (${below.length} in all)` : '');
+    throw new InputError([{ location: { file: dir }, code: 'snapshot/parent-of-snapshots', message: `this folder holds snapshots (${listed}), it is not one itself; give one of them to --snapshot`, expected: `e.g. --snapshot ${below[0]}` }]);
   }
 }
 

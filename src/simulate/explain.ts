@@ -34,6 +34,21 @@ export interface ImageExplanation {
   assumptions: AssumptionId[];
 }
 
+/**
+ * `--explain`'s argument: `repository:tag`, `repository@digest`, or a bare tag or digest (any
+ * repository). A digest's own `sha256:` is not a repository; tags and digests never hold `:` or `@`
+ * otherwise, and repository names never do.
+ */
+export function parseExplainQuery(query: string): { repositoryName?: string; tagOrDigest: string } {
+  const at = query.lastIndexOf('@');
+  if (at > 0) return { repositoryName: query.slice(0, at), tagOrDigest: query.slice(at + 1) };
+  const colon = query.lastIndexOf(':');
+  if (colon > 0 && !/^sha256$/i.test(query.slice(0, colon)) && !/^[^:]*sha256$/.test(query.slice(0, colon))) {
+    return { repositoryName: query.slice(0, colon), tagOrDigest: query.slice(colon + 1) };
+  }
+  return { tagOrDigest: query };
+}
+
 /** Finds an image by digest (full or `sha256:` prefix of at least 12 hex) or by tag. */
 export function findImage(images: readonly ImageRecord[], tagOrDigest: string): ImageRecord[] {
   const byTag = images.filter((i) => i.imageTags.includes(tagOrDigest));

@@ -382,7 +382,7 @@ describe.concurrent('dry-run --explain', () => {
   it('exits 2 with a one-line message for an unknown tag', async () => {
     const r = await explain('no-such-tag');
     expectCleanFailure(r);
-    expect(r.stderr.split('\n')[0]).toBe('ecr-lifeguard: --explain: no image has the tag or digest "no-such-tag" (give a tag, or a digest or its first 12 hex characters)');
+    expect(r.stderr.split('\n')[0]).toBe('ecr-lifeguard: --explain: no image has the tag or digest "no-such-tag" (give a tag, a digest or its first 12 hex characters, or repository:tag or repository@digest)');
   });
 });
 

@@ -1,6 +1,6 @@
 import { UsageError, type InputProblem } from '../../model/errors.js';
 import { failsOn, type FailOn } from '../../model/finding.js';
-import { explainImage, findImage } from '../../simulate/explain.js';
+import { explainImage, findImage, parseExplainQuery } from '../../simulate/explain.js';
 import { formatExplanation } from '../../report/explain-text.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import { writeJsonReport } from '../../report/json.js';
@@ -68,8 +68,16 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
 }
 
 function explain(query: string, analysis: Awaited<ReturnType<typeof analyseInputs>>, now: number, io: CliIO): number {
-  const matches = analysis.repositories.flatMap((r) => findImage(r.input.state.images, query).map((image) => ({ r, image })));
-  if (matches.length === 0) throw new UsageError(`--explain: no image has the tag or digest "${query}" (give a tag, or a digest or its first 12 hex characters)`);
+  const { repositoryName, tagOrDigest } = parseExplainQuery(query);
+  const matches = analysis.repositories
+    .filter((r) => repositoryName === undefined || r.input.repositoryName === repositoryName)
+    .flatMap((r) => findImage(r.input.state.images, tagOrDigest).map((image) => ({ r, image })));
+  if (matches.length === 0) throw new UsageError(`--explain: no image has the tag or digest "${query}" (give a tag, a digest or its first 12 hex characters, or repository:tag or repository@digest)`);
+  // The same tag in several repositories is several images: ask which, rather than pick one.
+  const repositories = [...new Set(matches.map((m) => m.r.input.repositoryName))];
+  if (repositories.length > 1) {
+    throw new UsageError(`--explain: "${query}" is in ${repositories.length} repositories: ${repositories.join(', ')}; give one, e.g. --explain ${repositories[0]}${tagOrDigest.includes(':') ? '@' : ':'}${tagOrDigest}`);
+  }
   for (const { r, image } of matches) {
     const e = explainImage(r.input.policy?.policy ?? { rules: [] }, r.input.state.images, r.relations, now, image.imageDigest)!;
     io.stdout(formatExplanation(r.input.repositoryName, e, useColour(io), r.explainExtra(image.imageDigest)));

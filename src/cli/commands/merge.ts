@@ -1,5 +1,9 @@
 import { constants } from 'node:buffer';
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { detectInputKind, KIND_LABELS } from '../../load/kinds.js';
+import { snapshotsBelow } from '../../load/hints.js';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
 import { InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { compareFindings, failsOn, type Finding } from '../../model/finding.js';
@@ -39,12 +43,22 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
     const problems: InputProblem[] = [];
     for (const file of files) {
       try {
+        const notReport = await notAReport(file);
+        if (notReport) {
+          problems.push(notReport);
+          continue;
+        }
         const tooLarge = await reportTooLarge(file);
         if (tooLarge) {
           problems.push(tooLarge);
           continue;
         }
         const doc = await readJsonDocument(file);
+        const other = otherKind(file, doc.value);
+        if (other) {
+          problems.push(other);
+          continue;
+        }
         const found = validateAgainstSchema('report', doc, '', { codePrefix: 'report' });
         if (found.length > 0) problems.push(...found);
         else reports.push({ file, report: spillRepositories(doc.value as Report, spill) });
@@ -81,6 +95,25 @@ export async function runMerge(args: MergeArgs, io: CliIO): Promise<number> {
     spill.remove();
   }
 }
+
+/** A folder given as a report: a snapshot (audit it first), or any other folder. */
+async function notAReport(file: string): Promise<InputProblem | undefined> {
+  const st = await stat(file).catch(() => undefined);
+  if (st?.isDirectory()) {
+    const isSnapshot = [...snapshotsBelow(file, SNAPSHOT_MARKERS), file].some((d) => SNAPSHOT_MARKERS.some((m) => statSync(join(d, m), { throwIfNoEntry: false })?.isFile()));
+    return { location: { file }, code: 'report/not-a-report', message: isSnapshot ? 'this folder holds a snapshot, not a report; audit it first (ecr-lifeguard audit --snapshot DIR --format json --output REPORT.json) and merge the reports' : 'this is a folder, not a report', expected: 'JSON reports of audit --format json' };
+  }
+  return undefined;
+}
+
+/** A JSON document recognisably of another kind (describe-images output, a policy...), named. */
+function otherKind(file: string, value: unknown): InputProblem | undefined {
+  const kind = detectInputKind(value);
+  if (kind === undefined) return undefined;
+  return { location: { file }, code: 'report/not-a-report', message: `this looks like ${KIND_LABELS[kind]}, not a report; merge combines the JSON reports of audit (audit --format json)`, expected: 'JSON reports of audit --format json' };
+}
+
+const SNAPSHOT_MARKERS = ['registry.json', 'snapshot-status.json'];
 
 /** A report is read whole (it is validated as one document): longer than V8's longest string, it cannot be. */
 async function reportTooLarge(file: string): Promise<InputProblem | undefined> {

@@ -4,6 +4,7 @@ import { cloudFormationDrafts, hasCdkMetadata, isCloudFormationTemplate } from '
 import { identityText, spanEndOffset, type LineIndex, type MappedText } from './positions.js';
 import { terraformDrafts, isTerraformJson } from './terraform.js';
 import { child, parseJsonFile, parseYamlFile, stringOf, type ParsedFile, type TreeNode } from './tree.js';
+import { quotedDocumentHint } from '../kinds.js';
 import { notTextProblem, type DraftsResult, type PolicySource, type PolicySourcesResult, type SourceDraft } from './types.js';
 
 // Recognises what a file is by its content and finds the lifecycle policies in it.
@@ -174,5 +175,17 @@ export function extractPolicySources(file: string, text: string): PolicySourcesR
   const r = recognise(file, text, true);
   if (r.kind === 'recognised') return r.result;
   if (r.kind === 'invalid') return { sources: [], problems: r.problems };
-  return { sources: [], problems: [unrecognisedProblem(file)] };
+  return { sources: [], problems: [quotedJsonProblem(file, text) ?? unrecognisedProblem(file)] };
+}
+
+/** A policy saved as one quoted JSON string (get-lifecycle-policy --query without --output text): say so and how to fix it. */
+function quotedJsonProblem(file: string, text: string): InputProblem | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  } catch {
+    return undefined;
+  }
+  const hint = quotedDocumentHint(value);
+  return hint === undefined ? undefined : { location: { file, line: 1, column: 1 }, code: 'input/quoted-json', message: hint };
 }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { didYouMean } from '../hints.js';
 import type { InputProblem } from '../../model/errors.js';
 import { readRegularFile, readRegularFileSync, walkTree, type Skipped } from '../files.js';
 import { compareSources, extractPolicySources, looksEcrRelated, looksTemplated, recognise, templateProblem } from './extract.js';
@@ -167,7 +168,7 @@ export async function discoverPolicySources(paths: string[], options: { stdin?: 
     const s = await stat(p).catch((e: unknown) => e as NodeJS.ErrnoException);
     if (s instanceof Error) {
       const missing = s.code === 'ENOENT' || s.code === 'ENOTDIR';
-      out.problems.push({ location: { file: p }, code: missing ? 'source/not-found' : 'source/unreadable', message: missing ? 'no such file or directory' : `cannot read (${s.code ?? 'unknown error'})` });
+      out.problems.push({ location: { file: p }, code: missing ? 'source/not-found' : 'source/unreadable', message: missing ? `no such file or directory${didYouMean(p)}` : `cannot read (${s.code ?? 'unknown error'})` });
     } else if (s.isDirectory()) {
       roots.push(p);
     } else {
