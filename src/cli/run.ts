@@ -138,7 +138,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         .option('live', { type: 'boolean', describe: 'Look the events up in CloudTrail (LookupEvents, read-only)' })
         .option('now', { type: 'string', describe: 'T0, when the snapshot has no snapshot-status.json (ISO-8601)' })
         .option('until', { type: 'string', describe: 'End of the window (default: the last record read; with --live, now)' })
-        .option('format', { type: 'string', choices: ['table', 'json', 'markdown'], describe: 'Output format (default: table on a terminal, json otherwise)' })
+        .option('format', { type: 'string', choices: ['table', 'json', 'markdown', 'html', 'github', 'sarif'], describe: 'Output format (default: table on a terminal, json otherwise)' })
         .option('output', { type: 'string', describe: 'Write the report to this file instead of standard output' })
         .option('region', { type: 'string', array: true, describe: '--live: region to look up (repeatable; default: the snapshot\'s)' })
         .option('profile', { type: 'string', describe: '--live: AWS profile from the shared config' })

@@ -69,6 +69,44 @@ describe('verify (built CLI)', () => {
     expect(table.stdout).toMatch(/rule 2: identifies it \(rank 2 of 2, keeps the newest 2\): not a candidate/);
   });
 
+  it('every format the other commands have: HTML (self-contained, escaped), GitHub annotations and SARIF, with the same exit code', async () => {
+    const records = [...agreeingRecords(), policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-03T08:00:00Z', rules: API_RULES, actions: [{ ...API_IMAGES.v3, rulePriority: 2 }] })];
+    const trail = writeEvents(join(dir, 'formats'), 's3-gzip', records);
+    const args = ['verify', '--snapshot', snap, '--events', trail, '--format'];
+    const html = await runCli([...args, 'html']);
+    expect(html.code).toBe(1);
+    expect(html.stderr).toBe('');
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout).toContain('Content-Security-Policy');
+    expect(html.stdout).not.toMatch(/<(script|link|img)[^>]*(src|href)="(?!data:)/);
+    expect(html.stdout).toContain('DIFFERENCE: ECR did something the simulation did not predict (exit 1)');
+    expect(html.stdout).toMatch(/<tr data-outcome="done-not-predicted"><td><strong>done, not predicted<\/strong><\/td><td class="mono"><code title="sha256:/);
+    expect(html.stdout).toContain('ECR&#39;s rule 2: expire tagged (prefixes v), imageCountMoreThan 2 — keep 2 releases');
+    expect((await runCli([...args, 'html'])).stdout).toBe(html.stdout);
+    const gh = await runCli([...args, 'github']);
+    expect(gh.code).toBe(1);
+    const lines = gh.stdout.trimEnd().split('\n');
+    const errors = lines.filter((l) => l.startsWith('::error title=verify-done-not-predicted::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`: ECR expired ${digestOf('v3')} v3 on 2026-11-03T08:00:00.000Z (rule 2), not predicted`);
+    expect(lines.at(-1)).toMatch(/^ecr-lifeguard verify: 3 agreed, 0 predicted but not done, 1 done but not predicted/);
+    const sarif = await runCli([...args, 'sarif']);
+    expect(sarif.code).toBe(1);
+    const log = JSON.parse(sarif.stdout) as { version: string; runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; level: string; locations: Array<{ logicalLocations: Array<{ name: string }> }>; properties: { imageDigest: string } }> }> };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]!.tool.driver.rules.map((r) => r.id)).toEqual(['verify-done-not-predicted', 'verify-incomplete', 'verify-predicted-not-done']);
+    expect(log.runs[0]!.results.map((r) => [r.ruleId, r.level, r.locations[0]!.logicalLocations[0]!.name, r.properties.imageDigest])).toEqual([['verify-done-not-predicted', 'error', 'team/api', digestOf('v3')]]);
+  });
+
+  it('incomplete data in HTML, GitHub and SARIF: said in each, exit 3', async () => {
+    const events = writeEvents(join(dir, 'formats-incomplete'), 'lookup-events', agreeingRecords());
+    for (const format of ['html', 'github', 'sarif']) {
+      const r = await runCli(['verify', '--snapshot', snap, '--events', events, '--until', '2026-12-30T00:00:00Z', '--format', format]);
+      expect(r.code, format).toBe(3);
+      expect(r.stdout, format).toMatch(format === 'html' ? /<section id="incomplete" class="alert">/ : format === 'github' ? /^::error title=verify-incomplete::events: the records read end/m : /"ruleId": "verify-incomplete"/);
+    }
+  });
+
   it('an EventBridge export with an action on an image pushed after T0: reported apart, exit 0', async () => {
     const records = [...agreeingRecords(), policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-05T09:00:00Z', rules: API_RULES, actions: [{ name: 'u9', pushedAt: '2026-11-02T08:00:00Z', rulePriority: 1 }] })];
     const events = writeEvents(join(dir, 'pushed'), 'eventbridge', records);

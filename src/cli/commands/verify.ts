@@ -6,7 +6,7 @@ import { loadInputs } from '../../load/inputs.js';
 import { readJsonDocument } from '../../load/json-document.js';
 import { readSnapshotStatus, SNAPSHOT_FILES } from '../../load/snapshot.js';
 import { parseTimestamp } from '../../load/time.js';
-import { verifyJson, verifyMarkdown, verifyTable, VERIFY_FORMATS, type VerifyFormat } from '../../report/verify.js';
+import { renderVerify, VERIFY_FORMATS, type VerifyFormat } from '../../report/verify.js';
 import { DAY_MS } from '../../simulate/measures.js';
 import { emptyExtracted, extractEvents, type EventNote } from '../../load/cloudtrail-records.js';
 import { hasDifference, verify, type VerifyInputs } from '../../verify/verify.js';
@@ -107,7 +107,7 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
       ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
     })),
   });
-  const text = format === 'json' ? verifyJson(report) : format === 'markdown' ? verifyMarkdown(report) : verifyTable(report, args.output === undefined && useColour(io));
+  const text = renderVerify(report, format, format === 'table' && args.output === undefined && useColour(io));
   await writeOutput(args.output, io, text);
   if (!report.complete) return EXIT.incomplete;
   return hasDifference(report) ? EXIT.findings : EXIT.ok;
