@@ -142,6 +142,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         .option('output', { type: 'string', describe: 'Write the report to this file instead of standard output' })
         .option('region', { type: 'string', array: true, describe: '--live: region to look up (repeatable; default: the snapshot\'s)' })
         .option('profile', { type: 'string', describe: '--live: AWS profile from the shared config' })
+        .option('role-arn', { type: 'string', array: true, describe: '--live: role to assume, one per account (repeatable), as snapshot --role-arn' })
         .option('endpoint-url', { type: 'string', describe: '--live: CloudTrail endpoint (also AWS_ENDPOINT_URL_CLOUDTRAIL)' }),
       (args) => {
         handler = { args, run: async (a, io2) => (await import('./commands/verify.js')).runVerify(camel(a), io2) };

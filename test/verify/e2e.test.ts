@@ -8,7 +8,7 @@ import { assertBuilt, ROOT, runCli, runCommand, type CliRun } from '../e2e/suppo
 import { TEST_CREDENTIALS } from '../support/fake-ecr/harness.js';
 import { startFakeCloudTrail } from '../support/fake-cloudtrail/server.js';
 import type { VerifyReport } from '../../src/verify/verify.js';
-import { agreeingRecords, API_IMAGES, API_RULES, apiSnapshot, digestOf, policyExecutionRecord, writeEvents } from './support.js';
+import { agreeingRecords, API_IMAGES, API_RULES, apiSnapshot, digestOf, policyExecutionRecord, twoRegionSnapshot, writeEvents } from './support.js';
 
 // `ecr-lifeguard verify` end to end: the built CLI on a snapshot and CloudTrail records in each form,
 // and --live against a local CloudTrail stand-in. `snapshot` today, `verify` next week.
@@ -174,6 +174,42 @@ export async function resolve(specifier, context, next) {
         expect(rep.summary.agreed).toBe(3);
         expect(fake.requests.map((q) => [q.region, q.status, q.body.NextToken ?? null])).toEqual([['us-west-2', 200, null], ['us-west-2', 400, 'page-2'], ['us-west-2', 200, 'page-2']]);
         expect(r.stdout).not.toContain(TEST_CREDENTIALS.secretAccessKey);
+      } finally {
+        await fake.close();
+      }
+    });
+
+    it('a snapshot of two regions (DIR/<registryId>/<region>/): each root looked up in its own region, its events compared with its own repositories', async () => {
+      const multi = join(dir, 'two-regions');
+      twoRegionSnapshot(multi, ['us-west-2', 'eu-west-1']);
+      // Both regions hold team/api; only eu-west-1's ECR expired v3, which neither simulation predicts.
+      const records = [...agreeingRecords('us-west-2'), ...agreeingRecords('eu-west-1'),
+        policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-03T08:00:00Z', rules: API_RULES, actions: [{ ...API_IMAGES.v3, rulePriority: 2 }], region: 'eu-west-1' })];
+      const fake = await startFakeCloudTrail({ records, byRegion: true });
+      try {
+        const r = await runCli(['verify', '--snapshot', multi, '--live', '--endpoint-url', fake.url, '--until', '2026-11-07T00:00:00Z', '--format', 'json'], { env });
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(1);
+        const rep = report(r);
+        expect(fake.requests.map((q) => q.region)).toEqual(['eu-west-1', 'us-west-2']);
+        expect(rep.inputs.live).toEqual({ regions: ['eu-west-1', 'us-west-2'], calls: 2 });
+        expect(rep.inputs.events.map((e) => [e.path, e.policyExecutions])).toEqual([['cloudtrail LookupEvents (123456789012 eu-west-1)', 3], ['cloudtrail LookupEvents (123456789012 us-west-2)', 2]]);
+        const byRegion = Object.fromEntries(rep.repositories.map((x) => [x.region, x.outcomes.map((o) => [o.outcome, o.imageDigest])]));
+        expect(byRegion['us-west-2']!.every(([o]) => o === 'agreed')).toBe(true);
+        expect(byRegion['us-west-2']).toHaveLength(3);
+        expect(byRegion['eu-west-1']!.filter(([o]) => o === 'done-not-predicted')).toEqual([['done-not-predicted', digestOf('v3')]]);
+        expect(rep.summary).toMatchObject({ repositories: 2, agreed: 6, doneNotPredicted: 1 });
+        expect(rep.otherRepositories).toEqual([]);
+
+        // The same records from a file: routed to the root whose region they carry.
+        const file = writeEvents(join(dir, 'two-regions-events'), 'lookup-events', records);
+        const fromFile = await runCli(['verify', '--snapshot', multi, '--events', file, '--format', 'json']);
+        expect(fromFile.code).toBe(1);
+        expect(report(fromFile).repositories.map((x) => [x.region, x.outcomes.length])).toEqual(rep.repositories.map((x) => [x.region, x.outcomes.length]));
+
+        const withRegion = await runCli(['verify', '--snapshot', multi, '--live', '--region', 'us-west-2', '--endpoint-url', fake.url, '--format', 'json'], { env });
+        expect(withRegion.code).toBe(2);
+        expect(withRegion.stderr).toMatch(/each root is looked up in its own region, so --region cannot be given/);
       } finally {
         await fake.close();
       }
