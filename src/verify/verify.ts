@@ -7,7 +7,7 @@ import { makeTagSelector } from '../simulate/match.js';
 import { evaluatePolicy } from '../simulate/evaluate.js';
 import { DAY_MS, storageClassOf } from '../simulate/measures.js';
 import { buildRelations } from '../simulate/relations.js';
-import { sameRules, type EventNote, type ExtractedEvents, type PolicyExecution, type RepositoryActivity } from '../load/cloudtrail-records.js';
+import { LOOKUP_PAGE_SIZE, sameRules, type EventNote, type ExtractedEvents, type PolicyExecution, type RepositoryActivity } from '../load/cloudtrail-records.js';
 
 // verify: the snapshot's policies simulated from T0 over the window, compared with what ECR recorded
 // doing (PolicyExecutionEvent), image by image. Pure: plain data in, a report out.
@@ -164,7 +164,7 @@ const UNRANKED = new Set(['index-child', 'referrer', 'activating', 'follows-subj
 export function verify(input: VerifyInput): VerifyReport {
   const { snapshotAt: t0, until } = input;
   const days = Math.max(0, Math.ceil((until - t0) / DAY_MS));
-  const incomplete: EventNote[] = [...input.events.gaps, ...input.events.problems, ...input.incomplete];
+  const incomplete: EventNote[] = [...input.events.gaps, ...input.events.problems, ...input.incomplete, ...coverageGaps(input.events, input.repositories, t0)];
   const notes: EventNote[] = [...(input.notes ?? [])];
   const claimed = new Set<PolicyExecution>();
   // The same event read twice (a trail's log files and a lookup of the same days) counts once.
@@ -225,6 +225,31 @@ export function verify(input: VerifyInput): VerifyReport {
     notes,
     inputs: input.inputs,
   };
+}
+
+/**
+ * Where the files read do not cover the window's start. ECR evaluates each policy at least daily, but
+ * records only runs that act, so a quiet day is no gap; what is reliable:
+ * - S3 log files (a trail's delivery, every record of the account and region, not only ECR's): when
+ *   those of a snapshot's account and region start more than 24 hours after T0, the first day(s) of the
+ *   window are not in the files read;
+ * - lookup-events output holding a full page (a multiple of 50 events, LookupEvents' page) whose oldest
+ *   record is after T0: the lookup may have stopped there (newest first), older events unread.
+ * The window's end is checked by the caller (an explicit --until beyond the last record).
+ */
+export function coverageGaps(events: ExtractedEvents, repositories: readonly VerifyRepository[], t0: number): EventNote[] {
+  const gaps: EventNote[] = [];
+  for (const [key, range] of [...events.logFileRange].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const [accountId, region] = key.split(' ');
+    const ours = repositories.some((r) => (r.registryId === undefined || !accountId || r.registryId === accountId) && (r.region === undefined || !region || r.region === region));
+    if (!ours || range.earliest <= t0 + DAY_MS) continue;
+    gaps.push({ source: range.source, message: `the S3 log files read${accountId || region ? ` for ${[accountId, region].filter(Boolean).join(' ')}` : ''} start at ${isoTime(range.earliest)}, more than a day after T0 ${isoTime(t0)}: actions before that are unknown (give the trail's files from T0)` });
+  }
+  for (const page of events.fullLookupPages) {
+    if (page.oldest <= t0) continue;
+    gaps.push({ source: page.source, message: `lookup-events output of ${page.events} events (full pages of ${LOOKUP_PAGE_SIZE}) whose oldest is at ${isoTime(page.oldest)}, after T0 ${isoTime(t0)}: older pages may not have been read (look up from T0: --start-time, no --max-items)` });
+  }
+  return gaps;
 }
 
 /** Whether verify's result fails: an unexplained action ECR took that we did not predict. */

@@ -85,7 +85,7 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
         ...(lookup.roleArn !== undefined ? { roleArn: lookup.roleArn } : {}),
         ...(args.profile !== undefined ? { profile: args.profile } : {}),
         ...(endpoint !== undefined ? { endpointUrl: endpoint } : {}),
-      }, (label, records) => extractEvents({ Events: records.map((r) => ({ CloudTrailEvent: r })) }, label, events), io.env);
+      }, (label, records) => extractEvents({ Events: records.map((r) => ({ CloudTrailEvent: r })) }, label, events, '', true), io.env);
       for (const n of live.incomplete) if (!incomplete.some((x) => x.source === n.source && x.message === n.message)) incomplete.push(n);
       readInputs.live.regions.push(...live.regions);
       readInputs.live.calls += live.calls;
