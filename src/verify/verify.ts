@@ -188,6 +188,11 @@ export function verify(input: VerifyInput): VerifyReport {
   for (const r of repositories) {
     if (!r.complete) incomplete.push({ source: r.repositoryName, message: `the snapshot of this repository is incomplete: ${r.incompleteReason ?? 'not read completely'}` });
   }
+  // An event whose rules cannot be read leaves the policy of that period unknown: the rules in force
+  // before it are kept, but what is compared from then on cannot be trusted.
+  for (const e of [...claimed].filter((x) => !x.policy.rules && x.eventTime >= t0 && x.eventTime <= until).sort((a, b) => a.eventTime - b.eventTime || (a.eventId < b.eventId ? -1 : 1))) {
+    incomplete.push({ source: e.source, message: `the rules evaluated by event ${e.eventId} (${e.repositoryName}, ${isoTime(e.eventTime)}) could not be read (${e.policy.rulesProblem ?? 'unknown'}): the comparison from that run on uses the rules in force before it and cannot be trusted` });
+  }
   if (claimed.size === 0 && events.executions.length > 0) {
     notes.push({ source: 'events', message: `none of the ${events.executions.length} policy executions read is about a repository of the snapshot: check that the events come from the snapshot's account and region` });
   }

@@ -215,7 +215,7 @@ describe('verify: likely reasons for a prediction not done', () => {
 });
 
 describe('verify: an event whose rules cannot be read', () => {
-  it('keeps the rules in force, says so, and notes the action taken as an expiry', async () => {
+  it('keeps the rules in force, says so, notes the action taken as an expiry, and is incomplete (exit 3): that period\'s comparison cannot be trusted', async () => {
     const records = agreeingRecords();
     const first = records[0] as { serviceEventDetails: { lifecycleEventPolicy: { lifecycleEventRules: Array<{ lifecycleEventSelection: { countType: string } }> } } };
     first.serviceEventDetails.lifecycleEventPolicy.lifecycleEventRules[0]!.lifecycleEventSelection.countType = 'Bytes more than';
@@ -227,7 +227,12 @@ describe('verify: an event whose rules cannot be read', () => {
       'the event names rule 2, which its rules (unreadable) cannot show: taken as an expiry',
     ]);
     expect(report.summary.agreed).toBe(3);
-    expect(code).toBe(0);
+    expect(report.complete).toBe(false);
+    expect(report.incomplete).toEqual([{
+      source: expect.stringMatching(/lookup-events\.json#\/Events\/2\/CloudTrailEvent$/),
+      message: expect.stringMatching(/^the rules evaluated by event [0-9a-f-]+ \(team\/api, 2026-11-01T14:05:12\.000Z\) could not be read \(lifecycleEventRules\/0: unknown countType "Bytes more than"\): the comparison from that run on uses the rules in force before it and cannot be trusted$/),
+    }]);
+    expect(code).toBe(3);
   });
 });
 
