@@ -60,8 +60,15 @@ export function awsClientConfig(options: AwsClientOptions = {}, env: NodeJS.Proc
   if (options.region !== undefined) config.region = options.region;
   if (options.profile !== undefined) config.profile = options.profile;
   if (options.endpointUrl !== undefined) config.endpoint = options.endpointUrl;
+  const credentials = clientCredentials(options);
+  if (credentials !== undefined) config.credentials = credentials;
+  return config;
+}
+
+/** The credentials a client of any AWS service uses: the role assumed (STS AssumeRole) when `roleArn` is given, else the explicit ones, else the SDK's chain (undefined). */
+export function clientCredentials(options: Pick<AwsClientOptions, 'roleArn' | 'roleSessionName' | 'credentials' | 'region' | 'profile'>): ECRClientConfig['credentials'] {
   if (options.roleArn !== undefined) {
-    config.credentials = fromTemporaryCredentials({
+    return fromTemporaryCredentials({
       params: { RoleArn: options.roleArn, RoleSessionName: options.roleSessionName ?? 'ecr-lifeguard' },
       ...(options.credentials !== undefined ? { masterCredentials: options.credentials as never } : {}),
       clientConfig: {
@@ -69,10 +76,8 @@ export function awsClientConfig(options: AwsClientOptions = {}, env: NodeJS.Proc
         ...(options.profile !== undefined ? { profile: options.profile } : {}),
       },
     });
-  } else if (options.credentials !== undefined) {
-    config.credentials = options.credentials;
   }
-  return config;
+  return options.credentials;
 }
 
 /** The region the client will call, as resolved by the SDK (option, env or profile). */

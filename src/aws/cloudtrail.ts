@@ -1,5 +1,5 @@
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig } from '@aws-sdk/client-cloudtrail';
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS } from './client.js';
+import { clientCredentials, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS } from './client.js';
 
 // verify --live: ECR's PolicyExecutionEvent records from CloudTrail's event history (LookupEvents,
 // read-only), one region at a time, every page. Throttling and transient failures are retried by the
@@ -18,6 +18,10 @@ export interface CloudTrailLookupOptions {
   retryStrategy?: CloudTrailClientConfig['retryStrategy'];
   /** Static credentials; otherwise the SDK's default chain. */
   credentials?: CloudTrailClientConfig['credentials'];
+  /** Role to assume (as snapshot's --role-arn) before looking up: the account whose events are read. */
+  roleArn?: string;
+  /** The account read, for the labels of pages and notes (several accounts share a region's name). */
+  accountId?: string;
   /** Now, for the event history's 90-day limit. */
   now: number;
 }
@@ -51,8 +55,9 @@ export async function lookupPolicyExecutions(options: CloudTrailLookupOptions, o
   }
   for (const region of options.regions) {
     const client = createCloudTrailClient(options, region, env);
-    const resolved = await resolveRegion(client).catch(() => region ?? 'unknown');
-    result.regions.push(resolved);
+    const resolvedRegion = await resolveRegion(client).catch(() => region ?? 'unknown');
+    result.regions.push(resolvedRegion);
+    const resolved = options.accountId !== undefined ? `${options.accountId} ${resolvedRegion}` : resolvedRegion;
     let token: string | undefined;
     const tokens = new Set<string>();
     for (let page = 1; ; page++) {
@@ -102,7 +107,8 @@ function createCloudTrailClient(options: CloudTrailLookupOptions, region: string
   if (region !== undefined) config.region = region;
   if (options.profile !== undefined) config.profile = options.profile;
   if (options.endpointUrl !== undefined) config.endpoint = options.endpointUrl;
-  if (options.credentials !== undefined) config.credentials = options.credentials;
+  const credentials = clientCredentials({ ...options, ...(region !== undefined ? { region } : {}) });
+  if (credentials !== undefined) config.credentials = credentials;
   return new CloudTrailClient(config);
 }
 

@@ -170,10 +170,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         .option('live', { type: 'boolean', describe: 'Look the events up in CloudTrail (LookupEvents, read-only)' })
         .option('now', { type: 'string', describe: 'T0, when the snapshot has no snapshot-status.json (ISO-8601)' })
         .option('until', { type: 'string', describe: 'End of the window (default: the last record read; with --live, now)' })
-        .option('format', { type: 'string', choices: ['table', 'json', 'markdown'], describe: 'Output format (default: table on a terminal, json otherwise)' })
+        .option('format', { type: 'string', choices: ['table', 'json', 'markdown', 'html', 'github', 'sarif'], describe: 'Output format (default: table on a terminal, json otherwise)' })
         .option('output', { type: 'string', describe: 'Write the report to this file instead of standard output' })
         .option('region', { type: 'string', array: true, describe: '--live: region to look up (repeatable; default: the snapshot\'s)' })
         .option('profile', { type: 'string', describe: '--live: AWS profile from the shared config' })
+        .option('role-arn', { type: 'string', array: true, describe: '--live: role to assume, one per account (repeatable), as snapshot --role-arn' })
         .option('endpoint-url', { type: 'string', describe: '--live: CloudTrail endpoint (also AWS_ENDPOINT_URL_CLOUDTRAIL)' }),
       (args) => {
         handler = { args, run: async (a, io2) => (await import('./commands/verify.js')).runVerify(camel(a), io2) };

@@ -77,10 +77,17 @@ export interface ExtractedEvents {
   problems: EventNote[];
   /** Parts of the input known to be missing (unread pages): the events are incomplete. */
   gaps: EventNote[];
+  /** The time range of the S3 log files' records, per account and region ("account region", either may be empty), and the first file of each. */
+  logFileRange: Map<string, { earliest: number; latest: number; source: string }>;
+  /** lookup-events files holding a full page (a multiple of LOOKUP_PAGE_SIZE events): their oldest record, before which a page may be missing. */
+  fullLookupPages: Array<{ source: string; events: number; oldest: number }>;
 }
 
+/** LookupEvents' page size (MaxResults' default and maximum): a file holding a multiple of it may be pages cut short. */
+export const LOOKUP_PAGE_SIZE = 50;
+
 export function emptyExtracted(): ExtractedEvents {
-  return { executions: [], activity: [], records: 0, ignored: 0, problems: [], gaps: [] };
+  return { executions: [], activity: [], records: 0, ignored: 0, problems: [], gaps: [], logFileRange: new Map(), fullLookupPages: [] };
 }
 
 /** At most this many record problems are listed; one note then says that more were not. */
@@ -89,8 +96,11 @@ const MAX_NOTES = 50;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Adds the records found in one parsed JSON value (a file, or one line of a JSON Lines file). */
-export function extractEvents(value: unknown, file: string, into: ExtractedEvents, pointer = ''): void {
+/**
+ * Adds the records found in one parsed JSON value (a file, or one line of a JSON Lines file).
+ * `paginated`: the caller read every page itself (verify --live), so a full page is no sign of a missing one.
+ */
+export function extractEvents(value: unknown, file: string, into: ExtractedEvents, pointer = '', paginated = false): void {
   const at = (p: string): string => `${file}#${p === '' ? '/' : p}`;
   const problem = (p: string, message: string): void => {
     if (into.problems.length < MAX_NOTES) into.problems.push({ source: at(p), message });
@@ -110,7 +120,7 @@ export function extractEvents(value: unknown, file: string, into: ExtractedEvent
   };
 
   if (Array.isArray(value)) {
-    value.forEach((v, i) => extractEvents(v, file, into, joinPointer(pointer, i)));
+    value.forEach((v, i) => extractEvents(v, file, into, joinPointer(pointer, i), paginated));
     return;
   }
   if (!isObj(value)) {
@@ -118,18 +128,21 @@ export function extractEvents(value: unknown, file: string, into: ExtractedEvent
     return;
   }
   if (Array.isArray(value.Records)) {
-    value.Records.forEach((r, i) => readRecord(r, joinPointer(pointer, 'Records', i)));
+    value.Records.forEach((r, i) => readRecord(r, joinPointer(pointer, 'Records', i), true));
     return;
   }
   if (Array.isArray(value.Events)) {
     if (typeof value.NextToken === 'string' && value.NextToken !== '') {
       into.gaps.push({ source: at(pointer), message: 'lookup-events output with a NextToken: later pages were not read (run it without --max-items, or with --starting-token)' });
     }
+    let oldest = Infinity;
     value.Events.forEach((e, i) => {
       const p = joinPointer(pointer, 'Events', i, 'CloudTrailEvent');
       const record = parseEmbedded(isObj(e) ? e.CloudTrailEvent : undefined, p);
-      if (record !== undefined) readRecord(record, p);
+      if (record !== undefined) oldest = Math.min(oldest, readRecord(record, p) ?? Infinity);
     });
+    const n = value.Events.length;
+    if (!paginated && n > 0 && n % LOOKUP_PAGE_SIZE === 0 && Number.isFinite(oldest)) into.fullLookupPages.push({ source: at(pointer), events: n, oldest });
     return;
   }
   if (Array.isArray(value.events) || Array.isArray(value.logEvents)) {
@@ -151,17 +164,32 @@ export function extractEvents(value: unknown, file: string, into: ExtractedEvent
   }
   problem(pointer, 'not a CloudTrail record, log file, lookup-events output or EventBridge event');
 
-  function readRecord(record: unknown, p: string): void {
+  /** Reads one record; returns its time when it has one. */
+  function readRecord(record: unknown, p: string, logFile = false): number | undefined {
     if (!isObj(record)) {
       problem(p, 'a record must be an object');
-      return;
+      return undefined;
     }
     into.records++;
     const time = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : Number.NaN;
     if (Number.isFinite(time)) {
       into.earliest = into.earliest === undefined ? time : Math.min(into.earliest, time);
       into.latest = into.latest === undefined ? time : Math.max(into.latest, time);
+      if (logFile) {
+        const key = `${accountOf(record) ?? ''} ${str(record.awsRegion) ?? ''}`;
+        const range = into.logFileRange.get(key);
+        if (!range) into.logFileRange.set(key, { earliest: time, latest: time, source: file });
+        else {
+          range.earliest = Math.min(range.earliest, time);
+          range.latest = Math.max(range.latest, time);
+        }
+      }
     }
+    readKnown(record, p, time);
+    return Number.isFinite(time) ? time : undefined;
+  }
+
+  function readKnown(record: Obj, p: string, time: number): void {
     if (record.eventSource !== 'ecr.amazonaws.com') {
       into.ignored++;
       return;
@@ -175,7 +203,7 @@ export function extractEvents(value: unknown, file: string, into: ExtractedEvent
       problem(joinPointer(p, 'eventTime'), 'expected an ISO-8601 eventTime');
       return;
     }
-    const accountId = str(record.recipientAccountId) ?? (isObj(record.userIdentity) ? str(record.userIdentity.accountId) : undefined);
+    const accountId = accountOf(record);
     const region = str(record.awsRegion);
     if (name === 'PolicyExecutionEvent') {
       const execution = readExecution(record, p, time, problem);
@@ -245,6 +273,11 @@ export function extractEvents(value: unknown, file: string, into: ExtractedEvent
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The account a record belongs to: the trail's recipient, else the caller's. */
+function accountOf(record: Obj): string | undefined {
+  return str(record.recipientAccountId) ?? (isObj(record.userIdentity) ? str(record.userIdentity.accountId) : undefined);
+}
 
 type ActivityPart = Pick<RepositoryActivity, 'kind' | 'repositoryName' | 'imageDigest' | 'imageTags'>;
 

@@ -7,7 +7,7 @@ import { makeTagSelector } from '../simulate/match.js';
 import { evaluatePolicy } from '../simulate/evaluate.js';
 import { DAY_MS, storageClassOf } from '../simulate/measures.js';
 import { buildRelations } from '../simulate/relations.js';
-import { sameRules, type EventNote, type ExtractedEvents, type PolicyExecution, type RepositoryActivity } from '../load/cloudtrail-records.js';
+import { LOOKUP_PAGE_SIZE, sameRules, type EventNote, type ExtractedEvents, type PolicyExecution, type RepositoryActivity } from '../load/cloudtrail-records.js';
 
 // verify: the snapshot's policies simulated from T0 over the window, compared with what ECR recorded
 // doing (PolicyExecutionEvent), image by image. Pure: plain data in, a report out.
@@ -164,7 +164,7 @@ const UNRANKED = new Set(['index-child', 'referrer', 'activating', 'follows-subj
 export function verify(input: VerifyInput): VerifyReport {
   const { snapshotAt: t0, until } = input;
   const days = Math.max(0, Math.ceil((until - t0) / DAY_MS));
-  const incomplete: EventNote[] = [...input.events.gaps, ...input.events.problems, ...input.incomplete];
+  const incomplete: EventNote[] = [...input.events.gaps, ...input.events.problems, ...input.incomplete, ...coverageGaps(input.events, input.repositories, t0)];
   const notes: EventNote[] = [...(input.notes ?? [])];
   const claimed = new Set<PolicyExecution>();
   // The same event read twice (a trail's log files and a lookup of the same days) counts once.
@@ -187,6 +187,11 @@ export function verify(input: VerifyInput): VerifyReport {
   }
   for (const r of repositories) {
     if (!r.complete) incomplete.push({ source: r.repositoryName, message: `the snapshot of this repository is incomplete: ${r.incompleteReason ?? 'not read completely'}` });
+  }
+  // An event whose rules cannot be read leaves the policy of that period unknown: the rules in force
+  // before it are kept, but what is compared from then on cannot be trusted.
+  for (const e of [...claimed].filter((x) => !x.policy.rules && x.eventTime >= t0 && x.eventTime <= until).sort((a, b) => a.eventTime - b.eventTime || (a.eventId < b.eventId ? -1 : 1))) {
+    incomplete.push({ source: e.source, message: `the rules evaluated by event ${e.eventId} (${e.repositoryName}, ${isoTime(e.eventTime)}) could not be read (${e.policy.rulesProblem ?? 'unknown'}): the comparison from that run on uses the rules in force before it and cannot be trusted` });
   }
   if (claimed.size === 0 && events.executions.length > 0) {
     notes.push({ source: 'events', message: `none of the ${events.executions.length} policy executions read is about a repository of the snapshot: check that the events come from the snapshot's account and region` });
@@ -225,6 +230,31 @@ export function verify(input: VerifyInput): VerifyReport {
     notes,
     inputs: input.inputs,
   };
+}
+
+/**
+ * Where the files read do not cover the window's start. ECR evaluates each policy at least daily, but
+ * records only runs that act, so a quiet day is no gap; what is reliable:
+ * - S3 log files (a trail's delivery, every record of the account and region, not only ECR's): when
+ *   those of a snapshot's account and region start more than 24 hours after T0, the first day(s) of the
+ *   window are not in the files read;
+ * - lookup-events output holding a full page (a multiple of 50 events, LookupEvents' page) whose oldest
+ *   record is after T0: the lookup may have stopped there (newest first), older events unread.
+ * The window's end is checked by the caller (an explicit --until beyond the last record).
+ */
+export function coverageGaps(events: ExtractedEvents, repositories: readonly VerifyRepository[], t0: number): EventNote[] {
+  const gaps: EventNote[] = [];
+  for (const [key, range] of [...events.logFileRange].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const [accountId, region] = key.split(' ');
+    const ours = repositories.some((r) => (r.registryId === undefined || !accountId || r.registryId === accountId) && (r.region === undefined || !region || r.region === region));
+    if (!ours || range.earliest <= t0 + DAY_MS) continue;
+    gaps.push({ source: range.source, message: `the S3 log files read${accountId || region ? ` for ${[accountId, region].filter(Boolean).join(' ')}` : ''} start at ${isoTime(range.earliest)}, more than a day after T0 ${isoTime(t0)}: actions before that are unknown (give the trail's files from T0)` });
+  }
+  for (const page of events.fullLookupPages) {
+    if (page.oldest <= t0) continue;
+    gaps.push({ source: page.source, message: `lookup-events output of ${page.events} events (full pages of ${LOOKUP_PAGE_SIZE}) whose oldest is at ${isoTime(page.oldest)}, after T0 ${isoTime(t0)}: older pages may not have been read (look up from T0: --start-time, no --max-items)` });
+  }
+  return gaps;
 }
 
 /** Whether verify's result fails: an unexplained action ECR took that we did not predict. */

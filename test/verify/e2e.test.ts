@@ -8,7 +8,7 @@ import { assertBuilt, ROOT, runCli, runCommand, type CliRun } from '../e2e/suppo
 import { TEST_CREDENTIALS } from '../support/fake-ecr/harness.js';
 import { startFakeCloudTrail } from '../support/fake-cloudtrail/server.js';
 import type { VerifyReport } from '../../src/verify/verify.js';
-import { agreeingRecords, API_IMAGES, API_RULES, apiSnapshot, digestOf, policyExecutionRecord, writeEvents } from './support.js';
+import { agreeingRecords, API_IMAGES, API_RULES, apiSnapshot, digestOf, policyExecutionRecord, twoRegionSnapshot, writeEvents } from './support.js';
 
 // `ecr-lifeguard verify` end to end: the built CLI on a snapshot and CloudTrail records in each form,
 // and --live against a local CloudTrail stand-in. `snapshot` today, `verify` next week.
@@ -67,6 +67,44 @@ describe('verify (built CLI)', () => {
     expect(table.stdout).toMatch(/at T0: tags v3, pushed 2026-10-28T12:00:00.000Z, ACTIVE/);
     expect(table.stdout).toMatch(/ECR's rule 2: expire tagged \(prefixes v\), imageCountMoreThan 2 — keep 2 releases/);
     expect(table.stdout).toMatch(/rule 2: identifies it \(rank 2 of 2, keeps the newest 2\): not a candidate/);
+  });
+
+  it('every format the other commands have: HTML (self-contained, escaped), GitHub annotations and SARIF, with the same exit code', async () => {
+    const records = [...agreeingRecords(), policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-03T08:00:00Z', rules: API_RULES, actions: [{ ...API_IMAGES.v3, rulePriority: 2 }] })];
+    const trail = writeEvents(join(dir, 'formats'), 's3-gzip', records);
+    const args = ['verify', '--snapshot', snap, '--events', trail, '--format'];
+    const html = await runCli([...args, 'html']);
+    expect(html.code).toBe(1);
+    expect(html.stderr).toBe('');
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout).toContain('Content-Security-Policy');
+    expect(html.stdout).not.toMatch(/<(script|link|img)[^>]*(src|href)="(?!data:)/);
+    expect(html.stdout).toContain('DIFFERENCE: ECR did something the simulation did not predict (exit 1)');
+    expect(html.stdout).toMatch(/<tr data-outcome="done-not-predicted"><td><strong>done, not predicted<\/strong><\/td><td class="mono"><code title="sha256:/);
+    expect(html.stdout).toContain('ECR&#39;s rule 2: expire tagged (prefixes v), imageCountMoreThan 2 — keep 2 releases');
+    expect((await runCli([...args, 'html'])).stdout).toBe(html.stdout);
+    const gh = await runCli([...args, 'github']);
+    expect(gh.code).toBe(1);
+    const lines = gh.stdout.trimEnd().split('\n');
+    const errors = lines.filter((l) => l.startsWith('::error title=verify-done-not-predicted::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`: ECR expired ${digestOf('v3')} v3 on 2026-11-03T08:00:00.000Z (rule 2), not predicted`);
+    expect(lines.at(-1)).toMatch(/^ecr-lifeguard verify: 3 agreed, 0 predicted but not done, 1 done but not predicted/);
+    const sarif = await runCli([...args, 'sarif']);
+    expect(sarif.code).toBe(1);
+    const log = JSON.parse(sarif.stdout) as { version: string; runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; level: string; locations: Array<{ logicalLocations: Array<{ name: string }> }>; properties: { imageDigest: string } }> }> };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]!.tool.driver.rules.map((r) => r.id)).toEqual(['verify-done-not-predicted', 'verify-incomplete', 'verify-predicted-not-done']);
+    expect(log.runs[0]!.results.map((r) => [r.ruleId, r.level, r.locations[0]!.logicalLocations[0]!.name, r.properties.imageDigest])).toEqual([['verify-done-not-predicted', 'error', 'team/api', digestOf('v3')]]);
+  });
+
+  it('incomplete data in HTML, GitHub and SARIF: said in each, exit 3', async () => {
+    const events = writeEvents(join(dir, 'formats-incomplete'), 'lookup-events', agreeingRecords());
+    for (const format of ['html', 'github', 'sarif']) {
+      const r = await runCli(['verify', '--snapshot', snap, '--events', events, '--until', '2026-12-30T00:00:00Z', '--format', format]);
+      expect(r.code, format).toBe(3);
+      expect(r.stdout, format).toMatch(format === 'html' ? /<section id="incomplete" class="alert">/ : format === 'github' ? /^::error title=verify-incomplete::events: the records read end/m : /"ruleId": "verify-incomplete"/);
+    }
   });
 
   it('an EventBridge export with an action on an image pushed after T0: reported apart, exit 0', async () => {
@@ -136,6 +174,42 @@ export async function resolve(specifier, context, next) {
         expect(rep.summary.agreed).toBe(3);
         expect(fake.requests.map((q) => [q.region, q.status, q.body.NextToken ?? null])).toEqual([['us-west-2', 200, null], ['us-west-2', 400, 'page-2'], ['us-west-2', 200, 'page-2']]);
         expect(r.stdout).not.toContain(TEST_CREDENTIALS.secretAccessKey);
+      } finally {
+        await fake.close();
+      }
+    });
+
+    it('a snapshot of two regions (DIR/<registryId>/<region>/): each root looked up in its own region, its events compared with its own repositories', async () => {
+      const multi = join(dir, 'two-regions');
+      twoRegionSnapshot(multi, ['us-west-2', 'eu-west-1']);
+      // Both regions hold team/api; only eu-west-1's ECR expired v3, which neither simulation predicts.
+      const records = [...agreeingRecords('us-west-2'), ...agreeingRecords('eu-west-1'),
+        policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-03T08:00:00Z', rules: API_RULES, actions: [{ ...API_IMAGES.v3, rulePriority: 2 }], region: 'eu-west-1' })];
+      const fake = await startFakeCloudTrail({ records, byRegion: true });
+      try {
+        const r = await runCli(['verify', '--snapshot', multi, '--live', '--endpoint-url', fake.url, '--until', '2026-11-07T00:00:00Z', '--format', 'json'], { env });
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(1);
+        const rep = report(r);
+        expect(fake.requests.map((q) => q.region)).toEqual(['eu-west-1', 'us-west-2']);
+        expect(rep.inputs.live).toEqual({ regions: ['eu-west-1', 'us-west-2'], calls: 2 });
+        expect(rep.inputs.events.map((e) => [e.path, e.policyExecutions])).toEqual([['cloudtrail LookupEvents (123456789012 eu-west-1)', 3], ['cloudtrail LookupEvents (123456789012 us-west-2)', 2]]);
+        const byRegion = Object.fromEntries(rep.repositories.map((x) => [x.region, x.outcomes.map((o) => [o.outcome, o.imageDigest])]));
+        expect(byRegion['us-west-2']!.every(([o]) => o === 'agreed')).toBe(true);
+        expect(byRegion['us-west-2']).toHaveLength(3);
+        expect(byRegion['eu-west-1']!.filter(([o]) => o === 'done-not-predicted')).toEqual([['done-not-predicted', digestOf('v3')]]);
+        expect(rep.summary).toMatchObject({ repositories: 2, agreed: 6, doneNotPredicted: 1 });
+        expect(rep.otherRepositories).toEqual([]);
+
+        // The same records from a file: routed to the root whose region they carry.
+        const file = writeEvents(join(dir, 'two-regions-events'), 'lookup-events', records);
+        const fromFile = await runCli(['verify', '--snapshot', multi, '--events', file, '--format', 'json']);
+        expect(fromFile.code).toBe(1);
+        expect(report(fromFile).repositories.map((x) => [x.region, x.outcomes.length])).toEqual(rep.repositories.map((x) => [x.region, x.outcomes.length]));
+
+        const withRegion = await runCli(['verify', '--snapshot', multi, '--live', '--region', 'us-west-2', '--endpoint-url', fake.url, '--format', 'json'], { env });
+        expect(withRegion.code).toBe(2);
+        expect(withRegion.stderr).toMatch(/each root is looked up in its own region, so --region cannot be given/);
       } finally {
         await fake.close();
       }

@@ -36,10 +36,10 @@ export interface SnapRepo {
   images: SnapImage[];
 }
 
-export function writeSnapshot(dir: string, snapshotAt: string, repos: SnapRepo[]): void {
+export function writeSnapshot(dir: string, snapshotAt: string, repos: SnapRepo[], region = REGION, status = true): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'registry.json'), JSON.stringify({ registryId: ACCOUNT, region: REGION, blobMounting: false }, null, 2));
-  writeFileSync(join(dir, 'snapshot-status.json'), JSON.stringify({ snapshotAt, unreadableRegistries: [] }, null, 2));
+  writeFileSync(join(dir, 'registry.json'), JSON.stringify({ registryId: ACCOUNT, region, blobMounting: false }, null, 2));
+  if (status) writeFileSync(join(dir, 'snapshot-status.json'), JSON.stringify({ snapshotAt, unreadableRegistries: [] }, null, 2));
   for (const r of repos) {
     const folder = join(dir, ...r.repositoryName.split('/'));
     mkdirSync(folder, { recursive: true });
@@ -248,12 +248,18 @@ export function apiSnapshot(dir: string): void {
   writeSnapshot(dir, T0, [{ repositoryName: 'team/api', policy: API_POLICY, images: Object.values(API_IMAGES) }]);
 }
 
+/** The layout snapshot writes for several regions: DIR/<registryId>/<region>/ per root, the status at the top. */
+export function twoRegionSnapshot(dir: string, regions: string[]): void {
+  for (const region of regions) writeSnapshot(join(dir, ACCOUNT, region), T0, [{ repositoryName: 'team/api', policy: API_POLICY, images: Object.values(API_IMAGES) }], region, false);
+  writeFileSync(join(dir, 'snapshot-status.json'), JSON.stringify({ snapshotAt: T0, unreadableRegistries: [] }, null, 2));
+}
+
 /** What ECR does with the snapshot's policy: v2 and u2 on day 0, u1 (5.5 days old) on day 5. */
-export function agreeingRecords(): Array<Record<string, unknown>> {
+export function agreeingRecords(region = REGION): Array<Record<string, unknown>> {
   const i = API_IMAGES;
   return [
-    policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-01T14:05:12Z', rules: API_RULES, actions: [{ ...i.u2, rulePriority: 1 }, { ...i.v2, rulePriority: 2 }] }),
+    policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-01T14:05:12Z', rules: API_RULES, actions: [{ ...i.u2, rulePriority: 1 }, { ...i.v2, rulePriority: 2 }], region }),
     otherRecord('2026-11-03T10:00:00Z'),
-    policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-06T09:30:00Z', rules: API_RULES, actions: [{ ...i.u1, rulePriority: 1 }] }),
+    policyExecutionRecord({ repositoryName: 'team/api', eventTime: '2026-11-06T09:30:00Z', rules: API_RULES, actions: [{ ...i.u1, rulePriority: 1 }], region }),
   ];
 }

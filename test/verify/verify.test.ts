@@ -215,7 +215,7 @@ describe('verify: likely reasons for a prediction not done', () => {
 });
 
 describe('verify: an event whose rules cannot be read', () => {
-  it('keeps the rules in force, says so, and notes the action taken as an expiry', async () => {
+  it('keeps the rules in force, says so, notes the action taken as an expiry, and is incomplete (exit 3): that period\'s comparison cannot be trusted', async () => {
     const records = agreeingRecords();
     const first = records[0] as { serviceEventDetails: { lifecycleEventPolicy: { lifecycleEventRules: Array<{ lifecycleEventSelection: { countType: string } }> } } };
     first.serviceEventDetails.lifecycleEventPolicy.lifecycleEventRules[0]!.lifecycleEventSelection.countType = 'Bytes more than';
@@ -227,7 +227,12 @@ describe('verify: an event whose rules cannot be read', () => {
       'the event names rule 2, which its rules (unreadable) cannot show: taken as an expiry',
     ]);
     expect(report.summary.agreed).toBe(3);
-    expect(code).toBe(0);
+    expect(report.complete).toBe(false);
+    expect(report.incomplete).toEqual([{
+      source: expect.stringMatching(/lookup-events\.json#\/Events\/2\/CloudTrailEvent$/),
+      message: expect.stringMatching(/^the rules evaluated by event [0-9a-f-]+ \(team\/api, 2026-11-01T14:05:12\.000Z\) could not be read \(lifecycleEventRules\/0: unknown countType "Bytes more than"\): the comparison from that run on uses the rules in force before it and cannot be trusted$/),
+    }]);
+    expect(code).toBe(3);
   });
 });
 
@@ -265,5 +270,38 @@ describe('verify: text from the records', () => {
       expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
       expect(r.stdout).toContain('\\x1b');
     }
+  });
+});
+
+describe('verify: the window\'s start covered by the files read', () => {
+  async function verifyForm(form: 's3-plain' | 'lookup-events', records: Array<Record<string, unknown>>): Promise<{ code: number; report: VerifyReport }> {
+    const dir = scratch();
+    apiSnapshot(join(dir, 'snap'));
+    const r = await run(['verify', '--snapshot', join(dir, 'snap'), '--events', writeEvents(dir, form, records), '--format', 'json']);
+    return { code: r.code, report: JSON.parse(r.stdout || '{}') as VerifyReport };
+  }
+  const others = (n: number) => Array.from({ length: n }, (_, i) => otherRecord(`2026-11-04T${String(i % 24).padStart(2, '0')}:00:00Z`));
+
+  it('S3 log files of the snapshot\'s account and region starting more than 24 hours after T0: incomplete, exit 3', async () => {
+    const late = agreeingRecords().slice(1); // the first file (day 0, 14:05) missing: the files start on 2026-11-03
+    const { code, report } = await verifyForm('s3-plain', late);
+    expect(code).toBe(3);
+    expect(report.incomplete).toEqual([{ source: expect.stringMatching(/AWSLogs\/123456789012\/CloudTrail\/us-west-2\/2026\/11\/03\//), message: 'the S3 log files read for 123456789012 us-west-2 start at 2026-11-03T10:00:00.000Z, more than a day after T0 2026-11-01T00:00:00.000Z: actions before that are unknown (give the trail\'s files from T0)' }]);
+  });
+
+  it('S3 log files starting within 24 hours of T0 are complete; a late start in another region is not the snapshot\'s', async () => {
+    const other = { ...otherRecord('2026-11-05T00:00:00Z'), awsRegion: 'eu-west-1' };
+    const { code, report } = await verifyForm('s3-plain', [...agreeingRecords(), other]);
+    expect(report.incomplete).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it('lookup-events output of a full page (50 events) whose oldest is after T0: incomplete; 49 events: complete', async () => {
+    const full = await verifyForm('lookup-events', [...agreeingRecords(), ...others(47)]);
+    expect(full.code).toBe(3);
+    expect(full.report.incomplete).toEqual([{ source: expect.stringMatching(/lookup-events\.json#\/$/), message: expect.stringMatching(/^lookup-events output of 50 events \(full pages of 50\) whose oldest is at 2026-11-01T14:05:12.000Z, after T0 2026-11-01T00:00:00.000Z: older pages may not have been read/) }]);
+    const short = await verifyForm('lookup-events', [...agreeingRecords(), ...others(46)]);
+    expect(short.report.incomplete).toEqual([]);
+    expect(short.code).toBe(0);
   });
 });

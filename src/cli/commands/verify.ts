@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { formatProblem, UsageError } from '../../model/errors.js';
 import { isoTime } from '../../model/time.js';
 import { loadEventFiles } from '../../load/cloudtrail-events.js';
-import { loadInputs } from '../../load/inputs.js';
+import { loadInputs, type LoadedInputs } from '../../load/inputs.js';
 import { readJsonDocument } from '../../load/json-document.js';
 import { readSnapshotStatus, SNAPSHOT_FILES } from '../../load/snapshot.js';
 import { parseTimestamp } from '../../load/time.js';
-import { verifyJson, verifyMarkdown, verifyTable, VERIFY_FORMATS, type VerifyFormat } from '../../report/verify.js';
+import { renderVerify, VERIFY_FORMATS, type VerifyFormat } from '../../report/verify.js';
 import { DAY_MS } from '../../simulate/measures.js';
 import { emptyExtracted, extractEvents, type EventNote } from '../../load/cloudtrail-records.js';
 import { hasDifference, verify, type VerifyInputs } from '../../verify/verify.js';
@@ -14,7 +14,8 @@ import { EXIT } from '../exit.js';
 import { useColour, type CliIO } from '../io.js';
 import { writeOutput } from '../output.js';
 import { asList, checkHorizon, LATEST_TIME, parseChoice, parseNow } from '../options.js';
-import type { ImageRecord } from '../../model/image.js';
+import type { ImageRecord, RegistryInfo } from '../../model/image.js';
+import { snapshotRoots } from './audit.js';
 
 // `ecr-lifeguard verify`: a snapshot taken at T0 against what ECR recorded doing afterwards (CloudTrail
 // PolicyExecutionEvent records, from files or looked up live). Exit 1 when ECR did something we did
@@ -30,6 +31,7 @@ export interface VerifyArgs {
   output?: string;
   region?: string[];
   profile?: string;
+  roleArn?: string[];
   endpointUrl?: string;
 }
 
@@ -48,7 +50,9 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
 
   // snapshotAt is when the snapshot began: a repository read minutes later may hold an image pushed in
   // between. T0 is then the latest time the snapshot holds (an explicit --now is checked as given).
-  const inputs = await loadInputs({ snapshot: args.snapshot }, args.now !== undefined ? t0 : LATEST_TIME);
+  // A snapshot of several accounts or regions has a root per (registryId, region), as audit reads it.
+  const roots = await snapshotRoots(args.snapshot);
+  const inputs = await loadRoots(args.snapshot, roots, args.now !== undefined ? t0 : LATEST_TIME);
   for (const w of inputs.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
   const notes: EventNote[] = [];
   let latestInSnapshot = -Infinity; // a loop: a spread of every image's time overflows the stack at registry scale
@@ -67,18 +71,26 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
   if (args.live) {
     end ??= io.clock();
     checkHorizon(t0, Math.ceil((end - t0) / DAY_MS), '--now');
-    const regions = asList(args.region);
     const { lookupPolicyExecutions } = await import('../../aws/cloudtrail.js');
-    const before = events.records;
-    const live = await lookupPolicyExecutions({
-      regions: regions.length > 0 ? regions : [inputs.registry.region],
-      startTime: t0, endTime: end, now: io.clock(),
-      ...(args.profile !== undefined ? { profile: args.profile } : {}),
-      ...(endpoint !== undefined ? { endpointUrl: endpoint } : {}),
-    }, (label, records) => extractEvents({ Events: records.map((r) => ({ CloudTrailEvent: r })) }, label, events), io.env);
-    incomplete.push(...live.incomplete);
-    readInputs.live = { regions: live.regions, calls: live.calls };
-    readInputs.events.push({ path: `cloudtrail LookupEvents (${live.regions.join(', ')})`, records: events.records - before, policyExecutions: events.executions.length });
+    readInputs.live = { regions: [], calls: 0 };
+    // Each root's events in its own account (the --role-arn naming that account) and region; events
+    // are then routed to the repositories by the registryId and region they carry.
+    for (const lookup of liveLookups(inputs.registries, asList(args.region), asList(args.roleArn))) {
+      const before = events.records;
+      const executionsBefore = events.executions.length;
+      const live = await lookupPolicyExecutions({
+        regions: lookup.regions,
+        startTime: t0, endTime: end, now: io.clock(),
+        ...(lookup.accountId !== undefined && inputs.registries.length > 1 ? { accountId: lookup.accountId } : {}),
+        ...(lookup.roleArn !== undefined ? { roleArn: lookup.roleArn } : {}),
+        ...(args.profile !== undefined ? { profile: args.profile } : {}),
+        ...(endpoint !== undefined ? { endpointUrl: endpoint } : {}),
+      }, (label, records) => extractEvents({ Events: records.map((r) => ({ CloudTrailEvent: r })) }, label, events, '', true), io.env);
+      for (const n of live.incomplete) if (!incomplete.some((x) => x.source === n.source && x.message === n.message)) incomplete.push(n);
+      readInputs.live.regions.push(...live.regions);
+      readInputs.live.calls += live.calls;
+      readInputs.events.push({ path: `cloudtrail LookupEvents (${lookup.accountId !== undefined && inputs.registries.length > 1 ? `${lookup.accountId} ` : ''}${live.regions.join(', ')})`, records: events.records - before, policyExecutions: events.executions.length - executionsBefore });
+    }
   } else if (end === undefined) {
     // The window ends with the records read: nothing is known beyond them.
     end = Math.max(t0, events.latest ?? t0);
@@ -107,10 +119,61 @@ export async function runVerify(args: VerifyArgs, io: CliIO): Promise<number> {
       ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
     })),
   });
-  const text = format === 'json' ? verifyJson(report) : format === 'markdown' ? verifyMarkdown(report) : verifyTable(report, args.output === undefined && useColour(io));
+  const text = renderVerify(report, format, format === 'table' && args.output === undefined && useColour(io));
   await writeOutput(args.output, io, text);
   if (!report.complete) return EXIT.incomplete;
   return hasDifference(report) ? EXIT.findings : EXIT.ok;
+}
+
+interface VerifyInputsLoaded extends LoadedInputs {
+  /** One per snapshot root. */
+  registries: RegistryInfo[];
+}
+
+/** Every root's repositories, each carrying its root's registryId and region (events are matched on them). */
+async function loadRoots(dir: string, roots: string[], now: number): Promise<VerifyInputsLoaded> {
+  const loaded: VerifyInputsLoaded = { registry: {}, registries: [], repositories: [], warnings: [], unreadableRegistries: [] };
+  for (const root of roots) {
+    const one = await loadInputs({ snapshot: root }, now);
+    loaded.registry = roots.length === 1 ? one.registry : loaded.registry;
+    loaded.registries.push(one.registry);
+    loaded.repositories.push(...one.repositories);
+    loaded.warnings.push(...one.warnings);
+    loaded.unreadableRegistries.push(...one.unreadableRegistries);
+  }
+  // A snapshot of several roots writes its status (the registries it could not list) at the top.
+  if (roots.length > 1 || roots[0] !== dir) loaded.unreadableRegistries.push(...await readSnapshotStatus(dir));
+  return loaded;
+}
+
+interface LiveLookup {
+  regions: Array<string | undefined>;
+  accountId?: string;
+  roleArn?: string;
+}
+
+/**
+ * The lookups --live makes: one per snapshot root (its account and region); with one root, each
+ * --region (default the root's). A --role-arn is used for the account its ARN names; with one root and
+ * one role, that role.
+ */
+export function liveLookups(registries: RegistryInfo[], regions: string[], roleArns: string[]): LiveLookup[] {
+  const accountOf = (arn: string): string | undefined => /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
+  for (const arn of roleArns) if (accountOf(arn) === undefined) throw new UsageError(`--role-arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/ecr-lifeguard; found "${arn}"`);
+  const roleFor = (accountId: string | undefined): string | undefined =>
+    roleArns.find((arn) => accountId !== undefined && accountOf(arn) === accountId) ?? (registries.length === 1 && roleArns.length === 1 ? roleArns[0] : undefined);
+  if (registries.length <= 1) {
+    const r = registries[0] ?? {};
+    const roleArn = roleFor(r.registryId);
+    return [{ regions: regions.length > 0 ? regions : [r.region], ...(r.registryId !== undefined ? { accountId: r.registryId } : {}), ...(roleArn !== undefined ? { roleArn } : {}) }];
+  }
+  if (regions.length > 0) throw new UsageError('verify --live: this snapshot has a root per account and region; each root is looked up in its own region, so --region cannot be given');
+  const accounts = new Set(registries.map((r) => r.registryId));
+  for (const arn of roleArns) if (!accounts.has(accountOf(arn))) throw new UsageError(`--role-arn ${arn}: the snapshot holds no registry of account ${accountOf(arn)!}`);
+  return registries.map((r) => {
+    const roleArn = roleFor(r.registryId);
+    return { regions: [r.region], ...(r.registryId !== undefined ? { accountId: r.registryId } : {}), ...(roleArn !== undefined ? { roleArn } : {}) };
+  });
 }
 
 function latestTimeOf(i: ImageRecord): number {

@@ -23,6 +23,8 @@ export interface FakeCloudTrailOptions {
   /** Events per page, at most the request's MaxResults. */
   pageSize?: number;
   faults?: FakeCloudTrailFault[];
+  /** Each region's history holds only the records whose awsRegion it is (the region from the request's signature), as CloudTrail's do. */
+  byRegion?: boolean;
 }
 
 export interface LookupRequest {
@@ -79,6 +81,7 @@ export async function startFakeCloudTrail(options: FakeCloudTrailOptions): Promi
     const start = typeof body.StartTime === 'number' ? body.StartTime * 1000 : -Infinity;
     const end = typeof body.EndTime === 'number' ? body.EndTime * 1000 : Infinity;
     const matching = options.records
+      .filter((r) => !options.byRegion || r.awsRegion === region)
       .filter((r) => attributes.every((a) => a.AttributeKey !== 'EventName' || r.eventName === a.AttributeValue))
       .filter((r) => Date.parse(String(r.eventTime)) >= start && Date.parse(String(r.eventTime)) <= end)
       .sort((a, b) => Date.parse(String(b.eventTime)) - Date.parse(String(a.eventTime))); // newest first, as CloudTrail
