@@ -62,20 +62,25 @@ describe('a YAML alias bomb (about 380 bytes) ends within seconds in bounded mem
     const header = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      RepositoryName: api\nMetadata:\n";
     writeFileSync(join(tree, 'stack.yaml'), header + aliasBomb('  '));
     const r = await runCli(['lint', tree, '--format', 'json'], { env });
-    expectCleanFailure(r);
+    // A file lint cannot read is a located parse-error finding (exit 1), never a crash.
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/^\s+at |unexpected error|FATAL/m);
     // Line 12 is a4's; its eighth alias passes the budget (110 + 1,110 + 11,110 + 8 x 11,111 > 100,000).
     const column = aliasBomb('  ').split('\n')[4]!.indexOf('*a3') + 1 + 4 * 7;
-    expect(r.stderr).toContain(`${join(tree, 'stack.yaml')}:12:${column}: ${message}`);
+    expect(JSON.parse(r.stdout).findings).toMatchObject([{ id: 'parse-error', location: { file: join(tree, 'stack.yaml'), line: 12, column }, evidence: { code: 'yaml/alias-budget' } }]);
   });
 
   it('in an --in-use folder', async () => {
     const folder = join(work, 'bomb-in-use');
     mkdirSync(folder);
     writeFileSync(join(folder, 'pod.yaml'), `apiVersion: v1\nkind: Pod\n${aliasBomb('')}`);
-    const r = await runCli(['dry-run', '--snapshot', 'samples/registry', '--in-use', folder, '--now', NOW, '--format', 'json'], { env });
-    expectCleanFailure(r);
+    const r = await runCli(['dry-run', '--snapshot', 'samples/registry', '--in-use', folder, '--now', NOW, '--format', 'json', '--fail-on', 'never'], { env });
+    // An in-use file is one source among many: a located warning, counted, and the run goes on.
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/^\s+at |unexpected error|FATAL/m);
     const column = aliasBomb('').split('\n')[4]!.indexOf('*a3') + 1 + 4 * 7;
-    expect(r.stderr).toContain(`${join(folder, 'pod.yaml')}:7:${column}: ${message}`);
+    expect(r.stderr).toContain(`warning: ${join(folder, 'pod.yaml')}:7:${column}: ${message}`);
+    expect(JSON.parse(r.stdout).inUse).toMatchObject({ filesWithProblems: 1 });
   });
 });
 
