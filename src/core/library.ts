@@ -1,19 +1,19 @@
 import { parseInUseText, type InUseParseResult } from '../analyse/in-use/index.js';
 import { InputError, UsageError, type InputProblem } from '../model/errors.js';
 import { isStrictlyAscending, sortedTags, type ImageRecord, type ManifestInfo, type RegistryInfo, type RepositoryState } from '../model/image.js';
-import type { InUseReference } from '../model/in-use.js';
+import type { InUseCoverage, InUseReference } from '../model/in-use.js';
 import type { LifecyclePolicy } from '../model/policy.js';
 import { checkTimesAgainstNow, parseDescribeImages } from '../load/images.js';
 import { parseJsonDocument, type JsonDocument } from '../load/json-document.js';
 import { parseBatchGetImage, type BatchGetImageResult } from '../load/manifests.js';
 import { parsePolicyText, validatePolicyObject } from '../load/policy.js';
-import { extractPolicySources } from '../load/sources/index.js';
+import { extractPolicySources, sourceCoverage } from '../load/sources/index.js';
 import { parseTimestamp } from '../load/time.js';
 import { emptyConfig, parseConfigText, type LintConfig } from '../lint/config.js';
 import { sourceProblemFindings } from '../lint/lint.js';
 import { buildLintReport, lintAll } from '../lint/run.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { previewOf, reportImages, timelineOf, type PreviewResult, type PreviewSummary, type Report, type ReportImage, type ReportTimelineEntry } from '../report/model.js';
+import { listedReport, previewOf, reportImages, timelineOf, type PreviewResult, type PreviewSummary, type Report, type ReportImage, type ReportTimelineEntry } from '../report/model.js';
 import { explainImage, findImage, type ImageExplanation } from '../simulate/explain.js';
 import { simulateHorizon } from '../simulate/horizon.js';
 import { buildRelations } from '../simulate/relations.js';
@@ -130,6 +130,8 @@ export interface AnalyseInput extends TimeOptions {
   recentPullDays?: number;
   /** Layers are shared across the registry (overrides registry.blobMounting). */
   blobMounting?: boolean;
+  /** List every image in `images` (as --all); default: the images that matter (README, "What a report lists"). */
+  all?: boolean;
 }
 
 /**
@@ -149,16 +151,18 @@ export function analyse(input: AnalyseInput): Report {
   // is only a warning), since what it would have said is in use would otherwise count as unused.
   const unread = (input.inUse as Partial<InUseParseResult> | undefined)?.problems?.filter((p) => p.code !== 'in-use/unresolved-arg') ?? [];
   if (unread.length > 0) throw new InputError(unread);
+  // What loadInUse read (files, references per source kind, skips) is the report's coverage, as in the CLI.
+  const coverage = (input.inUse as { coverage?: InUseCoverage } | undefined)?.coverage;
   const inUse = input.inUse === undefined ? undefined : Array.isArray(input.inUse)
     ? { uses: [...input.inUse], notEcr: 0 }
-    : { uses: [...(input.inUse as InUseParseResult).uses], notEcr: (input.inUse as InUseParseResult).otherRegistryCount ?? 0 };
+    : { uses: [...(input.inUse as InUseParseResult).uses], notEcr: (input.inUse as InUseParseResult).otherRegistryCount ?? 0, ...(coverage ? { coverage } : {}) };
   const setup = setupAnalysis({ registry: input.registry ?? {}, repositories }, inUse, {
     now, days,
     ...(input.recentPullDays !== undefined ? { recentPullDays: input.recentPullDays } : {}),
     ...(input.blobMounting !== undefined ? { blobMounting: input.blobMounting } : {}),
   });
   const analysed = repositories.map((r) => analyseRepositoryInput(r, r.policy?.policy, setup));
-  return assembleReport(analysed, setup);
+  return listedReport(assembleReport(analysed, setup), { all: input.all === true });
 }
 
 /** Reads one in-use source already in memory (a list, Kubernetes YAML or JSON, ECS, Lambda, a Dockerfile); `file` names it and picks the format by its name. */
@@ -197,7 +201,7 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
   const { findings: otherFindings, inputProblems } = sourceProblemFindings(extracted.problems, config);
   if (inputProblems.length > 0) throw new InputError(inputProblems);
   const policies = lintAll(extracted.sources, config);
-  const report = buildLintReport({ policies, config, cwd: options.cwd ?? '.', now, days: 0, otherFindings });
+  const report = buildLintReport({ policies, config, cwd: options.cwd ?? '.', now, days: 0, otherFindings, coverage: sourceCoverage(1, extracted.sources) });
   return { report, warnings: policies.flatMap((p) => p.linted.warnings) };
 }
 

@@ -2,6 +2,7 @@ import { loadInUse as readInUse, type InUseParseResult } from '../analyse/in-use
 import type { InputProblem } from '../model/errors.js';
 import type { RegistryInfo } from '../model/image.js';
 import type { LifecyclePolicy } from '../model/policy.js';
+import type { InUseCoverage } from '../model/in-use.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../load/inputs.js';
 import { loadPolicyFile } from '../load/policy.js';
 import type { UnreadableRegistry } from '../load/snapshot.js';
@@ -55,7 +56,7 @@ export async function loadRepositories(options: LoadRepositoriesOptions): Promis
  * In-use sources (files, or directories read recursively), as --in-use reads them. Problems are
  * returned, not thrown: the CLI stops on any but an unresolved Dockerfile ARG.
  */
-export async function loadInUse(paths: readonly string[]): Promise<InUseParseResult> {
+export async function loadInUse(paths: readonly string[]): Promise<InUseParseResult & { coverage: InUseCoverage }> {
   return readInUse([...paths]);
 }
 

@@ -244,6 +244,13 @@ export function findingDigests(findings: Iterable<Finding>): Map<string, Set<str
   return byRepository;
 }
 
+/** A report whose repositories list what `listedRepository` lists. */
+export function listedReport(report: Report, options: ListingOptions = {}): Report {
+  if (options.all) return report;
+  const flagged = findingDigests(report.findings);
+  return { ...report, repositories: report.repositories.map((r) => listedRepository(r, flagged.get(r.repositoryName), options)) };
+}
+
 /**
  * The listing rule of every report (README, "What a report lists"): the images that matter, those with
  * an action now or within the horizon, those in use, and those with a finding; `cap` at most, those in use

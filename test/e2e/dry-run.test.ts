@@ -223,6 +223,7 @@ describe('dry-run --format json on the samples', () => {
       'in-use-image-expired',
       'in-use-signature-removed',
       'recently-pulled-image-expired',
+      'rollback-target-expired',
       'unresolved-in-use-reference',
     ]);
     const api = repo(report, 'shop/api');

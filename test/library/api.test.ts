@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -107,24 +108,26 @@ describe('analyse: the dry-run analysis over plain data', () => {
   it('joins in-use references read from text with images and manifests held in memory (as from SDK calls)', () => {
     const pushed = (daysAgo: number) => new Date(now - daysAgo * DAY);
     // The shapes of the SDK's DescribeImages and BatchGetImage responses: Dates, not strings.
-    const described = {
-      imageDetails: [1, 2, 3].map((n) => ({
-        registryId: '123456789012', repositoryName: 'shop/api', imageDigest: digest(n), imageTags: [`v${n}`], imagePushedAt: pushed(n), imageSizeInBytes: 1000,
-        imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json', imageStatus: 'ACTIVE',
-      })),
-    };
     const manifest = (n: number) => JSON.stringify({
       schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digest(100 + n), size: 10 },
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digest(200 + n), size: 1000 }],
     });
-    const batch = { images: [1, 2, 3].map((n) => ({ registryId: '123456789012', repositoryName: 'shop/api', imageId: { imageDigest: digest(n) }, imageManifest: manifest(n), imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' })), failures: [] };
+    // ECR's digest of a manifest is the sha256 of its bytes (manifests that do not hash to it are not trusted).
+    const imageDigest = (n: number) => `sha256:${createHash('sha256').update(manifest(n)).digest('hex')}`;
+    const described = {
+      imageDetails: [1, 2, 3].map((n) => ({
+        registryId: '123456789012', repositoryName: 'shop/api', imageDigest: imageDigest(n), imageTags: [`v${n}`], imagePushedAt: pushed(n), imageSizeInBytes: 1000,
+        imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json', imageStatus: 'ACTIVE',
+      })),
+    };
+    const batch = { images: [1, 2, 3].map((n) => ({ registryId: '123456789012', repositoryName: 'shop/api', imageId: { imageDigest: imageDigest(n) }, imageManifest: manifest(n), imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' })), failures: [] };
     const images = imagesFromDescribeImages(described);
     const { manifests } = manifestsFromBatchGetImage(batch);
     const inUse = parseInUse('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api:v3\n', { file: 'running.txt' });
     const report = analyse({
       repositories: [{ repositoryName: 'shop/api', registryId: '123456789012', region: 'eu-west-1', images, manifests, policy: KEEP_TWO }],
-      registry: { registryId: '123456789012', region: 'eu-west-1' }, inUse, now, recentPullDays: 0,
+      registry: { registryId: '123456789012', region: 'eu-west-1' }, inUse, now, recentPullDays: 0, all: true,
     });
     expect(report.findings.map((f) => [f.id, f.severity, f.image?.imageTags, f.origins?.[0]?.file])).toEqual([['in-use-image-expired', 'error', ['v3'], 'running.txt']]);
     expect(report.inUse).toEqual({ references: 1, otherRegistries: 0 });

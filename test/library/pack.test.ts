@@ -110,7 +110,7 @@ describe('the packed package, installed into a fresh project', () => {
     expect(out).toEqual({
       version: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
       verdicts: ['KEEP', 'EXPIRE'],
-      findings: ['catch-all-small-count', 'selects-signatures'],
+      findings: ['catch-all-small-count'],
       problems: ['policy/text-length ', 'policy/wrong-type /rules'],
       caught: 'input 2 source/unrecognised',
       markdown: true,

@@ -4,7 +4,7 @@ import { explainImage, findImage, parseExplainQuery } from '../../simulate/expla
 import { formatExplanation } from '../../report/explain-text.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import { writeJsonReport } from '../../report/json.js';
-import { findingDigests, listedRepository, MAX_LISTED_IMAGES, unreadableRegistryEntry } from '../../report/model.js';
+import { listedReport, MAX_LISTED_IMAGES, unreadableRegistryEntry } from '../../report/model.js';
 import { EXIT, problemLine } from '../exit.js';
 import { loadInputs, requireStateSource, type StateOptions } from '../../load/inputs.js';
 import { useColour, widthOf, type CliIO } from '../io.js';
@@ -43,9 +43,7 @@ export async function runDryRun(args: DryRunArgs, io: CliIO): Promise<number> {
   if (args.explain !== undefined) return explain(args.explain, analysis, now, io);
 
   // The listing rule: the images that matter (the table at most MAX_LISTED_IMAGES each); --all lists every image.
-  const flagged = findingDigests(analysis.report.findings);
-  const report = { ...analysis.report, repositories: analysis.report.repositories.map((r) =>
-    listedRepository(r, flagged.get(r.repositoryName), { all: args.all === true, ...(format === 'json' ? {} : { cap: MAX_LISTED_IMAGES }) })) };
+  const report = listedReport(analysis.report, { all: args.all === true, ...(format === 'json' ? {} : { cap: MAX_LISTED_IMAGES }) });
   // Registries the snapshot could not list: said in the report, and the run is incomplete (exit 3).
   const unreadable = [...inputs.unreadableRegistries.map((r) => unreadableRegistryEntry(r, r.reason)), ...(found ? discoveryUnreadable(found) : [])];
   if (unreadable.length > 0) report.unreadableRepositories = unreadable;

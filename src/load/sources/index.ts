@@ -146,10 +146,14 @@ async function readTerraform(asked: Map<string, string>, out: Collected, cwd: st
 }
 
 function coverageOf(out: Collected): SourceCoverage {
+  return sourceCoverage(out.examined, out.sources, out.skipped);
+}
+
+/** What a lint read: files examined, policies found per source kind, files skipped (sorted), for every report format. */
+export function sourceCoverage(examined: number, sources: readonly PolicySource[], skipped: readonly SkippedFile[] = []): SourceCoverage {
   const policies: Record<string, number> = {};
-  for (const s of out.sources) policies[s.format] = (policies[s.format] ?? 0) + 1;
-  const skipped = [...out.skipped].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { filesExamined: out.examined, policies, skipped };
+  for (const s of sources) policies[s.format] = (policies[s.format] ?? 0) + 1;
+  return { filesExamined: examined, policies, skipped: [...skipped].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
 }
 
 /**
