@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { formatProblem, InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { failsOn, type Finding } from '../../model/finding.js';
-import { discoverPolicySources, MAX_SOURCE_BYTES } from '../../load/sources/index.js';
+import { discoverPolicySources, MAX_SOURCE_BYTES, type PolicySource, type PolicySourcesResult } from '../../load/sources/index.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import type { ReportDiff } from '../../report/model.js';
 import { loadConfig, ignoreMatches, type LintConfig } from '../../lint/config.js';
@@ -81,7 +81,9 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   }
 
   const policies = lintAll(discovered.sources, config, runState);
-  const diff = args.base !== undefined ? await policyDiff(args.base, policies, config, io.cwd, runState) : undefined;
+  const diff = args.base !== undefined
+    ? await policyDiff(args.base, policies, config, io.cwd, runState)
+    : discovered.planChanges ? await planDiff(discovered.planChanges, policies, config, io.cwd, runState) : undefined;
 
   for (const p of policies) {
     warnings.push(...p.linted.warnings);
@@ -107,6 +109,17 @@ async function policyDiff(base: string, policies: LintedPolicy[], config: LintCo
   const pairs = pairSources(baseSources, basePolicies.map((p) => ({ ...p, source: p.linted.source })), policies.map((p) => ({ ...p, source: p.linted.source })));
   const visible = (f: Finding): boolean => !config.ignore.some((e) => ignoreMatches(e, f, cwd));
   return diffPolicies(baseSources.label, pairs, visible);
+}
+
+/** A plan holds the policy before and after: the same diff as `--base`, against the plan's prior state. */
+async function planDiff(changes: NonNullable<PolicySourcesResult['planChanges']>, policies: LintedPolicy[], config: LintConfig, cwd: string, runState: StateRunner | undefined): Promise<ReportDiff> {
+  const [{ pairPlanChanges, planBaseLabel }, { diffPolicies }] = await Promise.all([import('../../lint/base.js'), import('../../lint/diff.js')]);
+  type Sourced = LintedPolicy & { source: PolicySource };
+  const sourced = (p: LintedPolicy): Sourced => ({ ...p, source: p.linted.source });
+  const linted = changes.map((c) => ({ file: c.file, name: c.name, ...(c.before ? { before: sourced(lintAll([c.before], config, runState)[0]!) } : {}) }));
+  const pairs = pairPlanChanges<Sourced>(linted, policies.map(sourced));
+  const visible = (f: Finding): boolean => !config.ignore.some((e) => ignoreMatches(e, f, cwd));
+  return diffPolicies(planBaseLabel(changes.map((c) => c.file)), pairs, visible);
 }
 
 /** Standard input's text (`lint -`), bounded like a file. */
