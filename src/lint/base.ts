@@ -93,26 +93,3 @@ export function pairSources<T extends { source: PolicySource }>(base: BaseSource
   for (const b of remaining) pairs.push({ base: b });
   return pairs;
 }
-
-/** What a plan's prior state is called in the diff: `Policy change against the prior state in plan.json`. */
-export function planBaseLabel(files: readonly string[]): string {
-  return `the prior state in ${[...new Set(files)].sort().join(', ')}`;
-}
-
-/**
- * `lint plan.json` without `--base`: each policy resource the plan creates, updates or deletes, its
- * policy before the change (linted from `resource_changes[].change.before`) with the planned one.
- */
-export function pairPlanChanges<T extends { source: PolicySource }>(
-  changes: ReadonlyArray<{ file: string; name: string; before?: T }>,
-  next: readonly T[],
-): SourcePair<T>[] {
-  const pairs: SourcePair<T>[] = [];
-  const ordered = [...changes].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const c of ordered) {
-    const n = next.find((x) => x.source.file === c.file && x.source.name === c.name);
-    if (n === undefined && c.before === undefined) continue;
-    pairs.push({ ...(c.before ? { base: c.before } : {}), ...(n ? { next: n } : {}) });
-  }
-  return pairs;
-}

@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { formatProblem, InputError, UsageError, type InputProblem } from '../../model/errors.js';
 import { failsOn, type Finding } from '../../model/finding.js';
-import { discoverPolicySources, MAX_SOURCE_BYTES, type PolicySource, type PolicySourcesResult } from '../../load/sources/index.js';
+import { discoverPolicySources, MAX_SOURCE_BYTES } from '../../load/sources/index.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import type { ReportDiff } from '../../report/model.js';
 import { loadConfig, ignoreMatches, type LintConfig } from '../../lint/config.js';
@@ -83,7 +83,10 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   const policies = lintAll(discovered.sources, config, runState);
   const diff = args.base !== undefined
     ? await policyDiff(args.base, policies, config, io.cwd, runState)
-    : discovered.planChanges ? await planDiff(discovered.planChanges, policies, config, io.cwd, runState) : undefined;
+    : discovered.planChanges
+      // A plan holds the policy before and after: the same diff, against the plan's prior state.
+      ? (await import('../../lint/diff.js')).diffPlanChanges(discovered.planChanges, policies, (s) => lintAll([s], config, runState)[0]!, visibleFor(config, io.cwd))
+      : undefined;
 
   for (const p of policies) {
     warnings.push(...p.linted.warnings);
@@ -107,19 +110,12 @@ async function policyDiff(base: string, policies: LintedPolicy[], config: LintCo
   const baseSources = await loadBaseSources(base, policies.map((p) => p.linted.source), cwd);
   const basePolicies = lintAll(baseSources.sources, config, runState);
   const pairs = pairSources(baseSources, basePolicies.map((p) => ({ ...p, source: p.linted.source })), policies.map((p) => ({ ...p, source: p.linted.source })));
-  const visible = (f: Finding): boolean => !config.ignore.some((e) => ignoreMatches(e, f, cwd));
-  return diffPolicies(baseSources.label, pairs, visible);
+  return diffPolicies(baseSources.label, pairs, visibleFor(config, cwd));
 }
 
-/** A plan holds the policy before and after: the same diff as `--base`, against the plan's prior state. */
-async function planDiff(changes: NonNullable<PolicySourcesResult['planChanges']>, policies: LintedPolicy[], config: LintConfig, cwd: string, runState: StateRunner | undefined): Promise<ReportDiff> {
-  const [{ pairPlanChanges, planBaseLabel }, { diffPolicies }] = await Promise.all([import('../../lint/base.js'), import('../../lint/diff.js')]);
-  type Sourced = LintedPolicy & { source: PolicySource };
-  const sourced = (p: LintedPolicy): Sourced => ({ ...p, source: p.linted.source });
-  const linted = changes.map((c) => ({ file: c.file, name: c.name, ...(c.before ? { before: sourced(lintAll([c.before], config, runState)[0]!) } : {}) }));
-  const pairs = pairPlanChanges<Sourced>(linted, policies.map(sourced));
-  const visible = (f: Finding): boolean => !config.ignore.some((e) => ignoreMatches(e, f, cwd));
-  return diffPolicies(planBaseLabel(changes.map((c) => c.file)), pairs, visible);
+/** Findings an `ignore` entry drops are left out of the diff too. */
+function visibleFor(config: LintConfig, cwd: string): (f: Finding) => boolean {
+  return (f) => !config.ignore.some((e) => ignoreMatches(e, f, cwd));
 }
 
 /** Standard input's text (`lint -`), bounded like a file. */
