@@ -145,6 +145,8 @@ function planChanges(root: TreeNode): Array<PlanChange<SourceDraft>> {
     const kind = POLICY_RESOURCE_TYPES.find((k) => k.type === stringOf(child(rc, 'type')));
     const name = stringOf(child(rc, 'address'));
     if (kind === undefined || name === undefined || stringOf(child(rc, 'mode')) !== 'managed') continue;
+    // A deposed object (left by a failed create_before_destroy) is destroyed beside the current one: not its prior policy.
+    if (child(rc, 'deposed') !== undefined) continue;
     const change = child(rc, 'change');
     const actions = (child(change, 'actions')?.items ?? []).map(stringOf).filter((a): a is string => a !== undefined);
     if (!actions.some((a) => a === 'create' || a === 'update' || a === 'delete')) continue;

@@ -146,6 +146,11 @@ describe('terraform show -json (plan): resource_changes, the policy before the p
     rc.change.after.policy = rc.change.before.policy;
     plan.resource_changes = [rc];
     expect(extractPolicySources('replace.json', JSON.stringify(plan)).planChanges).toBeUndefined();
+    // A deposed object being destroyed is not the policy the plan replaces.
+    plan.resource_changes = [{ ...JSON.parse(changes.text).resource_changes[1], deposed: '00000001', change: { ...JSON.parse(changes.text).resource_changes[2].change } }];
+    expect(extractPolicySources('deposed.json', JSON.stringify(plan)).planChanges).toBeUndefined();
+    delete plan.resource_changes[0].deposed;
+    expect(extractPolicySources('deposed.json', JSON.stringify(plan)).planChanges).toHaveLength(1);
     const state = { format_version: '1.0', values: { root_module: { resources: plan.planned_values.root_module.resources } } };
     expect(extractPolicySources('state.json', JSON.stringify(state)).planChanges).toBeUndefined();
   });
