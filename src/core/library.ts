@@ -9,7 +9,8 @@ import { parseBatchGetImage, type BatchGetImageResult } from '../load/manifests.
 import { parsePolicyText, validatePolicyObject } from '../load/policy.js';
 import { extractPolicySources, sourceCoverage } from '../load/sources/index.js';
 import { parseTimestamp } from '../load/time.js';
-import { emptyConfig, parseConfigText, type LintConfig } from '../lint/config.js';
+import { emptyConfig, ignoreMatches, parseConfigText, type LintConfig } from '../lint/config.js';
+import { diffPlanChanges } from '../lint/diff.js';
 import { sourceProblemFindings } from '../lint/lint.js';
 import { buildLintReport, lintAll } from '../lint/run.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
@@ -201,7 +202,12 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
   const { findings: otherFindings, inputProblems } = sourceProblemFindings(extracted.problems, config);
   if (inputProblems.length > 0) throw new InputError(inputProblems);
   const policies = lintAll(extracted.sources, config);
-  const report = buildLintReport({ policies, config, cwd: options.cwd ?? '.', now, days: 0, otherFindings, coverage: sourceCoverage(1, extracted.sources) });
+  const cwd = options.cwd ?? '.';
+  // A Terraform plan holds the policy before and after: its change, as the CLI shows it.
+  const diff = extracted.planChanges
+    ? diffPlanChanges(extracted.planChanges, policies, (s) => lintAll([s], config)[0]!, (f) => !config.ignore.some((e) => ignoreMatches(e, f, cwd)))
+    : undefined;
+  const report = buildLintReport({ policies, config, cwd, now, days: 0, otherFindings, ...(diff ? { diff } : {}), coverage: sourceCoverage(1, extracted.sources) });
   return { report, warnings: policies.flatMap((p) => p.linted.warnings) };
 }
 

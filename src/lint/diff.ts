@@ -4,6 +4,7 @@ import type { FateChange, ReportDiff } from '../report/model.js';
 import type { Verdict } from '../simulate/evaluate.js';
 import type { AnalysedImage } from '../analyse/analyse.js';
 import { cmp } from '../analyse/checks/lint/common.js';
+import type { PolicySource } from '../load/sources/types.js';
 import type { LintedPolicy } from './run.js';
 
 // `lint --base`: what a policy change does. Rule changes; images whose fate over the horizon changes
@@ -173,4 +174,30 @@ export function diffPolicies(baseLabel: string, pairs: readonly PolicyPair[], vi
   }
   fateChanges.sort((x, y) => cmp(x.repositoryName, y.repositoryName) || cmp(x.imageDigest, y.imageDigest));
   return { base: baseLabel, ruleChanges, fateChanges, introducedFindings: introducedFindings.sort(compareFindings), fixedFindings: fixedFindings.sort(compareFindings) };
+}
+
+/** What a plan's prior state is called in the diff: `Policy change against the prior state in plan.json`. */
+export function planBaseLabel(files: readonly string[]): string {
+  return `the prior state in ${[...new Set(files)].sort().join(', ')}`;
+}
+
+/**
+ * `lint plan.json` without `--base`: each policy resource the plan creates, updates or deletes, its
+ * policy before the change (`resource_changes[].change.before`, linted by `lintBefore`) against the
+ * planned one of the same file and address, in the same diff as `--base`.
+ */
+export function diffPlanChanges(
+  changes: ReadonlyArray<{ file: string; name: string; before?: PolicySource }>,
+  next: readonly LintedPolicy[],
+  lintBefore: (source: PolicySource) => LintedPolicy,
+  visible: (f: Finding) => boolean,
+): ReportDiff {
+  const ordered = [...changes].sort((a, b) => cmp(a.file, b.file) || cmp(a.name, b.name));
+  const pairs: PolicyPair[] = [];
+  for (const c of ordered) {
+    const n = next.find((x) => x.linted.source.file === c.file && x.linted.source.name === c.name);
+    if (n === undefined && c.before === undefined) continue;
+    pairs.push({ ...(c.before ? { base: lintBefore(c.before) } : {}), ...(n ? { next: n } : {}) });
+  }
+  return diffPolicies(planBaseLabel(changes.map((c) => c.file)), pairs, visible);
 }

@@ -3,7 +3,7 @@ import type { FormatContext, Formatter } from './formatter.js';
 import type { Report } from './model.js';
 import { printable } from './printable.js';
 import { primaryPosition, relativeFile, sortedFindings } from './sarif.js';
-import { countSeverities, formatCount, originLabel, plural, reportTotals } from './storage-text.js';
+import { countSeverities, diffTextLines, formatCount, originLabel, plural, reportTotals } from './storage-text.js';
 import { coverageSentence, policiesFound } from './coverage.js';
 
 // GitHub Actions workflow commands: one annotation per finding, on the file and line it is about
@@ -60,6 +60,8 @@ export const formatGithub: Formatter = (report: Report, context: FormatContext) 
     // An empty run is a warning annotation: a green check over nothing read is how policies go unchecked.
     out.push(workflowCommand(policiesFound(report.coverage) === 0 ? 'warning' : 'notice', [['title', 'coverage']], coverageSentence(report.coverage)));
   }
+  // The policy change (lint --base, or a plan's prior state) is one notice: it is about the change, not a line.
+  if (report.diff) out.push(workflowCommand('notice', [['title', 'policy-change']], diffTextLines(report.diff).join('\n')));
   const c = countSeverities(report.findings);
   out.push(`ecr-lifeguard ${context.command}: ${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${formatCount(c.info)} info`);
   return out.join('\n') + '\n';

@@ -246,7 +246,9 @@ export const formatSarif: Formatter = (report: Report, context: FormatContext) =
         },
         columnKind: 'utf16CodeUnits',
         results,
-        properties: { command: context.command, now: report.now, days: report.days, ...(report.coverage ? { coverage: report.coverage } : {}) },
+        properties: { command: context.command, now: report.now, days: report.days, ...(report.coverage ? { coverage: report.coverage } : {}),
+          // The rule changes have no line of their own: carried here, results marked new or unchanged (baselineState).
+          ...(report.diff ? { policyChange: { base: report.diff.base, ruleChanges: report.diff.ruleChanges, fateChanges: report.diff.fateChanges.length } } : {}) },
       },
     ],
   };

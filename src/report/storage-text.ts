@@ -1,5 +1,6 @@
 import { cmp } from '../analyse/graph.js';
 import type { Finding } from '../model/finding.js';
+import { formatLocation } from '../model/location.js';
 import type { UseOrigin } from '../model/in-use.js';
 import { imageCountOf, type FateChange, type Report, type ReportDiff, type ReportRepository } from './model.js';
 
@@ -364,6 +365,24 @@ export function compareFateChanges(a: FateChange, b: FateChange): number {
 
 export function sortedRuleChanges(diff: ReportDiff): ReportDiff['ruleChanges'] {
   return [...diff.ruleChanges].sort((a, b) => a.rulePriority - b.rulePriority || cmp(a.change, b.change) || cmp(a.summary, b.summary));
+}
+
+/** The policy change as plain lines (table and GitHub annotations): the same content as Markdown's and HTML's diff section. */
+export function diffTextLines(diff: ReportDiff): string[] {
+  const out = [`Policy change against ${diff.base}:`];
+  if (diff.ruleChanges.length === 0) out.push('  No rule changes.');
+  for (const r of sortedRuleChanges(diff)) out.push(`  ${r.change} rule ${r.rulePriority}: ${r.summary}`);
+  if (diff.fateChanges.length === 0) out.push('  No image changes fate.');
+  else out.push(`  ${plural(diff.fateChanges.length, 'image')} change fate:`);
+  for (const c of [...diff.fateChanges].sort(compareFateChanges)) {
+    out.push(`    ${c.repositoryName} ${c.imageDigest.slice(0, 19)}${c.imageTags.length ? ` (${c.imageTags.join(', ')})` : ''}: ${fateText(c.before)} -> ${fateText(c.after)}${c.inUse ? ', in use' : ''}`);
+  }
+  for (const [title, findings] of [['Findings introduced', diff.introducedFindings], ['Findings fixed', diff.fixedFindings]] as const) {
+    if (findings.length === 0) continue;
+    out.push(`  ${title} (${formatCount(findings.length)}):`);
+    for (const f of findings) out.push(`    ${f.severity} ${f.id}${f.location ? ` ${formatLocation(f.location)}` : ''}: ${f.message}`);
+  }
+  return out;
 }
 
 /** One sentence for the table: bytes freed now and over the horizon, bytes moved to archive, and whether it is a lower bound. */

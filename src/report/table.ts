@@ -5,7 +5,7 @@ import { palette, type Palette } from './colour.js';
 import { joinedParts, type FormatContext } from './formatter.js';
 import { displayTags, imageCountOf, short, type Report, type ReportImage, type ReportRepository } from './model.js';
 import { printableDeep } from './printable.js';
-import { actionCountsNow, formatBytes, formatCount, inUseLines, plural, reportTotals, storageSentence } from './storage-text.js';
+import { actionCountsNow, diffTextLines, formatBytes, formatCount, inUseLines, plural, reportTotals, storageSentence } from './storage-text.js';
 import { coverageSentence, notableSkips, policiesFound } from './coverage.js';
 import { breaksHeading, breakText, MAX_BREAK_LINES, whatBreaks } from './breaks.js';
 
@@ -31,6 +31,10 @@ export function tableParts(input: Report, context: FormatContext, options: { ima
     for (const u of report.unreadableRepositories) out.push(`  ${u.repositoryName}: ${u.reason}`);
   }
   if (!options.imagesOnly) out.push('', ...findingsSection(report.findings, p));
+  if (report.diff && !options.imagesOnly) {
+    const [heading, ...rest] = diffTextLines(report.diff);
+    out.push('', p.bold(heading!), ...rest);
+  }
   if (report.coverage) out.push('', ...coverageSection(report.coverage, p));
   const registryStorage = storageSentence(report.storage, report.days);
   if (registryStorage && report.repositories.length > 1) out.push('', p.bold(`Registry: ${registryStorage.replace(/^Storage: /, '')}`));

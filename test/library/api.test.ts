@@ -170,6 +170,18 @@ describe('lint and render', () => {
     expect(await render(report, 'html')).toMatch(/^<!doctype html>/i);
   });
 
+  it('a Terraform plan: the same report as `lint plan.json`, its change included', async () => {
+    const PLAN = 'test/fixtures/sources/terraform/plan-changes.json';
+    const { report } = lint(readFileSync(PLAN, 'utf8'), { file: PLAN, now: NOW });
+    expect(report.diff?.base).toBe(`the prior state in ${PLAN}`);
+    expect(report.diff?.ruleChanges).toHaveLength(7);
+    const cli = await runCli(['lint', PLAN, '--format', 'json', '--now', NOW]);
+    // The CLI adds its coverage (files examined); the rest is the same.
+    const { coverage, ...fromCli } = JSON.parse(cli.stdout);
+    expect(coverage.filesExamined).toBe(1);
+    expect(JSON.parse(await render(report, 'json'))).toEqual(fromCli);
+  });
+
   it('reads policies where they live (CloudFormation YAML), applies a configuration given as text', () => {
     const template = ['Resources:', '  Repo:', '    Type: AWS::ECR::Repository', '    Properties:', '      RepositoryName: shop/api', '      LifecyclePolicy:', `        LifecyclePolicyText: '${AGE_POLICY.replace('"countNumber":10', '"countNumber":0')}'`, ''].join('\n');
     const { report } = lint(template, { file: 'stack.yaml' });

@@ -81,7 +81,12 @@ export async function runLint(args: LintArgs, io: CliIO): Promise<number> {
   }
 
   const policies = lintAll(discovered.sources, config, runState);
-  const diff = args.base !== undefined ? await policyDiff(args.base, policies, config, io.cwd, runState) : undefined;
+  const diff = args.base !== undefined
+    ? await policyDiff(args.base, policies, config, io.cwd, runState)
+    : discovered.planChanges
+      // A plan holds the policy before and after: the same diff, against the plan's prior state.
+      ? (await import('../../lint/diff.js')).diffPlanChanges(discovered.planChanges, policies, (s) => lintAll([s], config, runState)[0]!, visibleFor(config, io.cwd))
+      : undefined;
 
   for (const p of policies) {
     warnings.push(...p.linted.warnings);
@@ -105,8 +110,12 @@ async function policyDiff(base: string, policies: LintedPolicy[], config: LintCo
   const baseSources = await loadBaseSources(base, policies.map((p) => p.linted.source), cwd);
   const basePolicies = lintAll(baseSources.sources, config, runState);
   const pairs = pairSources(baseSources, basePolicies.map((p) => ({ ...p, source: p.linted.source })), policies.map((p) => ({ ...p, source: p.linted.source })));
-  const visible = (f: Finding): boolean => !config.ignore.some((e) => ignoreMatches(e, f, cwd));
-  return diffPolicies(baseSources.label, pairs, visible);
+  return diffPolicies(baseSources.label, pairs, visibleFor(config, cwd));
+}
+
+/** Findings an `ignore` entry drops are left out of the diff too. */
+function visibleFor(config: LintConfig, cwd: string): (f: Finding) => boolean {
+  return (f) => !config.ignore.some((e) => ignoreMatches(e, f, cwd));
 }
 
 /** Standard input's text (`lint -`), bounded like a file. */

@@ -132,6 +132,9 @@ export function recognise(file: string, rawText: string, explicit: boolean): Rec
     if (drafts === undefined) continue;
     recognised = true;
     result.sources.push(...drafts.drafts.map((d) => place(file, parsed.lines, d)));
+    for (const c of drafts.planChanges ?? []) {
+      (result.planChanges ??= []).push({ file, name: c.name, actions: c.actions, ...(c.before ? { before: place(file, parsed.lines, c.before) } : {}) });
+    }
     for (const p of drafts.problems) {
       const { at, ...rest } = p;
       result.problems.push({ ...rest, location: { file, pointer: at.pointer, ...parsed.lines.position(at.start) } });

@@ -63,6 +63,7 @@ function skipReasonOf(s: Skipped): SkippedFile['reason'] {
 
 interface Collected {
   sources: PolicySource[];
+  planChanges: NonNullable<PolicySourcesResult['planChanges']>;
   problems: InputProblem[];
   skipped: SkippedFile[];
   examined: number;
@@ -78,6 +79,7 @@ function readOne(file: string, text: string, explicit: boolean, out: Collected):
   if (explicit) {
     const r = extractPolicySources(file, text);
     out.sources.push(...r.sources);
+    out.planChanges.push(...(r.planChanges ?? []));
     out.problems.push(...r.problems);
     return;
   }
@@ -89,6 +91,7 @@ function readOne(file: string, text: string, explicit: boolean, out: Collected):
   const r = recognise(file, text, false);
   if (r.kind === 'recognised') {
     out.sources.push(...r.result.sources);
+    out.planChanges.push(...(r.result.planChanges ?? []));
     out.problems.push(...r.result.problems);
   } else if (r.kind === 'invalid') {
     if (looksEcrRelated(text)) out.problems.push(r.problems[0]!);
@@ -164,7 +167,7 @@ export function sourceCoverage(examined: number, sources: readonly PolicySource[
  * before reading them.
  */
 export async function discoverPolicySources(paths: string[], options: { stdin?: () => Promise<string>; cwd?: string } = {}): Promise<PolicySourcesResult> {
-  const out: Collected = { sources: [], problems: [], skipped: [], examined: 0 };
+  const out: Collected = { sources: [], planChanges: [], problems: [], skipped: [], examined: 0 };
   const explicit = new Set<string>();
   const roots: string[] = [];
   for (const p of paths) {
@@ -226,5 +229,7 @@ export async function discoverPolicySources(paths: string[], options: { stdin?: 
   // A policy file that Terraform reads with file() is linted once, as Terraform uses it (it knows the repository).
   const viaTerraform = new Set(out.sources.filter((s) => s.format === 'terraform' && s.policyText !== undefined).map((s) => `${s.file}\0${s.policyText}`));
   out.sources = out.sources.filter((s) => s.format !== 'policy-json' || !viaTerraform.has(`${s.file}\0${s.policyText}`));
-  return { sources: out.sources.sort(compareSources), problems: out.problems.sort(compareProblems), coverage: coverageOf(out) };
+  const result: PolicySourcesResult = { sources: out.sources.sort(compareSources), problems: out.problems.sort(compareProblems), coverage: coverageOf(out) };
+  if (out.planChanges.length > 0) result.planChanges = out.planChanges;
+  return result;
 }

@@ -1,5 +1,5 @@
 import { child, stringOf, type TreeNode } from './tree.js';
-import { notTextProblem, type DraftsResult } from './types.js';
+import { notTextProblem, type DraftsResult, type PlanChange, type SourceDraft } from './types.js';
 
 // `terraform show -json` of a plan (planned_values) or of state (values): the resources that
 // carry a lifecycle policy, in the root module and every child module.
@@ -133,11 +133,48 @@ function stateDrafts(root: TreeNode): DraftsResult {
   return result;
 }
 
+/**
+ * A plan's `resource_changes[]` of policy resources that it creates, updates or deletes: the policy
+ * before (`change.before`), to be compared with the planned one. Not when the policy is unchanged
+ * (a replacement for another reason), nor when the new policy is unknown at plan time (its
+ * unresolved-policy finding says so; there is nothing to compare with).
+ */
+function planChanges(root: TreeNode): Array<PlanChange<SourceDraft>> {
+  const out: Array<PlanChange<SourceDraft>> = [];
+  for (const rc of child(root, 'resource_changes')?.items ?? []) {
+    const kind = POLICY_RESOURCE_TYPES.find((k) => k.type === stringOf(child(rc, 'type')));
+    const name = stringOf(child(rc, 'address'));
+    if (kind === undefined || name === undefined || stringOf(child(rc, 'mode')) !== 'managed') continue;
+    // A deposed object (left by a failed create_before_destroy) is destroyed beside the current one: not its prior policy.
+    if (child(rc, 'deposed') !== undefined) continue;
+    const change = child(rc, 'change');
+    const actions = (child(change, 'actions')?.items ?? []).map(stringOf).filter((a): a is string => a !== undefined);
+    if (!actions.some((a) => a === 'create' || a === 'update' || a === 'delete')) continue;
+    if (child(child(change, 'after_unknown'), kind.policy)?.value === true) continue;
+    const before = child(change, 'before');
+    const beforePolicy = child(before, kind.policy);
+    const beforeText = stringOf(beforePolicy);
+    if (beforeText !== undefined && beforeText === stringOf(child(child(change, 'after'), kind.policy))) continue;
+    const entry: PlanChange<SourceDraft> = { name, actions };
+    if (beforeText !== undefined) {
+      entry.before = { format: 'terraform-plan', name, at: beforePolicy!, text: beforePolicy!.mapped!() };
+      const repositoryName = kind.repository ? stringOf(child(before, kind.repository)) : undefined;
+      const repositoryPrefix = kind.prefix ? stringOf(child(before, kind.prefix)) : undefined;
+      if (repositoryName !== undefined) entry.before.repositoryName = repositoryName;
+      if (repositoryPrefix !== undefined) entry.before.repositoryPrefix = repositoryPrefix;
+    }
+    out.push(entry);
+  }
+  return out;
+}
+
 export function terraformDrafts(root: TreeNode): DraftsResult {
   if (isTerraformState(root)) return stateDrafts(root);
   const result: DraftsResult = { drafts: [], problems: [] };
   // A plan's planned_values, or a state's values; prior_state is what is being replaced.
   const top = child(child(root, 'planned_values'), 'root_module') ?? child(child(root, 'values'), 'root_module');
   new TerraformReader(root).collect(top, result);
+  const changes = planChanges(root);
+  if (changes.length > 0) result.planChanges = changes;
   return result;
 }

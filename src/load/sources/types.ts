@@ -48,6 +48,8 @@ export interface PolicySourcesResult {
   problems: InputProblem[];
   /** Set by discovery over files and trees. */
   coverage?: SourceCoverage;
+  /** Plan JSON files: what each plan changes (the before policies of `resource_changes`), so lint can show the diff. */
+  planChanges?: Array<PlanChange<PolicySource> & { file: string }>;
 }
 
 /** What a format extractor finds, before it is placed in its file. */
@@ -75,6 +77,17 @@ export interface DraftProblem {
 export interface DraftsResult {
   drafts: SourceDraft[];
   problems: DraftProblem[];
+  /** Plan JSON: the policy resources the plan creates, updates or deletes, with the policy before. */
+  planChanges?: Array<PlanChange<SourceDraft>>;
+}
+
+/** A plan's change to one policy resource (`resource_changes[]`): `name` is its address, as the planned policy's source is named. */
+export interface PlanChange<T> {
+  name: string;
+  /** Terraform's actions: ['create'], ['update'], ['delete'], ['delete', 'create']... */
+  actions: string[];
+  /** The policy before the change; absent when the resource is created. */
+  before?: T;
 }
 
 /** A policy given as something other than its JSON text (an object, a number...). */

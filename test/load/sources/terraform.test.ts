@@ -100,3 +100,58 @@ describe('terraform show -json (state)', () => {
     ]);
   });
 });
+
+// The shape of `terraform show -json` plan output (format_version 1.x) as the Terraform and OpenTofu
+// "JSON Output Format" pages describe it (resource_changes[].change: actions, before, after,
+// after_unknown; a deleted resource only in resource_changes and prior_state).
+describe('terraform show -json (plan): resource_changes, the policy before the plan', () => {
+  const changes = fixture('terraform/plan-changes.json');
+  const { sources, problems, planChanges } = extractPolicySources(changes.file, changes.text);
+
+  test('the planned policies are linted as before; the deleted one is not among them', () => {
+    expect(problems).toEqual([]);
+    expect(sources.map((s) => s.name)).toEqual([
+      'aws_ecr_lifecycle_policy.api', 'aws_ecr_lifecycle_policy.batch', 'aws_ecr_lifecycle_policy.web',
+      'aws_ecr_repository_creation_template.ci', 'module.mirror.aws_ecr_lifecycle_policy.this',
+    ]);
+  });
+
+  test('update, delete and create are changes; no-op and a policy unknown at plan time are not', () => {
+    expect(planChanges?.map((c) => [c.file, c.name, c.actions, c.before !== undefined])).toEqual([
+      [changes.file, 'aws_ecr_lifecycle_policy.api', ['update'], true],
+      [changes.file, 'aws_ecr_lifecycle_policy.legacy', ['delete'], true],
+      [changes.file, 'aws_ecr_lifecycle_policy.web', ['create'], false],
+      [changes.file, 'aws_ecr_repository_creation_template.ci', ['update'], true],
+    ]);
+  });
+
+  test('the policy before is read from change.before, located in the plan file, with its repository or prefix', () => {
+    const api = planChanges!.find((c) => c.name === 'aws_ecr_lifecycle_policy.api')!.before!;
+    expect(api.format).toBe('terraform-plan');
+    expect(api.repositoryName).toBe('api');
+    expect(api.pointerPrefix).toBe('/resource_changes/0/change/before/policy');
+    expect(JSON.parse(api.policyText!).rules[0].selection.countNumber).toBe(50);
+    // The policy text's `"` is the file's `\"`: it maps to the backslash.
+    const at = nthIndexOf(changes.text, '\\"countNumber\\":50');
+    expect(api.mapOffset(api.policyText!.indexOf('"countNumber":50'))).toEqual(lineColumnAt(changes.text, at));
+    const ci = planChanges!.find((c) => c.name === 'aws_ecr_repository_creation_template.ci')!.before!;
+    expect(ci.repositoryPrefix).toBe('ci');
+    expect(ci.pointerPrefix).toBe('/resource_changes/4/change/before/lifecycle_policy');
+  });
+
+  test('a replacement that keeps the policy text, and state JSON, have no changes', () => {
+    const plan = JSON.parse(changes.text);
+    const rc = plan.resource_changes[0];
+    rc.change.actions = ['delete', 'create'];
+    rc.change.after.policy = rc.change.before.policy;
+    plan.resource_changes = [rc];
+    expect(extractPolicySources('replace.json', JSON.stringify(plan)).planChanges).toBeUndefined();
+    // A deposed object being destroyed is not the policy the plan replaces.
+    plan.resource_changes = [{ ...JSON.parse(changes.text).resource_changes[1], deposed: '00000001', change: { ...JSON.parse(changes.text).resource_changes[2].change } }];
+    expect(extractPolicySources('deposed.json', JSON.stringify(plan)).planChanges).toBeUndefined();
+    delete plan.resource_changes[0].deposed;
+    expect(extractPolicySources('deposed.json', JSON.stringify(plan)).planChanges).toHaveLength(1);
+    const state = { format_version: '1.0', values: { root_module: { resources: plan.planned_values.root_module.resources } } };
+    expect(extractPolicySources('state.json', JSON.stringify(state)).planChanges).toBeUndefined();
+  });
+});
