@@ -59,6 +59,7 @@ const SEED: KubeSeed = {
       ] },
     }],
     'clusterworkflowtemplates.argoproj.io': [{ metadata: { name: 'shared' }, spec: { templates: [{ name: 't', container: { image: `${HOST}/wf-shared:1` } }] } }],
+    'taskruns.tekton.dev': [{ ...meta('b', 'lint-run'), spec: { taskSpec: { steps: [{ name: 'run', image: `${HOST}/taskrun:1` }] } } }],
     'tasks.tekton.dev': [{ ...meta('b', 'lint'), spec: { steps: [{ name: 'lint', image: `${HOST}/lint:1`, script: 'echo MUST-NOT-LEAK' }], sidecars: [{ name: 's', image: `${HOST}/sidecar:1` }] } }],
   },
   tokens: {
@@ -136,7 +137,10 @@ describe('Kubernetes discovery (real client library, local API server)', () => {
       `runtime ${HOST}/wf-shared:1 (clusterworkflowtemplates.argoproj.io.json)`,
       `runtime ${HOST}/lint:1 (tasks.tekton.dev.json)`,
       `runtime ${HOST}/sidecar:1 (tasks.tekton.dev.json)`,
+      // Served only as tekton.dev/v1beta1 here: read in the version the cluster serves.
+      `runtime ${HOST}/taskrun:1 (taskruns.tekton.dev.json)`,
     ].sort());
+    expect(JSON.parse(found.files.find((f) => f.path === '_kube/admin/taskruns.tekton.dev.json')!.text)).toMatchObject({ apiVersion: 'tekton.dev/v1beta1', kind: 'TaskRunList' });
     expect(fake.log).toContain('admin-token /apis/argoproj.io/v1alpha1/rollouts?continue=2&limit=2');
     expect(fake.log).toContain('admin-token /apis/argoproj.io/v1alpha1/clusterworkflowtemplates?limit=2');
     expect(fake.log.some((l) => l.includes('serving.knative.dev') || l.includes('keda.sh'))).toBe(false);

@@ -58,6 +58,7 @@ function resources(kc: KubeConfig): Resource[] {
 
 interface CustomResource {
   group: string;
+  /** The version first asked; any other version the cluster serves of the group is read too. */
   version: string;
   plural: string;
   kind: string;
@@ -194,37 +195,48 @@ type ListAcross = (name: string, all: (p: { limit: number; _continue?: string })
 async function readCustomResources(kc: KubeConfig, where: string, requestOptions: Options, timeoutMs: number, status: SourceStatus, files: FileSet, dir: string, listAcross: ListAcross): Promise<void> {
   const apis = kc.makeApiClient(ApisApi);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const wanted = [...new Set(CUSTOM_RESOURCES.map((r) => `${r.group}/${r.version}`))];
-  let served: Set<string>;
+  let served: Map<string, string[]>;
   try {
     status.apiCalls['discovery /apis'] = (status.apiCalls['discovery /apis'] ?? 0) + 1;
     const groups = await apis.getAPIVersions(requestOptions as never);
-    served = new Set((groups.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => v.groupVersion)));
+    // Per group, its versions: the preferred one first, as kubectl picks it.
+    served = new Map((groups.groups ?? []).map((g) => {
+      const versions = (g.versions ?? []).map((v) => v.version);
+      const preferred = g.preferredVersion?.version;
+      return [g.name, preferred !== undefined && versions.includes(preferred) ? [preferred, ...versions.filter((v) => v !== preferred)] : versions];
+    }));
   } catch (err) {
     markMissing(status, `${where}: custom resources (${CUSTOM_RESOURCES.map((r) => `${r.plural}.${r.group}`).join(', ')}): the API groups cannot be listed (${kubeReason(err, timeoutMs)})`);
     return;
   }
-  for (const groupVersion of wanted.filter((gv) => served.has(gv))) {
-    const [group, version] = groupVersion.split('/') as [string, string];
-    const known = CUSTOM_RESOURCES.filter((r) => r.group === group && r.version === version);
-    let offered: Map<string, boolean>;
-    try {
-      status.apiCalls[`discovery ${groupVersion}`] = (status.apiCalls[`discovery ${groupVersion}`] ?? 0) + 1;
-      const list = await custom.getAPIResources({ group, version }, requestOptions as never);
-      offered = new Map((list.resources ?? []).map((r) => [r.name, r.namespaced]));
-    } catch (err) {
-      for (const r of known) markMissing(status, `${where}: ${r.plural}.${r.group} (the resources of ${groupVersion} cannot be listed: ${kubeReason(err, timeoutMs)})`);
-      continue;
-    }
-    for (const r of known) {
-      const namespaced = offered.get(r.plural);
-      if (namespaced === undefined) continue;
-      const name = `${r.plural}.${r.group}`;
-      const base = { group, version, plural: r.plural };
-      const items = namespaced
-        ? await listAcross(name, (p) => custom.listCustomObjectForAllNamespaces({ ...base, ...p }, requestOptions as never) as Promise<Page>, (p) => custom.listNamespacedCustomObject({ ...base, ...p }, requestOptions as never) as Promise<Page>)
-        : await listAcross(name, (p) => custom.listClusterCustomObject({ ...base, ...p }, requestOptions as never) as Promise<Page>, undefined);
-      if (items !== undefined) writeCustomResource(files, `${dir}/${name}.json`, r, items, status);
+  for (const group of [...new Set(CUSTOM_RESOURCES.map((r) => r.group))]) {
+    const known = CUSTOM_RESOURCES.filter((r) => r.group === group);
+    // The version this tool was written against first, then the others the cluster serves (an older
+    // Tekton serves only v1beta1): the offline reader walks shapes, not one version's schema.
+    const versions = served.get(group) ?? [];
+    const ordered = [...new Set([...known.map((r) => r.version).filter((v) => versions.includes(v)), ...versions])];
+    const left = new Set(known.map((r) => r.plural));
+    for (const version of ordered) {
+      if (left.size === 0) break;
+      const groupVersion = `${group}/${version}`;
+      let offered: Map<string, boolean>;
+      try {
+        status.apiCalls[`discovery ${groupVersion}`] = (status.apiCalls[`discovery ${groupVersion}`] ?? 0) + 1;
+        const list = await custom.getAPIResources({ group, version }, requestOptions as never);
+        offered = new Map((list.resources ?? []).map((r) => [r.name, r.namespaced]));
+      } catch (err) {
+        for (const plural of left) markMissing(status, `${where}: ${plural}.${group} (the resources of ${groupVersion} cannot be listed: ${kubeReason(err, timeoutMs)})`);
+        break;
+      }
+      for (const r of known.filter((k) => left.has(k.plural) && offered.has(k.plural))) {
+        left.delete(r.plural);
+        const name = `${r.plural}.${r.group}`;
+        const base = { group, version, plural: r.plural };
+        const items = offered.get(r.plural)
+          ? await listAcross(name, (p) => custom.listCustomObjectForAllNamespaces({ ...base, ...p }, requestOptions as never) as Promise<Page>, (p) => custom.listNamespacedCustomObject({ ...base, ...p }, requestOptions as never) as Promise<Page>)
+          : await listAcross(name, (p) => custom.listClusterCustomObject({ ...base, ...p }, requestOptions as never) as Promise<Page>, undefined);
+        if (items !== undefined) writeCustomResource(files, `${dir}/${name}.json`, `${group}/${version}`, r.kind, items, status);
+      }
     }
   }
 }
@@ -374,8 +386,7 @@ function reduceImages(node: unknown, status: SourceStatus): unknown {
 const CUSTOM_CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers', 'sidecars', 'steps']);
 const SINGLE_CONTAINERS = new Set(['container', 'script', 'stepTemplate']);
 
-function writeCustomResource(files: FileSet, path: string, resource: CustomResource, items: unknown[], status: SourceStatus): void {
-  const apiVersion = `${resource.group}/${resource.version}`;
+function writeCustomResource(files: FileSet, path: string, apiVersion: string, kind: string, items: unknown[], status: SourceStatus): void {
   const objects = items.filter(isObj).map((o) => {
     const meta = isObj(o.metadata) ? o.metadata : {};
     const metadata: Obj = {
@@ -384,9 +395,9 @@ function writeCustomResource(files: FileSet, path: string, resource: CustomResou
     };
     const spec = reduceImages(o.spec, status);
     const st = reduceImages(o.status, status);
-    return { apiVersion, kind: resource.kind, metadata, ...(spec !== undefined ? { spec } : {}), ...(st !== undefined ? { status: st } : {}) };
+    return { apiVersion, kind, metadata, ...(spec !== undefined ? { spec } : {}), ...(st !== undefined ? { status: st } : {}) };
   });
   const key = (o: { metadata: Obj }) => `${String(o.metadata.namespace ?? '')}\u0000${String(o.metadata.name ?? '')}`;
   objects.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  files.json(path, { apiVersion, kind: `${resource.kind}List`, items: objects });
+  files.json(path, { apiVersion, kind: `${kind}List`, items: objects });
 }

@@ -28,6 +28,8 @@ export const CUSTOM: Record<string, { group: string; version: string; plural: st
   ['argoproj.io', 'v1alpha1', 'clusterworkflowtemplates', 'ClusterWorkflowTemplate', false],
   ['serving.knative.dev', 'v1', 'services', 'Service', true],
   ['tekton.dev', 'v1', 'tasks', 'Task', true],
+  // An older Tekton's version beside v1: a group serving several versions.
+  ['tekton.dev', 'v1beta1', 'taskruns', 'TaskRun', true],
 ].map(([group, version, plural, kind, namespaced]) => [`${plural}.${group}`, { group, version, plural, kind, namespaced }] as [string, { group: string; version: string; plural: string; kind: string; namespaced: boolean }]));
 
 export interface TokenAccess {
@@ -121,13 +123,13 @@ export class FakeKubeServer {
     const installed = Object.keys(this.seed.objects).filter((k) => CUSTOM[k]).map((k) => CUSTOM[k]!);
     const json = (body: unknown) => (res.writeHead(200, { 'content-type': 'application/json' }), res.end(JSON.stringify(body)), true);
     if (url.pathname === '/apis' || url.pathname === '/apis/') {
-      const groups = [...new Map(installed.map((c) => [c.group, c])).values()];
+      const groups = [...new Set(installed.map((c) => c.group))].map((name) => ({ name, versions: [...new Set(installed.filter((c) => c.group === name).map((c) => c.version))] }));
       return json({
         kind: 'APIGroupList',
         apiVersion: 'v1',
         groups: [
           { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } },
-          ...groups.map((c) => ({ name: c.group, versions: [{ groupVersion: `${c.group}/${c.version}`, version: c.version }], preferredVersion: { groupVersion: `${c.group}/${c.version}`, version: c.version } })),
+          ...groups.map((g) => ({ name: g.name, versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })), preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] } })),
         ],
       });
     }
