@@ -176,6 +176,7 @@ describe('Kubernetes discovery (real client library, local API server)', () => {
     expect(found.sources[0]!.complete).toBe(false);
     // Seven built-in kinds and the custom resources' discovery.
     expect(found.sources[0]!.missing).toHaveLength(8);
+    expect(found.sources[0]!.missing[1]).toMatch(/^Kubernetes context stranger: custom resources \(rollouts\.argoproj\.io, .*\): the API groups cannot be listed \(unauthorised \(401\): the credentials were refused\)$/);
     expect(found.sources[0]!.missing[0]).toBe('Kubernetes context stranger: cronjobs in every namespace (unauthorised (401): the credentials were refused)');
   });
 
