@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { IN_USE_ACTIONS, IN_USE_COMMANDS } from '../../src/aws/in-use/commands.js';
+import { CUSTOM_RESOURCES } from '../../src/aws/in-use/kube.js';
 
 // Live in-use discovery is read-only: every ECS, Lambda, App Runner and Batch command it can send
 // is a List/Describe/Get, only src/aws/in-use/commands.ts imports them, the IAM sample grants
@@ -62,8 +63,13 @@ describe('live in-use discovery is read-only', () => {
     expect(calls.length).toBeGreaterThan(0);
     for (const c of calls) expect(c).toMatch(/^list/);
     expect([...kube.matchAll(/core\.(\w+)\(/g)].map((m) => m[1])).toEqual(['listNamespace']);
-    const rbac = (await readFile(fileURLToPath(new URL('../../samples/iam/kubernetes-rbac.yaml', import.meta.url)), 'utf8')).split(/^---$/m).map((d) => parse(d) as { kind: string; rules?: Array<{ verbs: string[] }> });
+    // Custom resources: discovery (GET /apis, /apis/GROUP/VERSION) and lists, nothing else.
+    expect([...new Set([...kube.matchAll(/\b(?:custom|apis)\.(\w+)\(/g)].map((m) => m[1]))].sort()).toEqual(['getAPIResources', 'getAPIVersions', 'listClusterCustomObject', 'listCustomObjectForAllNamespaces', 'listNamespacedCustomObject']);
+    const rbac = (await readFile(fileURLToPath(new URL('../../samples/iam/kubernetes-rbac.yaml', import.meta.url)), 'utf8')).split(/^---$/m).map((d) => parse(d) as { kind: string; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> });
     const role = rbac.find((d) => d.kind === 'ClusterRole')!;
-    expect(role.rules!.flatMap((r) => r.verbs)).toEqual(['list', 'list', 'list']);
+    expect(new Set(role.rules!.flatMap((r) => r.verbs))).toEqual(new Set(['list']));
+    // Every custom resource discovery lists is granted, and no other.
+    const granted = role.rules!.filter((r) => r.apiGroups.some((g) => g.includes('.'))).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((x) => `${x}.${g}`))).sort();
+    expect(granted).toEqual(CUSTOM_RESOURCES.map((r) => `${r.plural}.${r.group}`).sort());
   });
 });

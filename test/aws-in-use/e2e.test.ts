@@ -249,3 +249,38 @@ describe('audit --live --in-use-kube (built CLI, real Kubernetes client library)
   });
 });
 
+
+describe('audit --live --in-use-kube reads custom resources (built CLI, real Kubernetes client library)', () => {
+  it('an Argo Rollout running the image the policy expires is an error; a refused Rollout list is incomplete (exit 3), named', async () => {
+    // A Rollout pinned to the old digest (argoproj/argo-rollouts examples: spec.template as a Deployment's);
+    // no Pod or Deployment names it. Knative, Tekton and the others are not installed: nothing said of them.
+    const crd = await FakeKubeServer.start({
+      tokens: { t: {}, denied: { denyClusterWide: ['rollouts.argoproj.io', 'namespaces'] } },
+      objects: {
+        'rollouts.argoproj.io': [{ metadata: { namespace: 'shop', name: 'web' }, spec: { replicas: 2, strategy: { canary: {} }, template: { spec: { containers: [{ name: 'app', image: `${HOST}/web@${OLD_DIGEST}`, env: [{ name: 'K', value: 'MUST-NOT-LEAK' }] }] } } } }],
+      },
+    });
+    try {
+      const config = join(home, 'crd-kubeconfig');
+      await writeFile(config, kubeconfig(crd.url, [{ name: 'argo', user: { token: 't' } }, { name: 'argo-denied', user: { token: 'denied' } }]));
+      const r = await runCli(['audit', '--live', '--in-use-kube', 'argo', ...analysis], { ...env, KUBECONFIG: config });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout) as Report;
+      expect(expired(report).map((f) => [f.severity, f.image?.imageDigest, f.origins?.map((o) => o.file)])).toEqual([['error', OLD_DIGEST, ['live:in-use/_kube/argo/rollouts.argoproj.io.json']]]);
+      expect(r.stdout).not.toContain('MUST-NOT-LEAK');
+      expect(crd.log.some((l) => /knative|tekton|keda|openshift/.test(l))).toBe(false);
+
+      const d = await runCli(['audit', '--live', '--in-use-kube', 'argo-denied', ...analysis], { ...env, KUBECONFIG: config });
+      expect(d.code).toBe(3);
+      expect(d.stderr).toMatch(/^ecr-lifeguard: in-use discovery could not read 1 part of what runs; the report names them/m);
+      const denied = JSON.parse(d.stdout) as Report;
+      expect(denied.unreadableRepositories).toEqual([
+        { repositoryName: '*', reason: 'in-use discovery incomplete: Kubernetes context argo-denied: rollouts.argoproj.io in every namespace (forbidden; the namespaces cannot be listed either: forbidden)' },
+      ]);
+      expect(expired(denied)).toEqual([]);
+    } finally {
+      await crd.close();
+    }
+  });
+});

@@ -43,12 +43,31 @@ const SEED: KubeSeed = {
     daemonsets: [],
     jobs: [],
     cronjobs: [{ ...meta('b', 'nightly'), spec: { schedule: '0 0 * * *', jobTemplate: { spec: template(`${HOST}/nightly:1`) } } }],
+    // Custom resources (shapes as in argoproj/argo-rollouts and argoproj/argo-workflows examples, tektoncd/pipeline docs):
+    // three Rollouts at two a page; a Workflow's container, script and containerSet; a cluster-scoped template; Tekton steps.
+    'rollouts.argoproj.io': [
+      { ...meta('a', 'canary'), spec: { replicas: 3, strategy: { canary: { steps: [{ setWeight: 20 }] } }, ...template(`${HOST}/rollout:1`) } },
+      { ...meta('a', 'blue'), spec: { replicas: 1, ...template(`${HOST}/rollout:2`) } },
+      { ...meta('c', 'green'), spec: { replicas: 1, ...template(`${HOST}/rollout:3`) } },
+    ],
+    'workflows.argoproj.io': [{
+      ...meta('c', 'build-x7'),
+      spec: { entrypoint: 'main', templates: [
+        { name: 'main', container: container('main', `${HOST}/wf-main:1`) },
+        { name: 'check', script: { image: `${HOST}/wf-script:1`, command: ['python'], source: 'print("MUST-NOT-LEAK")' } },
+        { name: 'set', containerSet: { containers: [container('a', `${HOST}/wf-set:1`)] } },
+      ] },
+    }],
+    'clusterworkflowtemplates.argoproj.io': [{ metadata: { name: 'shared' }, spec: { templates: [{ name: 't', container: { image: `${HOST}/wf-shared:1` } }] } }],
+    'taskruns.tekton.dev': [{ ...meta('b', 'lint-run'), spec: { taskSpec: { steps: [{ name: 'run', image: `${HOST}/taskrun:1` }] } } }],
+    'tasks.tekton.dev': [{ ...meta('b', 'lint'), spec: { steps: [{ name: 'lint', image: `${HOST}/lint:1`, script: 'echo MUST-NOT-LEAK' }], sidecars: [{ name: 's', image: `${HOST}/sidecar:1` }] } }],
   },
   tokens: {
     'admin-token': {},
     'exec-token': { denyClusterWide: ['pods'], denyInNamespace: { b: ['pods'] } },
     'no-namespaces': { denyClusterWide: ['pods', 'namespaces'] },
     'slow-token': { hang: ['deployments'] },
+    'crd-limited': { denyClusterWide: ['rollouts.argoproj.io', 'clusterworkflowtemplates.argoproj.io'], denyInNamespace: { c: ['rollouts.argoproj.io'] } },
   },
 };
 
@@ -70,6 +89,7 @@ beforeAll(async () => {
     { name: 'no-namespaces', user: { token: 'no-namespaces' } },
     { name: 'stranger', user: { token: 'who-is-this' } },
     { name: 'slow', user: { token: 'slow-token' } },
+    { name: 'crd-limited', user: { token: 'crd-limited' } },
   ]));
 });
 afterAll(async () => {
@@ -107,7 +127,27 @@ describe('Kubernetes discovery (real client library, local API server)', () => {
       `runtime ${HOST}/web:v2 (replicasets.json)`,
       // Kept at zero replicas by the Deployment: kubectl rollout undo would run it.
       `rollback ${HOST}/web:v1 (replicasets.rollback.json)`,
+      // Custom resources of known groups the cluster serves (Knative is not installed: not listed, not missing).
+      `runtime ${HOST}/rollout:1 (rollouts.argoproj.io.json)`,
+      `runtime ${HOST}/rollout:2 (rollouts.argoproj.io.json)`,
+      `runtime ${HOST}/rollout:3 (rollouts.argoproj.io.json)`,
+      `runtime ${HOST}/wf-main:1 (workflows.argoproj.io.json)`,
+      `runtime ${HOST}/wf-script:1 (workflows.argoproj.io.json)`,
+      `runtime ${HOST}/wf-set:1 (workflows.argoproj.io.json)`,
+      `runtime ${HOST}/wf-shared:1 (clusterworkflowtemplates.argoproj.io.json)`,
+      `runtime ${HOST}/lint:1 (tasks.tekton.dev.json)`,
+      `runtime ${HOST}/sidecar:1 (tasks.tekton.dev.json)`,
+      // Served only as tekton.dev/v1beta1 here: read in the version the cluster serves.
+      `runtime ${HOST}/taskrun:1 (taskruns.tekton.dev.json)`,
     ].sort());
+    expect(JSON.parse(found.files.find((f) => f.path === '_kube/admin/taskruns.tekton.dev.json')!.text)).toMatchObject({ apiVersion: 'tekton.dev/v1beta1', kind: 'TaskRunList' });
+    expect(fake.log).toContain('admin-token /apis/argoproj.io/v1alpha1/rollouts?continue=2&limit=2');
+    expect(fake.log).toContain('admin-token /apis/argoproj.io/v1alpha1/clusterworkflowtemplates?limit=2');
+    expect(fake.log.some((l) => l.includes('serving.knative.dev') || l.includes('keda.sh'))).toBe(false);
+    // Each object named by context folder, kind, namespace and name; nothing but names and images kept.
+    const rollouts = JSON.parse(found.files.find((f) => f.path === '_kube/admin/rollouts.argoproj.io.json')!.text) as { kind: string; items: unknown[] };
+    expect(rollouts.kind).toBe('RolloutList');
+    expect(rollouts.items[0]).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'blue', namespace: 'a' }, spec: { template: { spec: { containers: [{ name: 'app', image: `${HOST}/rollout:2` }] } } } });
     for (const f of found.files) expect(f.text).not.toContain('MUST-NOT-LEAK');
     // Three pods at two a page: the second page asked with the continue token.
     expect(fake.log).toContain('admin-token /api/v1/pods?continue=2&limit=2');
@@ -134,8 +174,29 @@ describe('Kubernetes discovery (real client library, local API server)', () => {
   it('refused credentials (401) make every resource missing, never "nothing runs"', async () => {
     const found = await discoverKube({ contexts: ['stranger'] }, env());
     expect(found.sources[0]!.complete).toBe(false);
-    expect(found.sources[0]!.missing).toHaveLength(7);
+    // Seven built-in kinds and the custom resources' discovery.
+    expect(found.sources[0]!.missing).toHaveLength(8);
+    expect(found.sources[0]!.missing[1]).toMatch(/^Kubernetes context stranger: custom resources \(rollouts\.argoproj\.io, .*\): the API groups cannot be listed \(unauthorised \(401\): the credentials were refused\)$/);
     expect(found.sources[0]!.missing[0]).toBe('Kubernetes context stranger: cronjobs in every namespace (unauthorised (401): the credentials were refused)');
+  });
+
+  it('a custom resource refused cluster-wide is read namespace by namespace; each refusal is named, never "not in use"', async () => {
+    const found = await discoverKube({ contexts: ['crd-limited'] }, env());
+    const [status] = found.sources;
+    expect(status!.complete).toBe(false);
+    expect(status!.missing).toEqual([
+      'Kubernetes context crd-limited: clusterworkflowtemplates.argoproj.io in every namespace (forbidden)',
+      'Kubernetes context crd-limited: rollouts.argoproj.io in namespace c (forbidden)',
+    ]);
+    const uses = usesOf(found).filter((u) => u.includes('argoproj.io'));
+    expect(uses).toEqual([
+      `runtime ${HOST}/rollout:1 (rollouts.argoproj.io.json)`,
+      `runtime ${HOST}/rollout:2 (rollouts.argoproj.io.json)`,
+      `runtime ${HOST}/wf-main:1 (workflows.argoproj.io.json)`,
+      `runtime ${HOST}/wf-script:1 (workflows.argoproj.io.json)`,
+      `runtime ${HOST}/wf-set:1 (workflows.argoproj.io.json)`,
+    ]);
+    expect(fake.log).toContain('crd-limited /apis/argoproj.io/v1alpha1/namespaces/a/rollouts?limit=500');
   });
 
   it('a list that never answers ends at the timeout, named', async () => {

@@ -18,6 +18,20 @@ export const RESOURCES: Record<string, { group: string; kind: string }> = {
   cronjobs: { group: 'batch', kind: 'CronJob' },
 };
 
+/**
+ * Custom resources the stand-in can serve, keyed `PLURAL.GROUP` as in a seed's objects: a group is
+ * served (in /apis and /apis/GROUP/VERSION) when the seed has objects, even none, for one of its resources.
+ */
+export const CUSTOM: Record<string, { group: string; version: string; plural: string; kind: string; namespaced: boolean }> = Object.fromEntries([
+  ['argoproj.io', 'v1alpha1', 'rollouts', 'Rollout', true],
+  ['argoproj.io', 'v1alpha1', 'workflows', 'Workflow', true],
+  ['argoproj.io', 'v1alpha1', 'clusterworkflowtemplates', 'ClusterWorkflowTemplate', false],
+  ['serving.knative.dev', 'v1', 'services', 'Service', true],
+  ['tekton.dev', 'v1', 'tasks', 'Task', true],
+  // An older Tekton's version beside v1: a group serving several versions.
+  ['tekton.dev', 'v1beta1', 'taskruns', 'TaskRun', true],
+].map(([group, version, plural, kind, namespaced]) => [`${plural}.${group}`, { group, version, plural, kind, namespaced }] as [string, { group: string; version: string; plural: string; kind: string; namespaced: boolean }]));
+
 export interface TokenAccess {
   /** Resources this token may not list across all namespaces. */
   denyClusterWide?: string[];
@@ -62,7 +76,10 @@ export class FakeKubeServer {
 
   private namespaces(): string[] {
     const names = new Set<string>();
-    for (const list of Object.values(this.seed.objects)) for (const o of list ?? []) names.add(String((o.metadata as { namespace?: string }).namespace));
+    for (const list of Object.values(this.seed.objects)) for (const o of list ?? []) {
+      const namespace = (o.metadata as { namespace?: string }).namespace;
+      if (namespace !== undefined) names.add(namespace);
+    }
     return [...names].sort();
   }
 
@@ -73,6 +90,7 @@ export class FakeKubeServer {
     const access = token !== undefined ? this.seed.tokens[token] : undefined;
     if (req.method !== 'GET') return this.status(res, 405, 'MethodNotAllowed', 'read-only stand-in');
     if (!access) return this.status(res, 401, 'Unauthorized', 'Unauthorized');
+    if (url.pathname.startsWith('/apis') && this.custom(url, access, res)) return;
     const m = /^\/(?:api\/v1|apis\/(apps|batch)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(url.pathname);
     if (!m || !RESOURCES[m[3]!] || RESOURCES[m[3]!]!.group !== (m[1] ?? '')) return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
     const namespace = m[2];
@@ -98,6 +116,58 @@ export class FakeKubeServer {
       metadata: { resourceVersion: '42', ...(next !== undefined ? { continue: next } : {}) },
       items: all.slice(from, from + limit),
     }));
+  }
+
+  /** Discovery and custom resource lists; false when the path is not one of theirs. */
+  private custom(url: URL, access: TokenAccess, res: ServerResponse): boolean {
+    const installed = Object.keys(this.seed.objects).filter((k) => CUSTOM[k]).map((k) => CUSTOM[k]!);
+    const json = (body: unknown) => (res.writeHead(200, { 'content-type': 'application/json' }), res.end(JSON.stringify(body)), true);
+    if (url.pathname === '/apis' || url.pathname === '/apis/') {
+      const groups = [...new Set(installed.map((c) => c.group))].map((name) => ({ name, versions: [...new Set(installed.filter((c) => c.group === name).map((c) => c.version))] }));
+      return json({
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: [
+          { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } },
+          ...groups.map((g) => ({ name: g.name, versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })), preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] } })),
+        ],
+      });
+    }
+    const d = /^\/apis\/([a-z0-9.-]+)\/([a-z0-9]+)$/.exec(url.pathname);
+    if (d) {
+      const served = installed.filter((c) => c.group === d[1] && c.version === d[2]);
+      if (served.length === 0) return false;
+      return json({
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: `${d[1]}/${d[2]}`,
+        resources: served.map((c) => ({ name: c.plural, singularName: c.kind.toLowerCase(), namespaced: c.namespaced, kind: c.kind, verbs: ['get', 'list', 'watch'] })),
+      });
+    }
+    const m = /^\/apis\/([a-z0-9.-]+)\/([a-z0-9]+)(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(url.pathname);
+    const c = m ? installed.find((x) => x.group === m[1] && x.version === m[2] && x.plural === m[4]) : undefined;
+    if (!m || !c) return false;
+    const key = `${c.plural}.${c.group}`;
+    const namespace = m[3];
+    if (!c.namespaced && namespace !== undefined) return false;
+    if (namespace === undefined && access.denyClusterWide?.includes(key)) {
+      this.status(res, 403, 'Forbidden', `${c.plural}.${c.group} is forbidden: User "reader" cannot list resource "${c.plural}" in API group "${c.group}" at the cluster scope`);
+      return true;
+    }
+    if (namespace !== undefined && access.denyInNamespace?.[namespace]?.includes(key)) {
+      this.status(res, 403, 'Forbidden', `${c.plural}.${c.group} is forbidden: User "reader" cannot list resource "${c.plural}" in API group "${c.group}" in the namespace "${namespace}"`);
+      return true;
+    }
+    const all = (this.seed.objects[key] ?? []).filter((o) => namespace === undefined || (o.metadata as { namespace?: string }).namespace === namespace);
+    const limit = Number(url.searchParams.get('limit') ?? '0') || all.length;
+    const from = Number(url.searchParams.get('continue') ?? '0');
+    const next = from + limit < all.length ? String(from + limit) : undefined;
+    return json({
+      kind: `${c.kind}List`,
+      apiVersion: `${c.group}/${c.version}`,
+      metadata: { resourceVersion: '42', ...(next !== undefined ? { continue: next } : {}) },
+      items: all.slice(from, from + limit).map((o) => ({ apiVersion: `${c.group}/${c.version}`, kind: c.kind, ...o })),
+    });
   }
 
   private status(res: ServerResponse, code: number, reason: string, message: string): void {
