@@ -2,7 +2,7 @@ import { cp, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } fro
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { prepareAnalysis } from '../../src/cli/analysis.js';
+import { prepareAnalysis } from '../../src/core/analysis.js';
 import { runRepl } from '../../src/cli/interactive/repl.js';
 import { savePolicyFile } from '../../src/cli/interactive/save.js';
 import { Session } from '../../src/cli/interactive/session.js';

@@ -154,7 +154,7 @@ describe('what breaks, when comes first', () => {
     const r = await runCli(['dry-run', '--snapshot', 'samples/registry', '--in-use', 'samples/in-use', '--now', NOW, '--days', '30', '--format', 'table', '--fail-on', 'never']);
     expect(r.code).toBe(0);
     const head = r.stdout.slice(0, r.stdout.indexOf('\nRepository '));
-    expect(head).toContain('What breaks, when: 6 workloads affected\n');
+    expect(head).toContain('What breaks, when: 10 workloads affected\n');
     expect(head).toContain('  Deployment shop/shop-api-canary loses shop/api:release-1.2 (deleted) today, by rule 1\n');
     expect(head).toContain('  CronJob shop/shop-api-reindex loses shop/api@sha256:f9b4ff39a655 (deleted) today, by rule 3\n');
     expect(head).toContain('  Dockerfile samples/in-use/build/Dockerfile:4 loses base image platform/base:python-3.11 (deleted) today, by rule 1\n');
@@ -198,7 +198,7 @@ describe('the table fits the terminal', () => {
       const lines = plain(screen).split('\n');
       expect(lines.filter((l) => [...l].length > width), `${width} columns:\n${screen}`).toEqual([]);
       expect(screen).toContain('[exited 0]');
-      expect(screen).toContain('What breaks, when: 6 workloads affected');
+      expect(screen).toContain('What breaks, when: 10 workloads affected');
     }
     // 80 columns: 12-character digests, no Pushed column; findings wrapped under their message.
     expect(plain(narrow)).toMatch(/│ Image {8}│ Tags/);
