@@ -142,8 +142,7 @@ export function fileNameOf(seed: Seed): string {
 
 /**
  * Characters from the input that must never reach a terminal raw: the C0 controls but tab and newline
- * (ESC starts every terminal escape sequence). DEL, the C1 controls (U+009B is a one-character CSI) and
- * U+2028/U+2029 belong here too, but messages still quote them raw (JSON.stringify leaves them): they
- * wait for the escaping of every human output and of standard error (branch i18-reports).
+ * (ESC starts every terminal escape sequence), DEL, the C1 controls (U+009B is a one-character CSI) and
+ * the line and paragraph separators. Every human output and standard error escapes them (report/printable).
  */
-export const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f]/;
+export const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
