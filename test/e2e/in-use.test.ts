@@ -45,6 +45,9 @@ describe('--in-use from the command line', () => {
     const plain = await runCli([...STATE, '--in-use', join(dir, 'hostless.txt')]);
     expect(plain.stderr).toContain(`reference shop/api:release-1.2 has no registry host, so it is counted as Docker Hub, but the snapshot has a repository shop/api in ${HOST}`);
     expect((JSON.parse(plain.stdout) as { findings: Array<{ id: string }> }).findings.filter((f) => f.id === 'in-use-image-expired' && JSON.stringify(f).includes('hostless.txt'))).toEqual([]);
+    // audit says the same of each registry it reads.
+    const audit = await runCli(['audit', '--snapshot', 'samples/registry', '--now', NOW, '--format', 'json', '--fail-on', 'never', '--in-use', join(dir, 'hostless.txt')]);
+    expect(audit.stderr).toContain(`reference shop/api:release-1.2 has no registry host, so it is counted as Docker Hub, but the snapshot has a repository shop/api in ${HOST}`);
     const resolved = await runCli([...STATE, '--in-use', join(dir, 'hostless.txt'), '--default-registry', HOST]);
     expect(resolved.stderr).not.toContain('has no registry host');
     const findings = (JSON.parse(resolved.stdout) as { findings: Array<{ id: string }> }).findings;

@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { addToRegistryBlobIndex, createRegistryBlobIndex } from '../../analyse/graph.js';
 import { repositoryKey, shardOf } from '../../aws/shard.js';
 import { sumStorageTotals, type RegistryStorageTotals } from '../../analyse/storage.js';
@@ -14,7 +14,7 @@ import { renderReportParts, type ReportFormat } from '../../report/index.js';
 import { JsonReportWriter } from '../../report/json.js';
 import { findingDigests, listedRepository, MAX_LISTED_IMAGES, unreadableRegistryEntry, type Report, type ReportRepository } from '../../report/model.js';
 import { addDeclaredUses, loadDeclaredUseSources, recentPullDaysOf } from '../../analyse/in-use/index.js';
-import { analyseRepositoryInput, createReportAccumulator, inUseContext, inUseSummary, reportHead, type AnalysisOptions, type AnalysisSetup } from '../../core/analysis.js';
+import { analyseRepositoryInput, createReportAccumulator, inUseContext, inUseSummary, reportHead, warnHostless, type AnalysisOptions, type AnalysisSetup } from '../../core/analysis.js';
 import type { RegistryInfo } from '../../model/image.js';
 import { EXIT, problemLine } from '../exit.js';
 import { toRepositoryInput } from '../../load/inputs.js';
@@ -120,6 +120,9 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       const registry = { ...snapshot.registry, ...(args.blobMounting !== undefined ? { blobMounting: args.blobMounting } : {}) };
       registriesSeen.push(registry);
       const mine = shard ? snapshot.folders.filter((f) => shardMatches(registry.registryId, registry.region, f, shard)) : snapshot.folders;
+      // References without a registry host that name one of this registry's repositories: said, as in dry-run.
+      const known = registry.registryId !== undefined && registry.region !== undefined ? { registryId: registry.registryId, region: registry.region } : undefined;
+      warnHostless(declared, mine.map((f) => f.split(sep).join('/')), known, warn);
       const setup: AnalysisSetup = { now, days, registry, declaredUses, recentPullDays };
       if (registry.blobMounting && temporary && shard) {
         // The live read of one shard holds only that shard's repositories, so the registry-wide layer
