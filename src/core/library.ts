@@ -148,8 +148,9 @@ export function analyse(input: AnalyseInput): Report {
     if (names.has(r.repositoryName)) throw new UsageError(`analyse: repository "${r.repositoryName}" is given twice`);
     names.add(r.repositoryName);
   }
-  // As the CLI: an in-use source that could not be read stops the analysis (an unresolved Dockerfile ARG
-  // is only a warning), since what it would have said is in use would otherwise count as unused.
+  // Stricter than the CLI, which prints a located warning and goes on (the report counts the file in
+  // filesWithProblems): a library call has no warning channel, so a source that could not be read whole
+  // stops the analysis (an unresolved Dockerfile ARG aside) rather than let what it names count as unused.
   const unread = (input.inUse as Partial<InUseParseResult> | undefined)?.problems?.filter((p) => p.code !== 'in-use/unresolved-arg') ?? [];
   if (unread.length > 0) throw new InputError(unread);
   // What loadInUse read (files, references per source kind, skips) is the report's coverage, as in the CLI.

@@ -135,7 +135,7 @@ describe('analyse: the dry-run analysis over plain data', () => {
     expect(report.storage).toMatchObject({ byDay: [{ day: 0, bytesFreed: 1010 }] });
   });
 
-  it('stops on an in-use source that could not be read, as the CLI does', () => {
+  it('stops on an in-use source that could not be read (the CLI warns and counts it; a library call has no warning channel)', () => {
     const inUse = parseInUse('apiVersion: v1\nkind: Pod\nspec: [\n', { file: 'pod.yaml' });
     expect(inUse.problems.map((p) => p.code)).toEqual(['yaml/syntax']);
     expect(() => analyse({ repositories: [{ repositoryName: 'r', images: [image(1, ['a'], 1)], policy: KEEP_TWO }], inUse, now })).toThrow(InputError);
